@@ -214,16 +214,3 @@ func (n Number) Last4() string {
 	}
 	return n.Local[len(n.Local)-4:]
 }
-
-// Mask hides the middle of a number for roles that do not need it:
-// 138****5678, 027-****4321.
-func Mask(raw string) string {
-	d := onlyDigits(raw)
-	if len(d) <= 4 {
-		return strings.Repeat("*", len(d))
-	}
-	if len(d) >= 11 {
-		return d[:3] + "****" + d[len(d)-4:]
-	}
-	return "****" + d[len(d)-4:]
-}

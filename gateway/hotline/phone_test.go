@@ -76,13 +76,7 @@ func TestSameCallerMatchesAcrossForms(t *testing.T) {
 	}
 }
 
-func TestMaskAndLast4(t *testing.T) {
-	if got := Mask("13812345678"); got != "138****5678" {
-		t.Errorf("Mask mobile = %s", got)
-	}
-	if got := Mask("87654321"); got != "****4321" {
-		t.Errorf("Mask landline = %s", got)
-	}
+func TestLast4(t *testing.T) {
 	num, _ := Normalizer{}.Normalize("+86 138 1234 5678")
 	if num.Last4() != "5678" {
 		t.Errorf("Last4 = %s", num.Last4())
