@@ -1,0 +1,176 @@
+package config
+
+import (
+	"time"
+)
+
+// Config is the whole configuration of one gateway process.
+type Config struct {
+	Server     Server      `yaml:"server"`
+	Store      Store       `yaml:"store"`
+	Redis      Redis       `yaml:"redis"`
+	Meili      Meili       `yaml:"meili"`
+	Telemetry  Telemetry   `yaml:"telemetry"`
+	Auth       Auth        `yaml:"auth"`
+	Security   Security    `yaml:"security"`
+	RateLimit  RateLimit   `yaml:"rate_limit"`
+	Connectors []Connector `yaml:"connectors"`
+}
+
+// Server configures the HTTP listener.
+type Server struct {
+	// Addr is the listen address. Default ":8080".
+	Addr string `yaml:"addr"`
+	// DataDir holds the embedded store, the embedded index and generated
+	// keys. Default "./data".
+	DataDir string `yaml:"data_dir"`
+	// BodyLimit is the largest accepted request body in bytes; larger ones
+	// get 413. Default 1 MiB.
+	BodyLimit int `yaml:"body_limit"`
+	// ReadTimeout, WriteTimeout and IdleTimeout bound one connection.
+	// Defaults 15s, 30s, 60s.
+	ReadTimeout  time.Duration `yaml:"read_timeout"`
+	WriteTimeout time.Duration `yaml:"write_timeout"`
+	IdleTimeout  time.Duration `yaml:"idle_timeout"`
+	// ShutdownTimeout bounds draining in-flight requests and stopping
+	// background workers on SIGTERM. Default 20s.
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+}
+
+// Store backends.
+const (
+	BackendBolt  = "bolt"
+	BackendRedis = "redis"
+)
+
+// Store selects the system of record.
+type Store struct {
+	// Backend is "bolt" (embedded, default) or "redis". Empty means redis
+	// when redis.url is set, bolt otherwise.
+	Backend string `yaml:"backend"`
+}
+
+// Redis configures the Redis store and what "durable" means on it.
+type Redis struct {
+	// URL, e.g. redis://127.0.0.1:6379/0. Setting it switches the store
+	// to Redis unless store.backend says otherwise.
+	URL string `yaml:"url"`
+	// AppendFsync is the AOF policy the gateway requires of the server:
+	// "always" (every acknowledged write is on disk), "everysec" (up to one
+	// second of writes may be lost on a power cut) or "" (do not check).
+	// Default "always".
+	AppendFsync string `yaml:"appendfsync"`
+	// WaitReplicas, when > 0, makes every commit wait (WAIT) until that many
+	// replicas acknowledged it, for at most WaitTimeout (default 1s).
+	WaitReplicas int           `yaml:"wait_replicas"`
+	WaitTimeout  time.Duration `yaml:"wait_timeout"`
+}
+
+// Meili configures the Meilisearch index; empty URL means the embedded index.
+type Meili struct {
+	URL string `yaml:"url"`
+	Key Secret `yaml:"key"`
+	// Index is the index uid. Default "hallgate".
+	Index string `yaml:"index"`
+}
+
+// Telemetry configures traces, metrics and logs.
+type Telemetry struct {
+	// OTLPEndpoint is an OTLP/HTTP endpoint (e.g. http://collector:4318);
+	// empty means spans are created (trace ids appear in logs) but not exported.
+	OTLPEndpoint string `yaml:"otlp_endpoint"`
+	// ServiceName is the OTel service.name. Default "hallgate".
+	ServiceName string `yaml:"service_name"`
+	// SampleRatio is the share of new traces sampled (0..1). Default 1.
+	SampleRatio float64 `yaml:"sample_ratio"`
+	// LogLevel is debug, info, warn or error. Default info.
+	LogLevel string `yaml:"log_level"`
+}
+
+// Auth configures authentication.
+type Auth struct {
+	// BootstrapAdminToken is an admin bearer token accepted from start-up,
+	// for automation; at least 16 characters. Empty disables it.
+	BootstrapAdminToken Secret `yaml:"bootstrap_admin_token"`
+}
+
+// Security holds the keys protecting citizens' personal data.
+type Security struct {
+	// PIIKey encrypts phone numbers and names at rest (base64, 32 bytes).
+	// Generated into <data_dir>/keys/pii.key on first start when empty.
+	PIIKey Secret `yaml:"pii_key"`
+	// HashKey keys the lookup hash of phone numbers (base64, ≥ 32 bytes).
+	// Generated into <data_dir>/keys/hash.key on first start when empty.
+	HashKey Secret `yaml:"hash_key"`
+}
+
+// RateLimit configures per-client token buckets.
+type RateLimit struct {
+	// Public limits anonymous requests per client address.
+	// Default 10 per second, burst 40.
+	Public Bucket `yaml:"public"`
+	// Authenticated limits requests per token. Default 50 per second, burst 200.
+	Authenticated Bucket `yaml:"authenticated"`
+}
+
+// Bucket is a token bucket: PerSecond refill rate, Burst capacity.
+// PerSecond 0 disables the limit.
+type Bucket struct {
+	PerSecond float64 `yaml:"per_second"`
+	Burst     int     `yaml:"burst"`
+}
+
+// Default returns the configuration used when nothing is set.
+func Default() Config {
+	return Config{
+		Server: Server{
+			Addr:            ":8080",
+			DataDir:         "./data",
+			BodyLimit:       1 << 20,
+			ReadTimeout:     15 * time.Second,
+			WriteTimeout:    30 * time.Second,
+			IdleTimeout:     60 * time.Second,
+			ShutdownTimeout: 20 * time.Second,
+		},
+		Redis:     Redis{AppendFsync: "always", WaitTimeout: time.Second},
+		Meili:     Meili{Index: "hallgate"},
+		Telemetry: Telemetry{ServiceName: "hallgate", SampleRatio: 1, LogLevel: "info"},
+		RateLimit: RateLimit{
+			Public:        Bucket{PerSecond: 10, Burst: 40},
+			Authenticated: Bucket{PerSecond: 50, Burst: 200},
+		},
+	}
+}
+
+// StoreBackend resolves the effective store backend.
+func (c Config) StoreBackend() string {
+	if c.Store.Backend != "" {
+		return c.Store.Backend
+	}
+	if c.Redis.URL != "" {
+		return BackendRedis
+	}
+	return BackendBolt
+}
+
+// Secret is a string that never prints: fmt, slog and YAML output show it
+// redacted, so a config dump or a log line cannot leak it.
+type Secret string
+
+const redacted = "[redacted]"
+
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return redacted
+}
+
+// Reveal returns the secret value; call it only where the value is used.
+func (s Secret) Reveal() string { return string(s) }
+
+// MarshalYAML redacts the value.
+func (s Secret) MarshalYAML() (any, error) { return s.String(), nil }
+
+// MarshalText redacts the value (JSON and slog use it).
+func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }

@@ -1,0 +1,270 @@
+package config
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net"
+	"net/mail"
+	"net/url"
+	"regexp"
+	"strings"
+)
+
+// ErrInvalid is wrapped by the error Validate returns.
+var ErrInvalid = errors.New("config: invalid")
+
+// Problem is one configuration problem at a key path such as "server.addr"
+// or "connectors[2].httpjson.url".
+type Problem struct {
+	Path    string
+	Message string
+}
+
+func (p Problem) String() string { return p.Path + ": " + p.Message }
+
+// Problems is every problem Validate found; it is an error wrapping ErrInvalid.
+type Problems []Problem
+
+func (ps Problems) Error() string {
+	lines := make([]string, len(ps))
+	for i, p := range ps {
+		lines[i] = p.String()
+	}
+	return fmt.Sprintf("%d configuration problem(s):\n  %s", len(ps), strings.Join(lines, "\n  "))
+}
+
+func (ps Problems) Unwrap() error { return ErrInvalid }
+
+// problems collects Problems during validation.
+type problems struct{ list Problems }
+
+func (p *problems) add(path, format string, args ...any) {
+	p.list = append(p.list, Problem{Path: path, Message: fmt.Sprintf(format, args...)})
+}
+
+// Validate checks the whole configuration and returns every problem at once
+// (as Problems), or nil. It does no I/O.
+func (c Config) Validate() error {
+	var p problems
+	c.Server.validate(&p)
+	c.validateStore(&p)
+	c.Meili.validate(&p)
+	c.Telemetry.validate(&p)
+	c.Auth.validate(&p)
+	c.Security.validate(&p)
+	c.RateLimit.Public.validate(&p, "rate_limit.public")
+	c.RateLimit.Authenticated.validate(&p, "rate_limit.authenticated")
+	validateConnectors(&p, c.Connectors)
+	if len(p.list) == 0 {
+		return nil
+	}
+	return p.list
+}
+
+func (s Server) validate(p *problems) {
+	if s.Addr == "" {
+		p.add("server.addr", "must not be empty")
+	} else if _, port, err := net.SplitHostPort(s.Addr); err != nil {
+		p.add("server.addr", "must be host:port, e.g. \":8080\" (%v)", err)
+	} else if port == "" {
+		p.add("server.addr", "port missing")
+	}
+	if strings.TrimSpace(s.DataDir) == "" {
+		p.add("server.data_dir", "must not be empty")
+	}
+	if s.BodyLimit < 1024 {
+		p.add("server.body_limit", "must be at least 1024 bytes, got %d", s.BodyLimit)
+	}
+	for _, d := range []struct {
+		path string
+		v    int64
+	}{
+		{"server.read_timeout", int64(s.ReadTimeout)},
+		{"server.write_timeout", int64(s.WriteTimeout)},
+		{"server.idle_timeout", int64(s.IdleTimeout)},
+		{"server.shutdown_timeout", int64(s.ShutdownTimeout)},
+	} {
+		if d.v <= 0 {
+			p.add(d.path, "must be a positive duration such as \"15s\"")
+		}
+	}
+}
+
+func (c Config) validateStore(p *problems) {
+	switch c.Store.Backend {
+	case "", BackendBolt:
+	case BackendRedis:
+		if c.Redis.URL == "" {
+			p.add("redis.url", "required when store.backend is redis")
+		}
+	default:
+		p.add("store.backend", "must be %q or %q, got %q", BackendBolt, BackendRedis, c.Store.Backend)
+	}
+	if c.Redis.URL != "" {
+		u, err := url.Parse(c.Redis.URL)
+		if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+			p.add("redis.url", "must be redis://host:port/db or rediss://…")
+		}
+	}
+	switch c.Redis.AppendFsync {
+	case "", "always", "everysec", "no":
+	default:
+		p.add("redis.appendfsync", "must be always, everysec, no or empty, got %q", c.Redis.AppendFsync)
+	}
+	if c.Redis.WaitReplicas < 0 {
+		p.add("redis.wait_replicas", "must not be negative")
+	}
+	if c.Redis.WaitReplicas > 0 && c.Redis.WaitTimeout <= 0 {
+		p.add("redis.wait_timeout", "must be positive when wait_replicas > 0")
+	}
+}
+
+func (m Meili) validate(p *problems) {
+	if m.URL != "" {
+		checkHTTPURL(p, "meili.url", m.URL)
+		if m.Index == "" {
+			p.add("meili.index", "must not be empty when meili.url is set")
+		}
+	}
+}
+
+func (t Telemetry) validate(p *problems) {
+	if t.OTLPEndpoint != "" {
+		checkHTTPURL(p, "telemetry.otlp_endpoint", t.OTLPEndpoint)
+	}
+	if t.ServiceName == "" {
+		p.add("telemetry.service_name", "must not be empty")
+	}
+	if t.SampleRatio < 0 || t.SampleRatio > 1 {
+		p.add("telemetry.sample_ratio", "must be between 0 and 1, got %v", t.SampleRatio)
+	}
+	switch strings.ToLower(t.LogLevel) {
+	case "debug", "info", "warn", "error":
+	default:
+		p.add("telemetry.log_level", "must be debug, info, warn or error, got %q", t.LogLevel)
+	}
+}
+
+func (a Auth) validate(p *problems) {
+	if t := a.BootstrapAdminToken; t != "" && len(t) < 16 {
+		p.add("auth.bootstrap_admin_token", "must be at least 16 characters")
+	}
+}
+
+func (s Security) validate(p *problems) {
+	if s.PIIKey != "" {
+		if b, err := base64.StdEncoding.DecodeString(s.PIIKey.Reveal()); err != nil || len(b) != 32 {
+			p.add("security.pii_key", "must be 32 bytes in standard base64")
+		}
+	}
+	if s.HashKey != "" {
+		if b, err := base64.StdEncoding.DecodeString(s.HashKey.Reveal()); err != nil || len(b) < 32 {
+			p.add("security.hash_key", "must be at least 32 bytes in standard base64")
+		}
+	}
+}
+
+func (b Bucket) validate(p *problems, path string) {
+	if b.PerSecond < 0 {
+		p.add(path+".per_second", "must not be negative")
+	}
+	if b.PerSecond > 0 && b.Burst < 1 {
+		p.add(path+".burst", "must be at least 1 when per_second > 0")
+	}
+}
+
+var kinds = []string{KindHTTPJSON, KindSOAP, KindEmail, KindOpen311}
+
+var connectorName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
+
+func validateConnectors(p *problems, cs []Connector) {
+	seen := map[string]int{}
+	for i, c := range cs {
+		path := fmt.Sprintf("connectors[%d]", i)
+		if !connectorName.MatchString(c.Name) {
+			p.add(path+".name", "must be 1-63 of a-z 0-9 - _, starting with a letter or digit, got %q", c.Name)
+		} else if j, dup := seen[c.Name]; dup {
+			p.add(path+".name", "duplicate of connectors[%d]", j)
+		} else {
+			seen[c.Name] = i
+		}
+		if c.Department == "" {
+			p.add(path+".department", "must not be empty")
+		}
+		blocks := map[string]bool{
+			KindHTTPJSON: c.HTTPJSON != nil, KindSOAP: c.SOAP != nil,
+			KindEmail: c.Email != nil, KindOpen311: c.Open311 != nil,
+		}
+		if _, known := blocks[c.Kind]; !known {
+			p.add(path+".kind", "must be httpjson, soap, email or open311, got %q", c.Kind)
+		} else if !blocks[c.Kind] {
+			p.add(path+"."+c.Kind, "settings block required for kind %s", c.Kind)
+		}
+		for _, kind := range kinds {
+			if blocks[kind] && kind != c.Kind {
+				p.add(path+"."+kind, "settings for kind %s given but kind is %q", kind, c.Kind)
+			}
+		}
+		r := c.Resilience
+		if r.Timeout < 0 || r.BreakerOpenFor < 0 || r.MaxAttempts < 0 || r.BreakerFailures < 0 || r.MaxConcurrent < 0 {
+			p.add(path+".resilience", "values must not be negative")
+		}
+		switch c.Kind {
+		case KindHTTPJSON:
+			if h := c.HTTPJSON; h != nil {
+				checkHTTPURL(p, path+".httpjson.url", h.URL)
+				switch h.Auth {
+				case "", "none":
+				case "bearer", "hmac":
+					if h.Secret == "" {
+						p.add(path+".httpjson.secret", "required when auth is %s", h.Auth)
+					}
+				default:
+					p.add(path+".httpjson.auth", "must be none, bearer or hmac, got %q", h.Auth)
+				}
+				if h.Timeout < 0 || h.PollInterval < 0 {
+					p.add(path+".httpjson", "durations must not be negative")
+				}
+			}
+		case KindSOAP:
+			if s := c.SOAP; s != nil {
+				checkHTTPURL(p, path+".soap.url", s.URL)
+				if s.Version != "" && s.Version != "1.1" && s.Version != "1.2" {
+					p.add(path+".soap.version", "must be 1.1 or 1.2, got %q", s.Version)
+				}
+			}
+		case KindEmail:
+			if e := c.Email; e != nil {
+				if _, _, err := net.SplitHostPort(e.SMTPAddr); err != nil {
+					p.add(path+".email.smtp_addr", "must be host:port")
+				}
+				if _, err := mail.ParseAddress(e.From); err != nil {
+					p.add(path+".email.from", "must be an e-mail address")
+				}
+				if len(e.To) == 0 {
+					p.add(path+".email.to", "needs at least one address")
+				}
+				for j, to := range e.To {
+					if _, err := mail.ParseAddress(to); err != nil {
+						p.add(fmt.Sprintf("%s.email.to[%d]", path, j), "must be an e-mail address")
+					}
+				}
+			}
+		case KindOpen311:
+			if o := c.Open311; o != nil {
+				checkHTTPURL(p, path+".open311.url", o.URL)
+				if o.ServiceCode == "" {
+					p.add(path+".open311.service_code", "must not be empty")
+				}
+			}
+		}
+	}
+}
+
+func checkHTTPURL(p *problems, path, raw string) {
+	u, err := url.Parse(raw)
+	if raw == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		p.add(path, "must be an absolute http(s) URL, got %q", raw)
+	}
+}
