@@ -229,10 +229,10 @@ func testLimitDefaults(s *suite) {
 func testBadQuery(s *suite) {
 	s.upsert(doc("bq-1", "办理流程", "办理流程说明。"))
 	for name, text := range map[string]string{
-		"empty":      "",
-		"blank":      "  \t ",
-		"257 runes":  strings.Repeat("办", 257),
-		"257 latin":  strings.Repeat("a", 257),
+		"empty":     "",
+		"blank":     "  \t ",
+		"257 runes": strings.Repeat("办", 257),
+		"257 latin": strings.Repeat("a", 257),
 	} {
 		_, err := s.idx.Search(s.ctx(), q(text))
 		if !errors.Is(err, knowledgebase.ErrBadQuery) {
