@@ -1,0 +1,352 @@
+package knowledgebase
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/hallgate/hallgate/gateway/store"
+)
+
+// Line is one JSON Lines record of import and export. Import needs at least
+// id, question, answer, department, category and channel (or channels);
+// entries are published unless status says otherwise.
+type Line struct {
+	ID             string   `json:"id"`
+	Question       string   `json:"question"`
+	Answer         string   `json:"answer"`
+	Department     string   `json:"department"`
+	Category       string   `json:"category"`
+	Channel        string   `json:"channel,omitempty"`
+	Channels       []string `json:"channels,omitempty"`
+	Keywords       []string `json:"keywords"`
+	Alternates     []string `json:"alternates,omitempty"`
+	MaterialType   string   `json:"material_type,omitempty"`
+	Region         string   `json:"region,omitempty"`
+	IssuingUnit    string   `json:"issuing_unit,omitempty"`
+	SourceDocument string   `json:"source_document,omitempty"`
+	EffectiveFrom  Date     `json:"effective_from,omitzero"`
+	ExpiresAt      Date     `json:"expires_at,omitzero"`
+	ReviewDue      Date     `json:"review_due,omitzero"`
+	Visibility     string   `json:"visibility,omitempty"`
+	Status         string   `json:"status,omitempty"`
+	Version        uint64   `json:"version,omitempty"` // export only; ignored on import
+}
+
+// LineError reports one rejected import line by its 1-based number.
+type LineError struct {
+	Line  int    `json:"line"`
+	Error string `json:"error"`
+}
+
+// ImportResult answers an import: valid lines are kept, invalid ones listed.
+type ImportResult struct {
+	Imported  int         `json:"imported"`
+	Unchanged int         `json:"unchanged"`
+	Errors    []LineError `json:"errors"`
+}
+
+func (l Line) entry() Entry {
+	channels := l.Channels
+	if l.Channel != "" {
+		channels = append([]string{l.Channel}, channels...)
+	}
+	status := l.Status
+	if status == "" {
+		status = StatusPublished
+	}
+	return Entry{
+		ID: l.ID, Title: l.Question, Alternates: l.Alternates, Answer: l.Answer,
+		Category: l.Category, Department: l.Department, MaterialType: l.MaterialType,
+		Keywords: l.Keywords, Channels: channels, Region: l.Region,
+		IssuingUnit: l.IssuingUnit, SourceDocument: l.SourceDocument,
+		EffectiveFrom: l.EffectiveFrom, ExpiresAt: l.ExpiresAt, ReviewDue: l.ReviewDue,
+		Visibility: l.Visibility, Status: status,
+	}
+}
+
+func lineOf(e *Entry) Line {
+	l := Line{
+		ID: e.ID, Question: e.Title, Answer: e.Answer, Department: e.Department,
+		Category: e.Category, Channels: e.Channels, Keywords: e.Keywords,
+		Alternates: e.Alternates, MaterialType: e.MaterialType, Region: e.Region,
+		IssuingUnit: e.IssuingUnit, SourceDocument: e.SourceDocument,
+		EffectiveFrom: e.EffectiveFrom, ExpiresAt: e.ExpiresAt, ReviewDue: e.ReviewDue,
+		Visibility: e.Visibility, Status: e.Status, Version: e.Version,
+	}
+	if len(e.Channels) > 0 {
+		l.Channel, l.Channels = e.Channels[0], e.Channels[1:]
+	}
+	if l.Keywords == nil {
+		l.Keywords = []string{}
+	}
+	return l
+}
+
+type pendingLine struct {
+	n     int
+	entry Entry
+}
+
+// Import reads JSON Lines from r and upserts the entries (editors only).
+// Every line is checked on its own — JSON, required fields, limits, known
+// department, unique id and title — and each line's write is atomic: a
+// rejected line writes nothing, accepted lines are kept. Valid lines are
+// committed in batches; when a batch fails, its lines are retried one by
+// one so a single bad line cannot sink its neighbours.
+func (s *Service) Import(ctx context.Context, actor Actor, r io.Reader) (ImportResult, error) {
+	if !actor.Editor {
+		return ImportResult{}, fmt.Errorf("import: %w", ErrForbidden)
+	}
+	res := ImportResult{Errors: []LineError{}}
+	fail := func(n int, err error) { res.Errors = append(res.Errors, LineError{Line: n, Error: err.Error()}) }
+	known := map[string]bool{}
+	seenID := map[string]int{}
+	seenTitle := map[string]int{}
+	var valid []pendingLine
+
+	br := bufio.NewReaderSize(r, 64<<10)
+	for n := 1; ; n++ {
+		raw, tooLong, err := readLine(br, s.opts.MaxImportLineBytes)
+		if err != nil && !errors.Is(err, io.EOF) {
+			return res, fmt.Errorf("import: read line %d: %w", n, err)
+		}
+		eof := errors.Is(err, io.EOF)
+		if n == 1 {
+			raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf"))
+		}
+		raw = bytes.TrimSpace(raw)
+		switch {
+		case tooLong:
+			fail(n, fmt.Errorf("line longer than %d bytes", s.opts.MaxImportLineBytes))
+		case len(raw) == 0:
+			// blank lines are allowed (trailing newline, separators)
+		default:
+			if e, lerr := s.parseLine(ctx, raw, known); lerr != nil {
+				fail(n, lerr)
+			} else if prev, dup := seenID[e.ID]; dup {
+				fail(n, fmt.Errorf("duplicate id %q (line %d)", e.ID, prev))
+			} else if prev, dup := seenTitle[titleKey(e.Title)]; dup {
+				fail(n, fmt.Errorf("duplicate question (line %d)", prev))
+			} else {
+				seenID[e.ID], seenTitle[titleKey(e.Title)] = n, n
+				valid = append(valid, pendingLine{n, e})
+			}
+		}
+		if eof {
+			break
+		}
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+	}
+
+	var docs []Document
+	for start := 0; start < len(valid); start += s.opts.ImportBatch {
+		batch := valid[start:min(start+s.opts.ImportBatch, len(valid))]
+		written, unchanged, lineErrs, err := s.importBatch(ctx, actor.ID, batch)
+		if err != nil {
+			return res, err
+		}
+		docs = append(docs, written...)
+		res.Imported += len(written) + unchanged
+		res.Unchanged += unchanged
+		res.Errors = append(res.Errors, lineErrs...)
+	}
+	s.project(ctx, docs...)
+	sortLineErrors(res.Errors)
+	return res, nil
+}
+
+func sortLineErrors(errs []LineError) {
+	for i := 1; i < len(errs); i++ {
+		for j := i; j > 0 && errs[j].Line < errs[j-1].Line; j-- {
+			errs[j], errs[j-1] = errs[j-1], errs[j]
+		}
+	}
+}
+
+// readLine reads one line of at most max bytes; a longer line is consumed
+// and reported as tooLong.
+func readLine(br *bufio.Reader, max int) (line []byte, tooLong bool, err error) {
+	var buf []byte
+	for {
+		chunk, isPrefix, err := br.ReadLine()
+		if len(buf)+len(chunk) > max {
+			tooLong = true
+		} else {
+			buf = append(buf, chunk...)
+		}
+		if err != nil {
+			return buf, tooLong, err
+		}
+		if !isPrefix {
+			return buf, tooLong, nil
+		}
+	}
+}
+
+// parseLine decodes and validates one line; known caches department checks.
+func (s *Service) parseLine(ctx context.Context, raw []byte, known map[string]bool) (Entry, error) {
+	var l Line
+	if err := json.Unmarshal(raw, &l); err != nil {
+		return Entry{}, fmt.Errorf("malformed JSON: %v", err)
+	}
+	var fe fieldErrors
+	if strings.TrimSpace(l.ID) == "" {
+		fe.add("id", "required")
+	}
+	if strings.TrimSpace(l.Question) == "" {
+		fe.add("question", "required")
+	}
+	if l.Channel == "" && len(l.Channels) == 0 {
+		fe.add("channel", "required")
+	}
+	e := l.entry()
+	e.normalize()
+	for _, f := range e.validate() {
+		if f.Field == "title" {
+			f.Field = "question"
+			if f.Reason == "required" {
+				continue // already reported
+			}
+		}
+		fe = append(fe, f)
+	}
+	if e.Department != "" {
+		ok, cached := known[e.Department]
+		if !cached {
+			var err error
+			if ok, err = s.depts.Exists(ctx, e.Department); err != nil {
+				return Entry{}, err
+			}
+			known[e.Department] = ok
+		}
+		if !ok {
+			fe.add("department", reasonUnknownDepartment+" "+e.Department)
+		}
+	}
+	if err := fe.err(); err != nil {
+		return Entry{}, err
+	}
+	return e, nil
+}
+
+// importBatch commits a batch of valid lines in one transaction, falling
+// back to one transaction per line when the batch fails.
+func (s *Service) importBatch(ctx context.Context, by string, batch []pendingLine) (written []Document, unchanged int, lineErrs []LineError, err error) {
+	type prepared struct {
+		n     int
+		tx    store.Tx
+		entry Entry
+	}
+	var preps []prepared
+	for _, p := range batch {
+		tx, e, skip, perr := s.prepareImport(ctx, by, p.entry)
+		switch {
+		case perr != nil && isLineError(perr):
+			lineErrs = append(lineErrs, LineError{p.n, perr.Error()})
+		case perr != nil:
+			return nil, 0, nil, perr
+		case skip:
+			unchanged++
+		default:
+			preps = append(preps, prepared{p.n, tx, e})
+		}
+	}
+	if len(preps) == 0 {
+		return nil, unchanged, lineErrs, nil
+	}
+	var all store.Tx
+	for _, p := range preps {
+		all.Puts = append(all.Puts, p.tx.Puts...)
+		all.Deletes = append(all.Deletes, p.tx.Deletes...)
+	}
+	now := s.now()
+	if _, cerr := s.st.Commit(ctx, all); cerr == nil {
+		for _, p := range preps {
+			written = append(written, p.entry.Document(now))
+		}
+		return written, unchanged, lineErrs, nil
+	} else if ctx.Err() != nil {
+		return nil, 0, nil, cerr
+	}
+	// One line (or a concurrent writer) spoiled the batch: go line by line,
+	// re-preparing each so it sees the latest versions.
+	for _, p := range preps {
+		tx, e, skip, perr := s.prepareImport(ctx, by, p.entry)
+		if perr == nil && skip {
+			unchanged++
+			continue
+		}
+		if perr == nil {
+			_, perr = s.st.Commit(ctx, tx)
+			perr = mapStoreErr("write", perr)
+		}
+		if perr != nil {
+			if !isLineError(perr) {
+				return nil, 0, nil, perr
+			}
+			lineErrs = append(lineErrs, LineError{p.n, perr.Error()})
+			continue
+		}
+		written = append(written, e.Document(now))
+	}
+	return written, unchanged, lineErrs, nil
+}
+
+func isLineError(err error) bool {
+	return errors.Is(err, ErrDuplicateTitle) || errors.Is(err, ErrConflict) || errors.Is(err, ErrInvalid)
+}
+
+// prepareImport builds the upsert of one imported entry; skip means the
+// stored entry already says the same.
+func (s *Service) prepareImport(ctx context.Context, by string, e Entry) (store.Tx, Entry, bool, error) {
+	old, err := s.loadEntry(ctx, e.ID)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		tx, out, err := s.entryTx(ctx, by, nil, e, ActionImport, "")
+		return tx, out, false, err
+	case err != nil:
+		return store.Tx{}, Entry{}, false, err
+	}
+	changes, err := diff(&old, &e)
+	if err != nil {
+		return store.Tx{}, Entry{}, false, err
+	}
+	if len(changes) == 0 {
+		return store.Tx{}, old, true, nil
+	}
+	tx, out, err := s.entryTx(ctx, by, &old, e, ActionImport, "")
+	return tx, out, false, err
+}
+
+// Export writes every entry visible to actor as JSON Lines, in id order,
+// in the import format (plus version), so an export re-imports unchanged.
+func (s *Service) Export(ctx context.Context, actor Actor, w io.Writer) (int, error) {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	n := 0
+	cursor := ""
+	for {
+		page, err := s.ListEntries(ctx, actor, EntryFilter{Limit: 500, Cursor: cursor})
+		if err != nil {
+			return n, err
+		}
+		for i := range page.Entries {
+			if err := enc.Encode(lineOf(&page.Entries[i])); err != nil {
+				return n, fmt.Errorf("export: %w", err)
+			}
+			n++
+		}
+		if page.NextCursor == "" {
+			return n, nil
+		}
+		cursor = page.NextCursor
+	}
+}

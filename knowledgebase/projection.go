@@ -1,0 +1,154 @@
+package knowledgebase
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/hallgate/hallgate/gateway/store"
+)
+
+// reindexBatch is how many documents one Index.Upsert carries in a rebuild.
+const reindexBatch = 500
+
+// Reindex rebuilds the index from the store: it resets the index and
+// projects every entry and item (unpublished ones as not searchable, so the
+// index's count matches the store's). It returns the number of documents.
+func (s *Service) Reindex(ctx context.Context) (int, error) {
+	// Clear the flag first: a write failing during the rebuild sets it again.
+	s.indexDirty.Store(false)
+	if err := s.idx.Reset(ctx); err != nil {
+		s.indexDirty.Store(true)
+		return 0, fmt.Errorf("reindex reset: %w", err)
+	}
+	n, err := s.projectAll(ctx, func(Document, time.Time) bool { return true })
+	if err != nil {
+		s.indexDirty.Store(true)
+		return n, fmt.Errorf("reindex: %w", err)
+	}
+	s.mu.Lock()
+	s.lastSweep = s.now()
+	s.mu.Unlock()
+	s.log.Info("kb: index rebuilt", "documents", n)
+	return n, nil
+}
+
+// projectAll upserts the projection of every stored entry and item that
+// keep accepts (given the document and, for entries, the effective date), in
+// batches, and returns how many were upserted.
+func (s *Service) projectAll(ctx context.Context, keep func(doc Document, effective time.Time) bool) (int, error) {
+	now := s.now()
+	batch := make([]Document, 0, reindexBatch)
+	total := 0
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		if err := s.idx.Upsert(ctx, batch...); err != nil {
+			return err
+		}
+		total += len(batch)
+		batch = batch[:0]
+		return nil
+	}
+	for _, coll := range []string{CollEntries, CollItems} {
+		cursor := ""
+		for {
+			page, err := s.st.List(ctx, coll, store.ListOptions{Limit: reindexBatch, Cursor: cursor})
+			if err != nil {
+				return total, err
+			}
+			for _, rec := range page.Records {
+				var doc Document
+				var effective time.Time
+				if coll == CollEntries {
+					e, err := decode[Entry](rec)
+					if err != nil {
+						return total, err
+					}
+					e.Version = rec.Version
+					doc = e.Document(now)
+					effective = e.EffectiveFrom.Time
+				} else {
+					it, err := decode[ServiceItem](rec)
+					if err != nil {
+						return total, err
+					}
+					doc = it.Document(now)
+				}
+				if !keep(doc, effective) {
+					continue
+				}
+				batch = append(batch, doc)
+				if len(batch) == reindexBatch {
+					if err := flush(); err != nil {
+						return total, err
+					}
+				}
+			}
+			if page.NextCursor == "" {
+				break
+			}
+			cursor = page.NextCursor
+		}
+	}
+	return total, flush()
+}
+
+// StoredCount is the number of entries and items in the store, which a
+// fresh index holds as documents.
+func (s *Service) StoredCount(ctx context.Context) (int, error) {
+	ne, err := s.st.Count(ctx, CollEntries, nil)
+	if err != nil {
+		return 0, mapStoreErr("count entries", err)
+	}
+	ni, err := s.st.Count(ctx, CollItems, nil)
+	if err != nil {
+		return 0, mapStoreErr("count items", err)
+	}
+	return ne + ni, nil
+}
+
+// EnsureIndex rebuilds the index when its document count differs from the
+// store's (empty, or stale after writes it missed). It reports whether it
+// rebuilt.
+func (s *Service) EnsureIndex(ctx context.Context) (bool, error) {
+	want, err := s.StoredCount(ctx)
+	if err != nil {
+		return false, err
+	}
+	have, err := s.idx.Count(ctx)
+	if err != nil {
+		return false, fmt.Errorf("index count: %w", err)
+	}
+	if have == want {
+		return false, nil
+	}
+	s.log.Info("kb: index is stale, rebuilding", "index", have, "store", want)
+	_, err = s.Reindex(ctx)
+	return err == nil, err
+}
+
+// Sweep re-projects the entries whose effective date or expiry passed since
+// the previous sweep (all dated entries on the first sweep), so they join or
+// leave public search on time even in a persistent index. It returns how
+// many it re-projected.
+func (s *Service) Sweep(ctx context.Context) (int, error) {
+	s.mu.Lock()
+	since := s.lastSweep
+	s.mu.Unlock()
+	now := s.now()
+	crossed := func(d time.Time) bool {
+		return !d.IsZero() && !d.After(now) && (since.IsZero() || d.After(since))
+	}
+	n, err := s.projectAll(ctx, func(doc Document, effective time.Time) bool {
+		return doc.Kind == KindEntry && (crossed(doc.ExpiresAt) || crossed(effective))
+	})
+	if err != nil {
+		return n, fmt.Errorf("sweep: %w", err)
+	}
+	s.mu.Lock()
+	s.lastSweep = now
+	s.mu.Unlock()
+	return n, nil
+}

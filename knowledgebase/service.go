@@ -1,0 +1,262 @@
+package knowledgebase
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hallgate/hallgate/gateway/store"
+)
+
+// Store collections owned by the knowledge base.
+const (
+	CollEntries   = "kb_entries"
+	CollItems     = "kb_items"
+	CollVersions  = "kb_versions"
+	CollTitles    = "kb_titles"
+	CollQueries   = "kb_queries"
+	CollFeedback  = "kb_feedback"
+	CollSettings  = "kb_settings"
+	counterEntry  = "kb_entry_id"
+	settingSynSet = "synonyms"
+)
+
+// DepartmentDirectory tells whether a department code is known;
+// *department.Service implements it.
+type DepartmentDirectory interface {
+	Exists(ctx context.Context, code string) (bool, error)
+}
+
+// Options configure the Service; zero values take the documented defaults.
+type Options struct {
+	// SweepInterval is how often Run re-projects entries whose validity
+	// started or ended, flushes search analytics and reloads synonyms
+	// changed by other replicas. Default 1 minute.
+	SweepInterval time.Duration
+	// ImportBatch is how many valid import lines share one commit; a failed
+	// batch is retried line by line, so each line stays atomic. Default 100.
+	ImportBatch int
+	// MaxImportLineBytes bounds one JSONL line. Default 1 MiB.
+	MaxImportLineBytes int
+	// MaxTrackedQueries bounds the in-memory analytics between flushes.
+	// Default 10,000.
+	MaxTrackedQueries int
+	// Now is the clock (tests). Default time.Now.
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+func (o Options) withDefaults() Options {
+	if o.SweepInterval == 0 {
+		o.SweepInterval = time.Minute
+	}
+	if o.ImportBatch == 0 {
+		o.ImportBatch = 100
+	}
+	if o.MaxImportLineBytes == 0 {
+		o.MaxImportLineBytes = 1 << 20
+	}
+	if o.MaxTrackedQueries == 0 {
+		o.MaxTrackedQueries = 10000
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return o
+}
+
+// Validate reports every problem of o at once.
+func (o Options) Validate() error {
+	var errs []error
+	if o.SweepInterval < 0 {
+		errs = append(errs, errors.New("knowledgebase: SweepInterval must not be negative"))
+	}
+	if o.ImportBatch < 0 || o.ImportBatch > 10000 {
+		errs = append(errs, errors.New("knowledgebase: ImportBatch must be 0–10000"))
+	}
+	if o.MaxImportLineBytes < 0 {
+		errs = append(errs, errors.New("knowledgebase: MaxImportLineBytes must not be negative"))
+	}
+	if o.MaxTrackedQueries < 0 {
+		errs = append(errs, errors.New("knowledgebase: MaxTrackedQueries must not be negative"))
+	}
+	return errors.Join(errs...)
+}
+
+// Actor is who performs an operation, reduced to what the rules need.
+type Actor struct {
+	ID string
+	// Editor: editors and admins review, publish and archive, and edit any
+	// department's entries.
+	Editor bool
+	// Staff sees internal entries and unpublished ones (agents, supervisors,
+	// editors, admins).
+	Staff bool
+	// Departments a department principal acts for: it proposes and edits
+	// its own entries only.
+	Departments []string
+}
+
+func (a Actor) owns(dept string) bool {
+	for _, d := range a.Departments {
+		if d == dept {
+			return true
+		}
+	}
+	return false
+}
+
+func (a Actor) canEdit(dept string) bool { return a.Editor || a.owns(dept) }
+
+// Service is the knowledge base's use cases over the store (system of
+// record) and an Index (a projection of it).
+type Service struct {
+	st    store.Store
+	idx   Index
+	depts DepartmentDirectory
+	opts  Options
+	log   *slog.Logger
+
+	indexDirty atomic.Bool // an index write failed: Run rebuilds
+
+	mu        sync.Mutex
+	lastSweep time.Time
+	synVer    uint64
+
+	analytics analytics
+}
+
+// NewService returns the knowledge-base service. Call Open before use and
+// Run in the background for the periodic sweep.
+func NewService(st store.Store, idx Index, depts DepartmentDirectory, opts Options) *Service {
+	opts = opts.withDefaults()
+	s := &Service{st: st, idx: idx, depts: depts, opts: opts, log: opts.Logger}
+	s.analytics.init(opts.MaxTrackedQueries)
+	return s
+}
+
+func (s *Service) now() time.Time { return s.opts.Now() }
+
+// Open validates the options, applies the stored runtime synonyms to the
+// index and rebuilds the index when it is empty or stale (its document count
+// differs from the store's entries and items).
+func (s *Service) Open(ctx context.Context) error {
+	if err := s.opts.Validate(); err != nil {
+		return err
+	}
+	if s.st == nil || s.idx == nil || s.depts == nil {
+		return errors.New("knowledgebase: store, index and department directory are required")
+	}
+	if err := s.loadSynonyms(ctx, true); err != nil {
+		return err
+	}
+	if _, err := s.EnsureIndex(ctx); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Run sweeps until ctx ends: entries whose validity began or ended are
+// re-projected (so they leave or join public search on time), analytics
+// are flushed, synonyms changed elsewhere are reloaded and a dirty index is
+// rebuilt. It flushes analytics once more on the way out.
+func (s *Service) Run(ctx context.Context) error {
+	t := time.NewTicker(s.opts.SweepInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			// Best effort: the request context is gone, give the flush its own.
+			flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			err := s.FlushAnalytics(flushCtx)
+			cancel()
+			if err != nil {
+				s.log.Warn("kb: final analytics flush", "err", err)
+			}
+			return nil
+		case <-t.C:
+			s.Tick(ctx)
+		}
+	}
+}
+
+// Tick runs one round of Run's periodic work; it logs failures and goes on.
+func (s *Service) Tick(ctx context.Context) {
+	if _, err := s.Sweep(ctx); err != nil {
+		s.log.Warn("kb: sweep", "err", err)
+	}
+	if err := s.FlushAnalytics(ctx); err != nil {
+		s.log.Warn("kb: analytics flush", "err", err)
+	}
+	if err := s.loadSynonyms(ctx, false); err != nil {
+		s.log.Warn("kb: synonyms reload", "err", err)
+	}
+	if s.indexDirty.Load() {
+		if _, err := s.Reindex(ctx); err != nil {
+			s.log.Warn("kb: reindex after failed index write", "err", err)
+		}
+	}
+}
+
+// project writes docs to the index after a committed change. The store is
+// already right; a failure only marks the index dirty for the next Tick.
+func (s *Service) project(ctx context.Context, docs ...Document) {
+	if len(docs) == 0 {
+		return
+	}
+	if err := s.idx.Upsert(ctx, docs...); err != nil {
+		s.indexDirty.Store(true)
+		s.log.Warn("kb: index upsert failed; index marked dirty", "err", err, "docs", len(docs))
+	}
+}
+
+func (s *Service) unproject(ctx context.Context, ids ...string) {
+	if err := s.idx.Delete(ctx, ids...); err != nil {
+		s.indexDirty.Store(true)
+		s.log.Warn("kb: index delete failed; index marked dirty", "err", err)
+	}
+}
+
+// checkDepartment adds a field error when dept is not a known department.
+func (s *Service) checkDepartment(ctx context.Context, fe *fieldErrors, field, dept string) error {
+	if dept == "" {
+		return nil
+	}
+	ok, err := s.depts.Exists(ctx, dept)
+	if err != nil {
+		return fmt.Errorf("check department %s: %w", dept, err)
+	}
+	if !ok {
+		fe.add(field, reasonUnknownDepartment)
+	}
+	return nil
+}
+
+// mapStoreErr turns the store's sentinels into the package's.
+func mapStoreErr(op string, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, store.ErrNotFound):
+		return fmt.Errorf("%s: %w", op, ErrNotFound)
+	case errors.Is(err, store.ErrConflict):
+		return fmt.Errorf("%s: %w", op, ErrConflict)
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+func decode[T any](rec store.Record) (T, error) {
+	var v T
+	if err := json.Unmarshal(rec.Data, &v); err != nil {
+		return v, fmt.Errorf("decode %s/%s: %w", rec.Collection, rec.ID, err)
+	}
+	return v, nil
+}
