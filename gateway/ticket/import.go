@@ -1,0 +1,200 @@
+package ticket
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hallgate/hallgate/gateway/auth"
+	"github.com/hallgate/hallgate/gateway/store"
+)
+
+// ImportLine is one JSON line of historical tickets. The fields of
+// ../shared/data/tickets_dev.jsonl are the minimum; the rest are optional.
+type ImportLine struct {
+	ID            string     `json:"id"`
+	Channel       Channel    `json:"channel"`
+	Text          string     `json:"text"`
+	District      string     `json:"district"`
+	Address       string     `json:"address"`
+	Type          string     `json:"type"`
+	Category      string     `json:"category"`
+	Department    string     `json:"department"`
+	CoDepartments []string   `json:"co_departments"`
+	Urgent        bool       `json:"urgent"`
+	DirectAnswer  bool       `json:"direct_answer"`
+	KBEntry       string     `json:"kb_entry"`
+	Reply         string     `json:"reply"`
+	Rating        string     `json:"rating"`
+	CreatedAt     *time.Time `json:"created_at"`
+	ClosedAt      *time.Time `json:"closed_at"`
+}
+
+// ImportError names a refused line (1-based).
+type ImportError struct {
+	Line  int    `json:"line"`
+	Error string `json:"error"`
+}
+
+// ImportResult answers an import.
+type ImportResult struct {
+	Imported int           `json:"imported"`
+	Skipped  int           `json:"skipped"` // already imported (same id)
+	Errors   []ImportError `json:"errors"`
+}
+
+// importBatch lines share one Tx: one fsync per batch, not per ticket.
+const importBatch = 256
+
+// MaxImportLine bounds one JSON line.
+const MaxImportLine = 1 << 20
+
+// Import stores JSON Lines of historical tickets as closed tickets and shows
+// each to the observers. Lines already imported (same id) are skipped, so an
+// import can be re-run after a failure.
+func (s *Service) Import(ctx context.Context, p auth.Principal, r io.Reader) (ImportResult, error) {
+	res := ImportResult{Errors: []ImportError{}}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), MaxImportLine)
+	var batch []*Ticket
+	inBatch := map[string]bool{}
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		var tx store.Tx
+		for _, t := range batch {
+			rec, err := s.encode(t)
+			if err != nil {
+				return err
+			}
+			tx.Puts = append(tx.Puts, store.Put{Record: rec})
+		}
+		if _, err := s.st.Commit(ctx, tx); err != nil {
+			return fmt.Errorf("import: %w", err)
+		}
+		res.Imported += len(batch)
+		for _, t := range batch {
+			s.observe(ctx, t)
+		}
+		batch, inBatch = batch[:0], map[string]bool{}
+		return nil
+	}
+	a := actorOf(p)
+	line := 0
+	for sc.Scan() {
+		line++
+		raw := strings.TrimSpace(sc.Text())
+		if raw == "" {
+			continue
+		}
+		var l ImportLine
+		if err := json.Unmarshal([]byte(raw), &l); err != nil {
+			res.Errors = append(res.Errors, ImportError{line, "malformed JSON: " + err.Error()})
+			continue
+		}
+		t, err := s.historical(ctx, a, l)
+		if err != nil {
+			res.Errors = append(res.Errors, ImportError{line, err.Error()})
+			continue
+		}
+		if l.ID != "" {
+			if inBatch[l.ID] {
+				res.Skipped++
+				continue
+			}
+			n, err := s.st.Count(ctx, Collection, map[string]string{ixExternal: l.ID})
+			if err != nil {
+				return res, fmt.Errorf("import line %d: %w", line, err)
+			}
+			if n > 0 {
+				res.Skipped++
+				continue
+			}
+			inBatch[l.ID] = true
+		}
+		batch = append(batch, t)
+		if len(batch) >= importBatch {
+			if err := flush(); err != nil {
+				return res, err
+			}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			res.Errors = append(res.Errors, ImportError{line + 1, fmt.Sprintf("line longer than %d bytes; import stopped", MaxImportLine)})
+		} else {
+			return res, fmt.Errorf("import read: %w", err)
+		}
+	}
+	if err := flush(); err != nil {
+		return res, err
+	}
+	s.log.InfoContext(ctx, "tickets imported", "imported", res.Imported, "skipped", res.Skipped, "errors", len(res.Errors))
+	return res, nil
+}
+
+func (s *Service) historical(ctx context.Context, a actor, l ImportLine) (*Ticket, error) {
+	var problems []string
+	l.Text = strings.TrimSpace(l.Text)
+	if l.Text == "" {
+		problems = append(problems, "text: required")
+	}
+	if !validType(RequestType(l.Type)) {
+		problems = append(problems, "type: one of 咨询, 求助, 投诉, 举报, 建议, 表扬")
+	}
+	if l.Channel == "" {
+		l.Channel = ChannelHotline
+	} else if !slices.Contains(Channels, l.Channel) {
+		problems = append(problems, fmt.Sprintf("channel: unknown %q", l.Channel))
+	}
+	if l.Rating != "" && !slices.Contains(Ratings, l.Rating) {
+		problems = append(problems, "rating: one of "+strings.Join(Ratings, ", "))
+	}
+	if l.Department == "" && !l.DirectAnswer {
+		problems = append(problems, "department: required unless direct_answer")
+	}
+	if l.Department != "" {
+		err := s.checkDepartments(ctx, Command{Department: l.Department, CoDepartments: l.CoDepartments})
+		var ve *ValidationError
+		if errors.As(err, &ve) {
+			for _, f := range ve.Fields {
+				problems = append(problems, f.Field+": "+f.Reason)
+			}
+		} else if err != nil {
+			return nil, err
+		}
+	}
+	if len(problems) > 0 {
+		return nil, errors.New(strings.Join(problems, "; "))
+	}
+	now := s.now()
+	created := now
+	if l.CreatedAt != nil && !l.CreatedAt.IsZero() {
+		created = *l.CreatedAt
+	}
+	closed := created
+	if l.ClosedAt != nil && !l.ClosedAt.IsZero() && !l.ClosedAt.Before(created) {
+		closed = *l.ClosedAt
+	}
+	id := s.ids.next(now)
+	t := &Ticket{ID: id, Code: "LS" + id, ExternalID: l.ID, Historical: true, Channel: l.Channel, Type: RequestType(l.Type),
+		Text: l.Text, District: l.District, Address: l.Address, Category: l.Category, Urgent: l.Urgent,
+		Department: l.Department, CoDepartments: slices.Clone(l.CoDepartments), DirectAnswer: l.DirectAnswer, KBEntry: l.KBEntry,
+		Reply: l.Reply, Rating: l.Rating, Status: StatusClosed, CreatedAt: created, ClosedAt: closed, UpdatedAt: now}
+	if l.Rating != "" {
+		t.Ratings = []string{l.Rating}
+	}
+	if l.DirectAnswer && l.Department == "" {
+		t.Status = StatusAnswered
+	}
+	record(t, a, EvImport, t.Status, now, "", map[string]any{"external_id": l.ID})
+	t.Events[0].From = ""
+	return t, nil
+}

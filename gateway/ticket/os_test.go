@@ -1,0 +1,5 @@
+package ticket
+
+import "os"
+
+var osReadFile = os.ReadFile
