@@ -24,10 +24,10 @@ func TestImportReportsBadLinesAndKeepsGoodOnes(t *testing.T) {
 		`{"id":"i-1","question":"自来水如何过户？","answer":"带身份证到营业厅。","department":"water","category":"水电燃气","channel":"hotline","keywords":["过户"]}`,
 		`{"id":"i-2","question":"停水了怎么办","answer":"拨打热线。","department":"water","category":"水电燃气",`, // 2: malformed JSON
 		``, // 3: blank, skipped
-		`{"id":"i-4","question":"养老保险怎么转移","answer":"","department":"hrss","category":"社保就业","channel":"website","keywords":[]}`, // 4: no answer
-		`{"id":"i-5","question":"无人机在哪里登记","answer":"向民航部门登记。","department":"caac","category":"其他","channel":"hotline","keywords":["无人机"]}`, // 5: unknown department
-		`{"id":"i-1","question":"另一个问题","answer":"x","department":"water","category":"水电燃气","channel":"hotline","keywords":[]}`, // 6: duplicate id
-		`{"id":"i-7","question":"水表坏了找谁修？","answer":"报修。","department":"water","category":"水电燃气","channel":"hotline","keywords":[]}`, // 7: title held by "held"
+		`{"id":"i-4","question":"养老保险怎么转移","answer":"","department":"hrss","category":"社保就业","channel":"website","keywords":[]}`,                                          // 4: no answer
+		`{"id":"i-5","question":"无人机在哪里登记","answer":"向民航部门登记。","department":"caac","category":"其他","channel":"hotline","keywords":["无人机"]}`,                               // 5: unknown department
+		`{"id":"i-1","question":"另一个问题","answer":"x","department":"water","category":"水电燃气","channel":"hotline","keywords":[]}`,                                           // 6: duplicate id
+		`{"id":"i-7","question":"水表坏了找谁修？","answer":"报修。","department":"water","category":"水电燃气","channel":"hotline","keywords":[]}`,                                      // 7: title held by "held"
 		`{"id":"i-8","question":"个税如何汇算","answer":"通过个税APP。","department":"tax","category":"税费","channel":"website","keywords":["个税","` + strings.Repeat("汇", 21) + `"]}`, // 8: keyword too long
 		`{"id":"i-9","question":"个税汇算截止时间","answer":"每年6月30日前。","department":"tax","category":"税费","channels":["website","hotline"],"keywords":["个税"],"status":"draft","visibility":"internal","expires_at":"2027-07-01"}`,
 		`{"id":"i-10","question":"失业金怎么领","answer":"线上申领。","department":"hrss","category":"社保就业","keywords":[]}`, // 10: no channel
