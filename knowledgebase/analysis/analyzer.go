@@ -9,6 +9,11 @@ import (
 	"sync/atomic"
 )
 
+// Version changes whenever IndexTerms would produce different terms for
+// the same text; persisted indexes built with another version re-analyse
+// their documents.
+const Version = "1"
+
 // ErrBadOptions is returned by New for invalid options.
 var ErrBadOptions = errors.New("analysis: bad options")
 

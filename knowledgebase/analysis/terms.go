@@ -2,46 +2,59 @@ package analysis
 
 import (
 	"strings"
+	"unicode/utf8"
 )
 
 // run is a maximal stretch of Han characters or of Latin letters/digits in
-// normalized text.
+// normalized text. Substrings are taken by byte offset so that n-grams and
+// dictionary probes do not allocate.
 type run struct {
-	text []rune
-	han  bool
+	s   string
+	off []int // byte offset of each rune, plus len(s)
+	han bool
 }
+
+func (r run) n() int              { return len(r.off) - 1 }
+func (r run) sub(i, j int) string { return r.s[r.off[i]:r.off[j]] }
+func (r run) at(i int) rune       { c, _ := utf8.DecodeRuneInString(r.s[r.off[i]:]); return c }
 
 // runs splits normalized text at spaces and script changes.
 func runs(norm string) []run {
 	var out []run
-	var cur []rune
-	curHan := false
-	flush := func() {
-		if len(cur) > 0 {
-			if !curHan {
-				// Trim joiners kept by foldRune from token edges.
-				s := strings.Trim(string(cur), ".-+#@_")
-				cur = []rune(s)
-			}
-			if len(cur) > 0 {
-				out = append(out, run{text: cur, han: curHan})
-			}
+	start, curHan := -1, false
+	flush := func(end int) {
+		if start < 0 {
+			return
 		}
-		cur = nil
+		s := norm[start:end]
+		if !curHan {
+			// Trim joiners kept by foldRune from token edges.
+			s = strings.Trim(s, ".-+#@_")
+		}
+		if s != "" {
+			r := run{s: s, han: curHan, off: make([]int, 0, len(s)+1)}
+			for i := range s {
+				r.off = append(r.off, i)
+			}
+			r.off = append(r.off, len(s))
+			out = append(out, r)
+		}
+		start = -1
 	}
-	for _, r := range norm {
-		if r == ' ' {
-			flush()
+	for i, c := range norm {
+		if c == ' ' {
+			flush(i)
 			continue
 		}
-		h := isHan(r)
-		if len(cur) > 0 && h != curHan {
-			flush()
+		h := isHan(c)
+		if start >= 0 && h != curHan {
+			flush(i)
 		}
-		curHan = h
-		cur = append(cur, r)
+		if start < 0 {
+			start, curHan = i, h
+		}
 	}
-	flush()
+	flush(len(norm))
 	return out
 }
 
@@ -54,38 +67,38 @@ func (a *Analyzer) Segment(s string) []string {
 	syn := a.syn.Load()
 	for _, r := range runs(Normalize(s)) {
 		if !r.han {
-			out = append(out, string(r.text))
+			out = append(out, r.s)
 			continue
 		}
-		t := r.text
-		for i := 0; i < len(t); {
-			n := a.longestWord(t[i:], syn)
+		for i := 0; i < r.n(); {
+			n := a.longestWord(r, i, syn)
 			if n == 0 {
 				n = 1
 			}
-			out = append(out, string(t[i:i+n]))
+			out = append(out, r.sub(i, i+n))
 			i += n
 		}
 	}
 	return out
 }
 
-// longestWord returns the rune length of the longest dictionary or synonym
-// word at the start of t (≥ 2), or 0.
-func (a *Analyzer) longestWord(t []rune, syn *synonymSet) int {
-	max := a.maxWord
-	if syn.maxRune > max {
-		max = syn.maxRune
+// maxLen is the longest dictionary or synonym word in runes.
+func (a *Analyzer) maxLen(syn *synonymSet) int {
+	if syn.maxRune > a.maxWord {
+		return syn.maxRune
 	}
-	if max > len(t) {
-		max = len(t)
+	return a.maxWord
+}
+
+// longestWord returns the rune length of the longest dictionary or synonym
+// word starting at rune i of r (≥ 2), or 0.
+func (a *Analyzer) longestWord(r run, i int, syn *synonymSet) int {
+	max := a.maxLen(syn)
+	if i+max > r.n() {
+		max = r.n() - i
 	}
 	for n := max; n >= 2; n-- {
-		w := string(t[:n])
-		if _, ok := a.dict[w]; ok {
-			return n
-		}
-		if _, ok := syn.byTerm[w]; ok {
+		if a.isWord(r.sub(i, i+n), syn) {
 			return n
 		}
 	}
@@ -100,30 +113,39 @@ func (a *Analyzer) isWord(w string, syn *synonymSet) bool {
 	return ok
 }
 
-func shortField(field string) bool { return field != FieldBody }
-
-func initialsOf(t []rune) (string, bool) {
-	var b strings.Builder
-	for _, r := range t {
-		p := runePinyin(r)
-		if p == "" {
-			return "", false
-		}
-		b.WriteByte(p[0])
-	}
-	return b.String(), true
+// inDict reports whether w is in the fixed dictionary (shipped words, extra
+// words and default synonym terms). Index terms depend only on it, never on
+// runtime synonyms, so SetSynonyms needs no reindex.
+func (a *Analyzer) inDict(w string) bool {
+	_, ok := a.dict[w]
+	return ok
 }
 
-func pinyinOf(t []rune) (string, bool) {
-	var b strings.Builder
-	for _, r := range t {
-		p := runePinyin(r)
+func shortField(field string) bool { return field != FieldBody }
+
+func initialsOf(r run, i, j int) (string, bool) {
+	b := make([]byte, 0, j-i)
+	for k := i; k < j; k++ {
+		p := runePinyin(r.at(k))
 		if p == "" {
 			return "", false
 		}
-		b.WriteString(p)
+		b = append(b, p[0])
 	}
-	return b.String(), true
+	return InitialsPrefix + string(b), true
+}
+
+func pinyinOf(r run, i, j int) (string, bool) {
+	b := make([]byte, 0, 1+6*(j-i))
+	b = append(b, PinyinPrefix...)
+	for k := i; k < j; k++ {
+		p := runePinyin(r.at(k))
+		if p == "" {
+			return "", false
+		}
+		b = append(b, p...)
+	}
+	return string(b), true
 }
 
 // IndexTerms returns the terms of one field of a document, one per
@@ -131,50 +153,52 @@ func pinyinOf(t []rune) (string, bool) {
 // runes found anywhere (not only on the segmentation path, so infixes
 // match), Latin/digit tokens, and for short fields pinyin of every bigram,
 // pinyin and initials of dictionary words and initials of every trigram.
+// Term texts may share memory with an internal copy of text: clone them
+// before keeping them for long.
 func (a *Analyzer) IndexTerms(field, text string) []Term {
-	syn := a.syn.Load()
 	short := shortField(field)
+	maxW := a.maxWord
 	var out []Term
 	for _, r := range runs(Normalize(text)) {
-		t := r.text
 		if !r.han {
-			out = append(out, Term{Text: string(t), Type: TermWord, Weight: 1})
+			out = append(out, Term{Text: r.s, Type: TermWord, Weight: 1})
 			continue
 		}
-		for i := range t {
-			out = append(out, Term{Text: string(t[i : i+1]), Type: TermNgram, Weight: 1})
-			if i+1 < len(t) {
-				out = append(out, Term{Text: string(t[i : i+2]), Type: TermNgram, Weight: 1})
+		n := r.n()
+		for i := 0; i < n; i++ {
+			out = append(out, Term{Text: r.sub(i, i+1), Type: TermNgram, Weight: 1})
+			if i+1 < n {
+				out = append(out, Term{Text: r.sub(i, i+2), Type: TermNgram, Weight: 1})
 				if short {
-					if p, ok := pinyinOf(t[i : i+2]); ok {
-						out = append(out, Term{Text: PinyinPrefix + p, Type: TermPinyin, Weight: 1})
+					if p, ok := pinyinOf(r, i, i+2); ok {
+						out = append(out, Term{Text: p, Type: TermPinyin, Weight: 1})
+					}
+					if a.inDict(r.sub(i, i+2)) {
+						if p, ok := initialsOf(r, i, i+2); ok {
+							out = append(out, Term{Text: p, Type: TermInitials, Weight: 1})
+						}
 					}
 				}
 			}
-			if short && i+2 < len(t) {
-				if p, ok := initialsOf(t[i : i+3]); ok {
-					out = append(out, Term{Text: InitialsPrefix + p, Type: TermInitials, Weight: 1})
+			if short && i+2 < n {
+				if p, ok := initialsOf(r, i, i+3); ok {
+					out = append(out, Term{Text: p, Type: TermInitials, Weight: 1})
 				}
 			}
-			for n := 3; n <= a.maxWord && i+n <= len(t); n++ {
-				w := string(t[i : i+n])
-				if !a.isWord(w, syn) {
+			for l := 3; l <= maxW && i+l <= n; l++ {
+				w := r.sub(i, i+l)
+				if !a.inDict(w) {
 					continue
 				}
 				out = append(out, Term{Text: w, Type: TermWord, Weight: 1})
 				if short {
-					if p, ok := pinyinOf(t[i : i+n]); ok {
-						out = append(out, Term{Text: PinyinPrefix + p, Type: TermPinyin, Weight: 1})
+					if p, ok := pinyinOf(r, i, i+l); ok {
+						out = append(out, Term{Text: p, Type: TermPinyin, Weight: 1})
 					}
-				}
-			}
-			if short && i+1 < len(t) {
-				for n := 2; n <= 4 && i+n <= len(t); n++ {
-					if n == 3 || !a.isWord(string(t[i:i+n]), syn) {
-						continue // trigram initials are added above
-					}
-					if p, ok := initialsOf(t[i : i+n]); ok {
-						out = append(out, Term{Text: InitialsPrefix + p, Type: TermInitials, Weight: 1})
+					if l == 4 {
+						if p, ok := initialsOf(r, i, i+l); ok {
+							out = append(out, Term{Text: p, Type: TermInitials, Weight: 1})
+						}
 					}
 				}
 			}
@@ -206,39 +230,38 @@ const (
 // the query. Each text appears once, with its highest weight.
 func (a *Analyzer) QueryTerms(text string) []Term {
 	syn := a.syn.Load()
+	maxW := a.maxLen(syn)
 	q := &queryTerms{idx: make(map[string]int)}
-	rs := runs(Normalize(text))
-	for _, r := range rs {
-		t := r.text
+	for _, r := range runs(Normalize(text)) {
 		if !r.han {
-			tok := string(t)
+			tok := r.s
 			q.add(tok, TermWord, wLatin)
 			if sy := splitSyllables(tok); len(sy) >= 2 {
 				q.add(PinyinPrefix+strings.Join(sy, ""), TermPinyin, wPinyin)
 				for i := 0; i+1 < len(sy); i++ {
 					q.add(PinyinPrefix+sy[i]+sy[i+1], TermPinyin, wPinyin)
 				}
-			} else if len(sy) == 0 && len(tok) >= 2 && len(tok) <= 5 && isLetters(tok) {
+			} else if len(sy) == 0 && len(tok) >= 2 && len(tok) <= 4 && isLetters(tok) {
 				q.add(InitialsPrefix+tok, TermInitials, wInitials)
 			}
 			a.addSynonyms(q, syn, tok, wSynonymLat)
 			continue
 		}
-		for i := range t {
-			q.add(string(t[i:i+1]), TermNgram, wUnigram)
-			if i+1 < len(t) {
-				q.add(string(t[i:i+2]), TermNgram, wBigram)
-				if p, ok := pinyinOf(t[i : i+2]); ok {
-					q.add(PinyinPrefix+p, TermVariant, wVariant)
+		n := r.n()
+		for i := 0; i < n; i++ {
+			q.add(r.sub(i, i+1), TermNgram, wUnigram)
+			if i+1 < n {
+				q.add(r.sub(i, i+2), TermNgram, wBigram)
+				if p, ok := pinyinOf(r, i, i+2); ok {
+					q.add(p, TermVariant, wVariant)
 				}
 			}
-			for n := 3; n <= a.maxWord && i+n <= len(t); n++ {
-				if w := string(t[i : i+n]); a.isWord(w, syn) {
+			for l := 1; l <= maxW && i+l <= n; l++ {
+				w := r.sub(i, i+l)
+				if l >= 3 && a.inDict(w) {
 					q.add(w, TermWord, wWord)
 				}
-			}
-			for n := 1; n <= syn.maxRune && i+n <= len(t); n++ {
-				a.addSynonyms(q, syn, string(t[i:i+n]), wSynonymHan)
+				a.addSynonyms(q, syn, w, wSynonymHan)
 			}
 		}
 	}
@@ -276,16 +299,15 @@ func (a *Analyzer) addSynonyms(q *queryTerms, syn *synonymSet, w string, weight 
 				continue
 			}
 			for _, r := range runs(m) {
-				t := r.text
-				if !r.han || len(t) == 1 {
-					q.add(string(t), TermSynonym, weight)
+				if !r.han || r.n() == 1 {
+					q.add(r.s, TermSynonym, weight)
 					continue
 				}
-				for i := 0; i+1 < len(t); i++ {
-					q.add(string(t[i:i+2]), TermSynonym, weight)
+				for i := 0; i+1 < r.n(); i++ {
+					q.add(r.sub(i, i+2), TermSynonym, weight)
 				}
-				if len(t) >= 3 {
-					q.add(string(t), TermSynonym, weight)
+				if r.n() >= 3 {
+					q.add(r.s, TermSynonym, weight)
 				}
 			}
 		}

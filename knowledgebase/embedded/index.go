@@ -1,0 +1,502 @@
+package embedded
+
+import (
+	"container/heap"
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/hallgate/hallgate/knowledgebase"
+	"github.com/hallgate/hallgate/knowledgebase/analysis"
+)
+
+var _ knowledgebase.Index = (*Index)(nil)
+
+// Errors of this package.
+var (
+	ErrBadOptions = errors.New("embedded: bad options")
+	ErrClosed     = errors.New("embedded: index closed")
+	ErrCorrupt    = errors.New("embedded: corrupt index file")
+)
+
+// Query limits, as in the knowledgebase contract.
+const (
+	defaultLimit  = 10
+	maxLimit      = 100
+	maxQueryRunes = 256
+)
+
+// Options configure an Index. Dir empty means memory only (tests).
+type Options struct {
+	// Dir holds index.snap and wal.jsonl; created if missing.
+	Dir string
+	// SnapshotEvery rewrites the snapshot after this many logged document
+	// changes, bounding re-open time. Default 20000.
+	SnapshotEvery int
+	// SyncWrites fsyncs the write-ahead log on every write. The index is a
+	// projection of the store, so the default (false) trades the last
+	// writes on power loss for throughput; Stamp tells the caller to rebuild.
+	SyncWrites bool
+	// Analyzer options for this index's own analyzer (runtime synonyms are
+	// per index, so it does not share analysis.Shared()).
+	Analysis analysis.Options
+}
+
+func (o *Options) defaults() {
+	if o.SnapshotEvery == 0 {
+		o.SnapshotEvery = 20000
+	}
+}
+
+// Validate reports every problem at once.
+func (o Options) Validate() error {
+	var errs []error
+	if o.SnapshotEvery < 0 {
+		errs = append(errs, fmt.Errorf("SnapshotEvery %d < 0", o.SnapshotEvery))
+	}
+	if err := o.Analysis.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("%w: %w", ErrBadOptions, err)
+	}
+	return nil
+}
+
+// Index is the embedded knowledgebase.Index. Safe for concurrent use:
+// searches share a read lock, writes analyse outside the lock and then
+// apply under the write lock.
+type Index struct {
+	opts Options
+	an   *analysis.Analyzer
+
+	mu       sync.RWMutex
+	closed   bool
+	core     *Core
+	docs     []knowledgebase.Document // by ordinal; zero value when dead
+	byID     map[string]uint32
+	synonyms [][]string
+	stamp    string
+	wal      *wal // nil when memory only
+	logged   int  // document changes in the WAL since the snapshot
+
+	pool sync.Pool // *accum
+}
+
+// Open builds the index, loading Dir's snapshot and replaying its log.
+func Open(ctx context.Context, opts Options) (*Index, error) {
+	opts.defaults()
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	an, err := analysis.New(opts.Analysis)
+	if err != nil {
+		return nil, fmt.Errorf("embedded open: %w", err)
+	}
+	x := &Index{opts: opts, an: an, core: NewCore(), byID: make(map[string]uint32)}
+	x.pool.New = func() any { return &accum{} }
+	if opts.Dir == "" {
+		return x, nil
+	}
+	if err := x.load(ctx); err != nil {
+		return nil, fmt.Errorf("embedded open %s: %w", opts.Dir, err)
+	}
+	return x, nil
+}
+
+// Analyzer returns the index's analyzer (with its runtime synonyms).
+func (x *Index) Analyzer() *analysis.Analyzer { return x.an }
+
+// analyse computes the field terms of a document (no lock needed).
+func (x *Index) analyse(d *knowledgebase.Document) *fieldTerms {
+	var ft fieldTerms
+	ft[fTitle] = x.an.IndexTerms(analysis.FieldTitle, d.Title)
+	for _, alt := range d.Alternates {
+		ft[fTitle] = append(ft[fTitle], x.an.IndexTerms(analysis.FieldAlternates, alt)...)
+	}
+	for _, k := range d.Keywords {
+		ft[fKeywords] = append(ft[fKeywords], x.an.IndexTerms(analysis.FieldKeywords, k)...)
+	}
+	ft[fCategory] = x.an.IndexTerms(analysis.FieldCategory, strings.ReplaceAll(d.Category, "/", " "))
+	ft[fBody] = x.an.IndexTerms(analysis.FieldBody, d.Body)
+	return &ft
+}
+
+// analyseAll analyses documents on all cores.
+func (x *Index) analyseAll(ctx context.Context, docs []knowledgebase.Document) ([]*fieldTerms, error) {
+	out := make([]*fieldTerms, len(docs))
+	workers := runtime.GOMAXPROCS(0)
+	if len(docs) < 64 {
+		workers = 1
+	}
+	var wg sync.WaitGroup
+	next := make(chan int, workers)
+	go func() {
+		defer close(next)
+		for i := range docs {
+			if ctx.Err() != nil {
+				return
+			}
+			next <- i
+		}
+	}()
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				out[i] = x.analyse(&docs[i])
+			}
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// applyUpsert inserts or replaces documents; caller holds mu.
+func (x *Index) applyUpsert(docs []knowledgebase.Document, fts []*fieldTerms) {
+	for i := range docs {
+		if old, ok := x.byID[docs[i].ID]; ok {
+			x.core.remove(old)
+			x.docs[old] = knowledgebase.Document{}
+		}
+		ord := x.core.add(fts[i])
+		x.docs = append(x.docs, docs[i])
+		x.byID[docs[i].ID] = ord
+	}
+	x.maybeCompact()
+}
+
+func (x *Index) applyDelete(ids []string) {
+	for _, id := range ids {
+		if ord, ok := x.byID[id]; ok {
+			x.core.remove(ord)
+			x.docs[ord] = knowledgebase.Document{}
+			delete(x.byID, id)
+		}
+	}
+	x.maybeCompact()
+}
+
+func (x *Index) applyReset() {
+	x.core = NewCore()
+	x.docs = nil
+	x.byID = make(map[string]uint32)
+	x.stamp = ""
+}
+
+// maybeCompact reclaims postings of replaced documents once they are a
+// quarter of the index (amortised O(1) per write).
+func (x *Index) maybeCompact() {
+	d := x.core.dead()
+	if d < 1000 || d*4 < len(x.docs) {
+		return
+	}
+	x.compactLocked()
+}
+
+func (x *Index) compactLocked() {
+	remap := x.core.compact()
+	docs := x.docs[:0]
+	for old, r := range remap {
+		if r >= 0 {
+			docs = append(docs, x.docs[old])
+		}
+	}
+	clear(x.docs[len(docs):])
+	x.docs = docs
+	for i := range x.docs {
+		x.byID[x.docs[i].ID] = uint32(i)
+	}
+}
+
+// Upsert inserts or replaces documents by ID.
+func (x *Index) Upsert(ctx context.Context, docs ...knowledgebase.Document) error {
+	if len(docs) == 0 {
+		return nil
+	}
+	for i := range docs {
+		if docs[i].ID == "" {
+			return fmt.Errorf("embedded upsert: document %d has no id: %w", i, knowledgebase.ErrBadQuery)
+		}
+	}
+	fts, err := x.analyseAll(ctx, docs)
+	if err != nil {
+		return fmt.Errorf("embedded upsert: %w", err)
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.closed {
+		return ErrClosed
+	}
+	if err := x.log(walOp{Op: opUpsert, Docs: docs}, len(docs)); err != nil {
+		return err
+	}
+	x.applyUpsert(docs, fts)
+	return x.maybeSnapshot()
+}
+
+// Delete removes documents; unknown ids are ignored.
+func (x *Index) Delete(ctx context.Context, ids ...string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.closed {
+		return ErrClosed
+	}
+	if err := x.log(walOp{Op: opDelete, IDs: ids}, len(ids)); err != nil {
+		return err
+	}
+	x.applyDelete(ids)
+	return x.maybeSnapshot()
+}
+
+// Reset removes every document and the build stamp.
+func (x *Index) Reset(ctx context.Context) error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.closed {
+		return ErrClosed
+	}
+	x.applyReset()
+	return x.snapshotLocked() // an empty snapshot also truncates the log
+}
+
+// Count returns the number of documents, searchable or not.
+func (x *Index) Count(ctx context.Context) (int, error) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if x.closed {
+		return 0, ErrClosed
+	}
+	return len(x.byID), nil
+}
+
+// SetSynonyms replaces the runtime synonym groups (the shipped defaults
+// stay). Index terms do not depend on them, so nothing is re-indexed.
+func (x *Index) SetSynonyms(ctx context.Context, groups [][]string) error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.closed {
+		return ErrClosed
+	}
+	if err := x.log(walOp{Op: opSynonyms, Groups: groups}, 0); err != nil {
+		return err
+	}
+	x.synonyms = groups
+	x.an.SetSynonyms(groups)
+	return nil
+}
+
+// Stamp returns what the caller recorded with MarkBuilt after its last
+// full build, or "" if the index was never built, was reset, or its
+// persisted form was unusable. The KB service compares it with its own
+// notion (e.g. the store's entry count and last change) and rebuilds when
+// they differ.
+func (x *Index) Stamp() string {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.stamp
+}
+
+// MarkBuilt records the stamp of a completed full build and snapshots, so
+// the next Open starts from it.
+func (x *Index) MarkBuilt(ctx context.Context, stamp string) error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.closed {
+		return ErrClosed
+	}
+	x.stamp = stamp
+	return x.snapshotLocked()
+}
+
+// Snapshot writes the whole index and truncates the log.
+func (x *Index) Snapshot(ctx context.Context) error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.closed {
+		return ErrClosed
+	}
+	return x.snapshotLocked()
+}
+
+// Close snapshots (if the log holds changes) and releases files.
+func (x *Index) Close() error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.closed {
+		return nil
+	}
+	var err error
+	if x.wal != nil && x.logged > 0 {
+		err = x.snapshotLocked()
+	}
+	if x.wal != nil {
+		err = errors.Join(err, x.wal.close())
+	}
+	x.closed = true
+	return err
+}
+
+// Search runs a query with filters and paging.
+func (x *Index) Search(ctx context.Context, q knowledgebase.Query) (knowledgebase.Result, error) {
+	text := strings.TrimSpace(q.Text)
+	if text == "" || utf8.RuneCountInString(text) > maxQueryRunes {
+		return knowledgebase.Result{}, fmt.Errorf("embedded search: %w", knowledgebase.ErrBadQuery)
+	}
+	if q.Limit <= 0 {
+		q.Limit = defaultLimit
+	}
+	if q.Limit > maxLimit {
+		q.Limit = maxLimit
+	}
+	if q.Offset < 0 {
+		q.Offset = 0
+	}
+	if q.Now.IsZero() {
+		q.Now = time.Now()
+	}
+	qt := x.an.QueryTerms(text)
+
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if x.closed {
+		return knowledgebase.Result{}, ErrClosed
+	}
+	acc := x.pool.Get().(*accum)
+	defer x.pool.Put(acc)
+	x.core.score(qt, acc)
+	cands := x.rank(q, qt, acc)
+
+	res := knowledgebase.Result{Total: cands.total, Hits: []knowledgebase.Hit{}}
+	for i := q.Offset; i < len(cands.top); i++ {
+		c := cands.top[i]
+		d := &x.docs[c.doc]
+		res.Hits = append(res.Hits, knowledgebase.Hit{
+			ID: d.ID, Kind: d.Kind, Score: float64(c.score),
+			Highlight: highlight(d, qt),
+		})
+	}
+	return res, nil
+}
+
+// SearchIDs is Search returning only ids, for evaluation.
+func (x *Index) SearchIDs(ctx context.Context, text string, limit int) ([]string, error) {
+	res, err := x.Search(ctx, knowledgebase.Query{Text: text, Limit: limit})
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(res.Hits))
+	for i, h := range res.Hits {
+		ids[i] = h.ID
+	}
+	return ids, nil
+}
+
+func (x *Index) visible(d *knowledgebase.Document, q *knowledgebase.Query) bool {
+	if !d.Searchable || (d.Internal && !q.IncludeInternal) {
+		return false
+	}
+	if !d.ExpiresAt.IsZero() && d.ExpiresAt.Before(q.Now) {
+		return false
+	}
+	if q.Department != "" && d.Department != q.Department {
+		return false
+	}
+	if q.Kind != "" && d.Kind != q.Kind {
+		return false
+	}
+	if q.Category != "" && d.Category != q.Category && !strings.HasPrefix(d.Category, q.Category+"/") {
+		return false
+	}
+	if q.Channel != "" {
+		found := false
+		for _, c := range d.Channels {
+			if c == q.Channel {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+type cand struct {
+	doc   uint32
+	score float32
+}
+
+// candHeap is a min-heap on (score, then reverse ordinal) for top-k.
+type candHeap []cand
+
+func (h candHeap) Len() int { return len(h) }
+func (h candHeap) Less(i, j int) bool {
+	if h[i].score != h[j].score {
+		return h[i].score < h[j].score
+	}
+	return h[i].doc > h[j].doc
+}
+func (h candHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *candHeap) Push(v any)   { *h = append(*h, v.(cand)) }
+func (h *candHeap) Pop() any {
+	old := *h
+	v := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return v
+}
+
+type ranked struct {
+	top   []cand // best first, offset+limit long at most
+	total int
+}
+
+// rank filters the scored documents, reranks the best with whole-query
+// features and returns the page window.
+func (x *Index) rank(q knowledgebase.Query, qt []analysis.Term, acc *accum) ranked {
+	k := q.Offset + q.Limit
+	pool := k
+	if pool < rerankDepth {
+		pool = rerankDepth
+	}
+	h := make(candHeap, 0, pool+1)
+	total := 0
+	for _, d := range acc.touched {
+		if !acc.strong[d] || !x.core.alive[d] {
+			continue
+		}
+		if !x.visible(&x.docs[d], &q) {
+			continue
+		}
+		total++
+		c := cand{doc: d, score: acc.score[d]}
+		if len(h) < pool {
+			heap.Push(&h, c)
+		} else if c.score > h[0].score || (c.score == h[0].score && c.doc < h[0].doc) {
+			h[0] = c
+			heap.Fix(&h, 0)
+		}
+	}
+	top := make([]cand, len(h))
+	for i := len(h) - 1; i >= 0; i-- {
+		top[i] = heap.Pop(&h).(cand)
+	}
+	x.rerank(top, qt)
+	if len(top) > k {
+		top = top[:k]
+	}
+	return ranked{top: top, total: total}
+}

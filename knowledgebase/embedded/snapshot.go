@@ -1,0 +1,349 @@
+package embedded
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/hallgate/hallgate/knowledgebase"
+	"github.com/hallgate/hallgate/knowledgebase/analysis"
+)
+
+// Snapshot file layout (little endian, strings as uvarint length + bytes):
+//
+//	magic "HGKX" | format u32 | analysis.Version | stamp | synonym groups
+//	| docs: count, each Document field | field length sums
+//	| terms: count, each text, posting count, postings (doc u32 + 4 tf bytes)
+//
+// Only live documents are written (the snapshot is compacted), so ordinals
+// in the file are dense.
+const (
+	snapMagic  = "HGKX"
+	snapFormat = 1
+	snapName   = "index.snap"
+	walName    = "wal.jsonl"
+)
+
+func (x *Index) snapPath() string { return filepath.Join(x.opts.Dir, snapName) }
+func (x *Index) walPath() string  { return filepath.Join(x.opts.Dir, walName) }
+
+type binWriter struct {
+	w   *bufio.Writer
+	buf [binary.MaxVarintLen64]byte
+}
+
+func (b *binWriter) uvarint(v uint64) {
+	n := binary.PutUvarint(b.buf[:], v)
+	b.w.Write(b.buf[:n])
+}
+func (b *binWriter) str(s string) { b.uvarint(uint64(len(s))); b.w.WriteString(s) }
+func (b *binWriter) strs(ss []string) {
+	b.uvarint(uint64(len(ss)))
+	for _, s := range ss {
+		b.str(s)
+	}
+}
+func (b *binWriter) time(t time.Time) {
+	if t.IsZero() {
+		b.uvarint(0)
+		return
+	}
+	b.uvarint(1)
+	var tb [8]byte
+	binary.LittleEndian.PutUint64(tb[:], uint64(t.UnixNano()))
+	b.w.Write(tb[:])
+}
+
+// snapshotLocked compacts, writes the snapshot atomically (temp file,
+// fsync, rename) and truncates the log. Caller holds mu.
+func (x *Index) snapshotLocked() error {
+	if x.opts.Dir == "" {
+		return nil
+	}
+	if x.core.dead() > 0 {
+		x.compactLocked()
+	}
+	tmp := x.snapPath() + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return fmt.Errorf("embedded snapshot: %w", err)
+	}
+	bw := &binWriter{w: bufio.NewWriterSize(f, 1<<20)}
+	x.encode(bw)
+	err = errors.Join(bw.w.Flush(), f.Sync(), f.Close())
+	if err == nil {
+		err = os.Rename(tmp, x.snapPath())
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("embedded snapshot: %w", err)
+	}
+	if x.wal != nil {
+		if err := x.wal.truncate(); err != nil {
+			return fmt.Errorf("embedded snapshot: truncate wal: %w", err)
+		}
+	}
+	x.logged = 0
+	return nil
+}
+
+func (x *Index) encode(b *binWriter) {
+	b.w.WriteString(snapMagic)
+	b.uvarint(snapFormat)
+	b.str(analysis.Version)
+	b.str(x.stamp)
+	b.uvarint(uint64(len(x.synonyms)))
+	for _, g := range x.synonyms {
+		b.strs(g)
+	}
+	b.uvarint(uint64(len(x.docs)))
+	for i := range x.docs {
+		d := &x.docs[i]
+		b.str(d.ID)
+		b.str(d.Kind)
+		b.str(d.Title)
+		b.strs(d.Alternates)
+		b.str(d.Body)
+		b.str(d.Department)
+		b.str(d.Category)
+		b.strs(d.Channels)
+		b.strs(d.Keywords)
+		b.str(d.Region)
+		flags := uint64(0)
+		if d.Internal {
+			flags |= 1
+		}
+		if d.Searchable {
+			flags |= 2
+		}
+		b.uvarint(flags)
+		b.time(d.ExpiresAt)
+		b.time(d.UpdatedAt)
+		for f := range nFields {
+			b.uvarint(uint64(x.core.flen[i][f]))
+		}
+	}
+	b.uvarint(uint64(len(x.core.terms)))
+	var pb [8]byte
+	for text, id := range x.core.terms {
+		b.str(text)
+		ps := x.core.post[id]
+		b.uvarint(uint64(len(ps)))
+		for _, p := range ps {
+			binary.LittleEndian.PutUint32(pb[:4], p.doc)
+			copy(pb[4:], p.tf[:])
+			b.w.Write(pb[:])
+		}
+	}
+}
+
+type binReader struct {
+	r   *bufio.Reader
+	err error
+}
+
+func (b *binReader) uvarint() uint64 {
+	if b.err != nil {
+		return 0
+	}
+	v, err := binary.ReadUvarint(b.r)
+	b.err = err
+	return v
+}
+
+// count reads a length and rejects absurd values from a damaged file.
+func (b *binReader) count(limit uint64) int {
+	v := b.uvarint()
+	if v > limit && b.err == nil {
+		b.err = fmt.Errorf("%w: length %d", ErrCorrupt, v)
+	}
+	if b.err != nil {
+		return 0
+	}
+	return int(v)
+}
+
+func (b *binReader) str() string {
+	n := b.count(1 << 28)
+	if n == 0 {
+		return ""
+	}
+	buf := make([]byte, n)
+	if _, err := io.ReadFull(b.r, buf); err != nil && b.err == nil {
+		b.err = err
+	}
+	return string(buf)
+}
+
+func (b *binReader) strs() []string {
+	n := b.count(1 << 20)
+	if n == 0 {
+		return nil
+	}
+	out := make([]string, n)
+	for i := range out {
+		out[i] = b.str()
+	}
+	return out
+}
+
+func (b *binReader) time() time.Time {
+	if b.uvarint() == 0 {
+		return time.Time{}
+	}
+	var tb [8]byte
+	if _, err := io.ReadFull(b.r, tb[:]); err != nil && b.err == nil {
+		b.err = err
+	}
+	return time.Unix(0, int64(binary.LittleEndian.Uint64(tb[:]))).UTC()
+}
+
+// errStaleAnalysis means the snapshot was built with other analysis rules;
+// its documents are kept and re-analysed.
+var errStaleAnalysis = errors.New("snapshot analysis version differs")
+
+// decode reads a snapshot into x (empty on entry). On errStaleAnalysis the
+// documents and metadata are loaded but not the postings.
+func (x *Index) decode(r io.Reader) error {
+	b := &binReader{r: bufio.NewReaderSize(r, 1<<20)}
+	magic := make([]byte, len(snapMagic))
+	if _, err := io.ReadFull(b.r, magic); err != nil || string(magic) != snapMagic {
+		return fmt.Errorf("%w: bad magic", ErrCorrupt)
+	}
+	if v := b.uvarint(); v != snapFormat {
+		return fmt.Errorf("%w: format %d", ErrCorrupt, v)
+	}
+	ver := b.str()
+	x.stamp = b.str()
+	ng := b.count(1 << 20)
+	for range ng {
+		x.synonyms = append(x.synonyms, b.strs())
+	}
+	nd := b.count(1 << 28)
+	x.docs = make([]knowledgebase.Document, nd)
+	c := x.core
+	c.flen = make([][nFields]uint16, nd)
+	c.alive = make([]bool, nd)
+	for i := range nd {
+		d := &x.docs[i]
+		d.ID, d.Kind, d.Title = b.str(), b.str(), b.str()
+		d.Alternates = b.strs()
+		d.Body, d.Department, d.Category = b.str(), b.str(), b.str()
+		d.Channels, d.Keywords = b.strs(), b.strs()
+		d.Region = b.str()
+		flags := b.uvarint()
+		d.Internal, d.Searchable = flags&1 != 0, flags&2 != 0
+		d.ExpiresAt, d.UpdatedAt = b.time(), b.time()
+		for f := range nFields {
+			l := b.uvarint()
+			c.flen[i][f] = uint16(l)
+			c.sumLen[f] += float64(l)
+		}
+		c.alive[i] = true
+		x.byID[d.ID] = uint32(i)
+		if b.err != nil {
+			return fmt.Errorf("%w: document %d: %v", ErrCorrupt, i, b.err)
+		}
+	}
+	c.nAlive = nd
+	if ver != analysis.Version {
+		return errStaleAnalysis
+	}
+	nt := b.count(1 << 30)
+	c.post = make([][]posting, 0, nt)
+	var pb []byte
+	for i := range nt {
+		text := b.str()
+		np := b.count(uint64(nd))
+		if b.err != nil {
+			return fmt.Errorf("%w: term %d: %v", ErrCorrupt, i, b.err)
+		}
+		if cap(pb) < np*8 {
+			pb = make([]byte, np*8)
+		}
+		pb = pb[:np*8]
+		if _, err := io.ReadFull(b.r, pb); err != nil {
+			return fmt.Errorf("%w: postings of term %d: %v", ErrCorrupt, i, err)
+		}
+		ps := make([]posting, np)
+		for k := range ps {
+			o := pb[k*8:]
+			ps[k].doc = binary.LittleEndian.Uint32(o)
+			copy(ps[k].tf[:], o[4:8])
+			if int(ps[k].doc) >= nd {
+				return fmt.Errorf("%w: posting beyond documents", ErrCorrupt)
+			}
+		}
+		c.terms[text] = uint32(len(c.post))
+		c.post = append(c.post, ps)
+	}
+	return b.err
+}
+
+// load restores the snapshot and replays the log. A stale analysis
+// version re-analyses the stored documents; a corrupt snapshot leaves an
+// empty index with an empty Stamp (the caller rebuilds from the store).
+func (x *Index) load(ctx context.Context) error {
+	if err := os.MkdirAll(x.opts.Dir, 0o755); err != nil {
+		return err
+	}
+	f, err := os.Open(x.snapPath())
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+	case err != nil:
+		return err
+	default:
+		derr := x.decode(f)
+		f.Close()
+		switch {
+		case derr == nil:
+		case errors.Is(derr, errStaleAnalysis):
+			docs := x.docs
+			syn, stamp := x.synonyms, x.stamp
+			x.applyReset()
+			x.synonyms, x.stamp = syn, stamp
+			fts, err := x.analyseAll(ctx, docs)
+			if err != nil {
+				return err
+			}
+			x.applyUpsert(docs, fts)
+			x.logged = len(docs) // forces a fresh snapshot on Close
+		default:
+			// Start empty; Stamp "" tells the owner to rebuild.
+			x.applyReset()
+			x.synonyms = nil
+		}
+	}
+	ops, err := readWAL(x.walPath())
+	if err != nil {
+		return err
+	}
+	for _, op := range ops {
+		switch op.Op {
+		case opUpsert:
+			fts, err := x.analyseAll(ctx, op.Docs)
+			if err != nil {
+				return err
+			}
+			x.applyUpsert(op.Docs, fts)
+			x.logged += len(op.Docs)
+		case opDelete:
+			x.applyDelete(op.IDs)
+			x.logged += len(op.IDs)
+		case opSynonyms:
+			x.synonyms = op.Groups
+		}
+	}
+	if len(ops) > 0 {
+		x.stamp = "" // writes after the last full build: let the owner decide
+	}
+	x.an.SetSynonyms(x.synonyms)
+	x.wal, err = openWAL(x.walPath(), x.opts.SyncWrites)
+	return err
+}
