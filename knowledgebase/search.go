@@ -82,9 +82,9 @@ func (s *Service) Search(ctx context.Context, actor Actor, q Query) (SearchResul
 		}
 		if !ok {
 			// The index is behind the store (deleted, unpublished): hide it
-			// and let the next Tick catch up.
+			// and let the next Tick re-project that document.
 			out.Total--
-			s.indexDirty.Store(true)
+			s.markStale(h.ID)
 			continue
 		}
 		out.Hits = append(out.Hits, hit)

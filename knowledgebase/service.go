@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -130,6 +131,7 @@ type Service struct {
 	mu        sync.Mutex
 	lastSweep time.Time
 	synVer    uint64
+	stale     map[string]bool // index doc ids a search found out of date
 
 	analytics analytics
 }
@@ -199,6 +201,9 @@ func (s *Service) Tick(ctx context.Context) {
 	if err := s.loadSynonyms(ctx, false); err != nil {
 		s.log.Warn("kb: synonyms reload", "err", err)
 	}
+	if err := s.repairStale(ctx); err != nil {
+		s.log.Warn("kb: re-project stale documents", "err", err)
+	}
 	if s.indexDirty.Load() {
 		if _, err := s.Reindex(ctx); err != nil {
 			s.log.Warn("kb: reindex after failed index write", "err", err)
@@ -259,4 +264,59 @@ func decode[T any](rec store.Record) (T, error) {
 		return v, fmt.Errorf("decode %s/%s: %w", rec.Collection, rec.ID, err)
 	}
 	return v, nil
+}
+
+// markStale remembers an index document that disagreed with the store.
+func (s *Service) markStale(docID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stale == nil {
+		s.stale = map[string]bool{}
+	}
+	if len(s.stale) < 10000 {
+		s.stale[docID] = true
+	}
+}
+
+// repairStale re-projects (or removes) the documents markStale collected.
+func (s *Service) repairStale(ctx context.Context) error {
+	s.mu.Lock()
+	ids := s.stale
+	s.stale = nil
+	s.mu.Unlock()
+	now := s.now()
+	var docs []Document
+	var gone []string
+	for id := range ids {
+		var doc Document
+		var err error
+		if itemID, ok := strings.CutPrefix(id, "item:"); ok {
+			var it ServiceItem
+			if it, err = s.loadItem(ctx, itemID); err == nil {
+				doc = it.Document(now)
+			}
+		} else {
+			var e Entry
+			if e, err = s.loadEntry(ctx, id); err == nil {
+				doc = e.Document(now)
+			}
+		}
+		switch {
+		case errors.Is(err, ErrNotFound):
+			gone = append(gone, id)
+		case err != nil:
+			return err
+		default:
+			docs = append(docs, doc)
+		}
+	}
+	if len(gone) > 0 {
+		if err := s.idx.Delete(ctx, gone...); err != nil {
+			return err
+		}
+	}
+	if len(docs) > 0 {
+		return s.idx.Upsert(ctx, docs...)
+	}
+	return nil
 }

@@ -228,6 +228,13 @@ func TestSearchVisibilityAndHydration(t *testing.T) {
 	if got := ids(citizen); len(got) != 0 {
 		t.Fatalf("stale index leaked %v", got)
 	}
+	if d, _ := f.idx.doc("s-pub"); !d.Searchable {
+		t.Fatal("test setup: the index should still be stale")
+	}
+	f.kb.Tick(f.ctx)
+	if d, _ := f.idx.doc("s-pub"); d.Searchable {
+		t.Fatal("Tick did not re-project the stale document")
+	}
 }
 
 func TestExpirySweepLeavesPublicSearch(t *testing.T) {

@@ -153,7 +153,8 @@ func testApp(t testing.TB, idx knowledgebase.Index) (*fiber.App, *knowledgebase.
 		t.Fatal(err)
 	}
 	app := fiber.New(fiber.Config{
-		BodyLimit: 64 << 20,
+		BodyLimit:             64 << 20,
+		DisableStartupMessage: true,
 		ErrorHandler: func(c *fiber.Ctx, err error) error {
 			p := httpapi.AsProblem(err)
 			c.Set(fiber.HeaderContentType, "application/problem+json")
