@@ -1,0 +1,330 @@
+package meili
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/meilisearch/meilisearch-go"
+
+	"github.com/hallgate/hallgate/knowledgebase"
+	"github.com/hallgate/hallgate/knowledgebase/analysis"
+)
+
+// Query bounds of the knowledgebase contract.
+const (
+	maxQueryRunes = 256
+	defaultLimit  = 10
+	maxLimit      = 100
+	// Meilisearch answers at most pagination.maxTotalHits (default 1000)
+	// hits per query.
+	maxCandidates = 1000
+)
+
+const (
+	preTag  = "<em>"
+	postTag = "</em>"
+)
+
+// Search analyses the query, runs one term query per analysed term in a
+// single multi-search, fuses the answers and highlights the page.
+func (ix *Index) Search(ctx context.Context, q knowledgebase.Query) (knowledgebase.Result, error) {
+	text := strings.TrimSpace(q.Text)
+	switch {
+	case text == "":
+		return knowledgebase.Result{}, fmt.Errorf("meili search: %w: empty query", knowledgebase.ErrBadQuery)
+	case utf8.RuneCountInString(q.Text) > maxQueryRunes:
+		return knowledgebase.Result{}, fmt.Errorf("meili search: %w: query over %d characters", knowledgebase.ErrBadQuery, maxQueryRunes)
+	case q.Limit < 0 || q.Offset < 0:
+		return knowledgebase.Result{}, fmt.Errorf("meili search: %w: negative limit or offset", knowledgebase.ErrBadQuery)
+	}
+	limit := cmp.Or(q.Limit, defaultLimit)
+	limit = min(limit, maxLimit)
+	empty := knowledgebase.Result{Hits: []knowledgebase.Hit{}}
+
+	terms := pickTerms(ix.an.QueryTerms(text), ix.opts.MaxTerms)
+	if len(terms) == 0 {
+		return empty, nil // nothing searchable left after analysis (punctuation only)
+	}
+	if q.Offset >= maxCandidates {
+		return empty, nil
+	}
+	filter := buildFilter(q, now().UnixMilli())
+	pool := int64(min(max(ix.opts.Candidates, q.Offset+limit), maxCandidates))
+
+	req := &meilisearch.MultiSearchRequest{Queries: make([]*meilisearch.SearchRequest, 0, len(terms)+1)}
+	// Query 0 counts the documents the filters admit: N of the idf.
+	req.Queries = append(req.Queries, &meilisearch.SearchRequest{
+		IndexUID: ix.opts.IndexUID, Query: "", Filter: filter, Limit: 1,
+		AttributesToRetrieve: []string{attrID},
+	})
+	for _, t := range terms {
+		req.Queries = append(req.Queries, &meilisearch.SearchRequest{
+			IndexUID:             ix.opts.IndexUID,
+			Query:                encodeTerm(t.Text),
+			Filter:               filter,
+			Limit:                pool,
+			AttributesToRetrieve: []string{attrID, attrKind, attrTitle},
+			AttributesToSearchOn: termAttributes,
+			ShowRankingScore:     true,
+			MatchingStrategy:     meilisearch.All,
+		})
+	}
+	resp, err := ix.client.MultiSearch(ctx, req)
+	if err != nil {
+		return knowledgebase.Result{}, mapErr("multi-search", err)
+	}
+	if len(resp.Results) != len(req.Queries) {
+		return knowledgebase.Result{}, fmt.Errorf("meili multi-search: %w: %d results for %d queries",
+			ErrUnavailable, len(resp.Results), len(req.Queries))
+	}
+
+	cands, total, err := fuse(terms, resp.Results)
+	if err != nil {
+		return knowledgebase.Result{}, err
+	}
+	if q.Offset >= len(cands) {
+		return knowledgebase.Result{Hits: []knowledgebase.Hit{}, Total: total}, nil
+	}
+	page := cands[q.Offset:min(q.Offset+limit, len(cands))]
+	formatted, err := ix.highlights(ctx, text, page)
+	if err != nil {
+		return knowledgebase.Result{}, err
+	}
+	hits := make([]knowledgebase.Hit, len(page))
+	for i, c := range page {
+		hits[i] = knowledgebase.Hit{
+			ID:        fromPK(c.pk),
+			Kind:      c.kind,
+			Score:     c.score,
+			Highlight: ix.chooseHighlight(c, formatted[c.pk]),
+		}
+	}
+	return knowledgebase.Result{Hits: hits, Total: total}, nil
+}
+
+// pickTerms keeps the max highest-weight terms, in analysis order among
+// equals, so the term list (and Meilisearch's work) stays bounded for long
+// queries: unigrams, the weakest terms, go first.
+func pickTerms(terms []analysis.Term, max int) []analysis.Term {
+	out := slices.Clone(terms)
+	slices.SortStableFunc(out, func(a, b analysis.Term) int { return cmp.Compare(b.Weight, a.Weight) })
+	if len(out) > max {
+		out = out[:max]
+	}
+	return out
+}
+
+// quote renders a Meilisearch filter string literal.
+func quote(s string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+}
+
+// buildFilter turns the query's filters and the visibility rules into
+// Meilisearch filter expressions, all of which must hold (array = AND).
+func buildFilter(q knowledgebase.Query, nowMilli int64) []string {
+	if !q.Now.IsZero() {
+		nowMilli = q.Now.UnixMilli()
+	}
+	f := []string{
+		attrSearchable + " = true",
+		// Expired means ExpiresAt before Now; 0 marks "never expires".
+		fmt.Sprintf("(%s = 0 OR %s >= %d)", attrExpiresAt, attrExpiresAt, nowMilli),
+	}
+	if !q.IncludeInternal {
+		f = append(f, attrInternal+" = false")
+	}
+	if q.Department != "" {
+		f = append(f, attrDepartment+" = "+quote(q.Department))
+	}
+	if c := strings.Trim(q.Category, "/"); c != "" {
+		f = append(f, attrCatPath+" = "+quote(c))
+	}
+	if q.Channel != "" {
+		f = append(f, attrChannels+" = "+quote(q.Channel))
+	}
+	if q.Kind != "" {
+		f = append(f, attrKind+" = "+quote(q.Kind))
+	}
+	return f
+}
+
+// candidate is one document found by at least one term query.
+type candidate struct {
+	pk, kind, title string
+	score           float64
+	matched         []string // texts of the terms that found it
+}
+
+// hitFields is what the adapter reads from a Meilisearch hit.
+type hitFields struct {
+	ID           string            `json:"id"`
+	Kind         string            `json:"kind"`
+	Title        string            `json:"title"`
+	RankingScore *float64          `json:"_rankingScore"`
+	Formatted    map[string]string `json:"_formatted"`
+}
+
+func decodeHit(h meilisearch.Hit) (hitFields, error) {
+	var f hitFields
+	raw, err := json.Marshal(h)
+	if err == nil {
+		err = json.Unmarshal(raw, &f)
+	}
+	if err != nil || f.ID == "" {
+		return f, fmt.Errorf("meili: %w: undecodable hit (%v)", ErrUnavailable, err)
+	}
+	return f, nil
+}
+
+// fuse scores candidates BM25-style: Σ over matching terms of the term's
+// analysis weight × idf × Meilisearch's ranking score for that term (1 for
+// a title match, less for weaker attributes). Ties break by id so pages
+// are stable. Total is the number of distinct candidates, or the largest
+// single-term count when a term found more than the pool holds.
+func fuse(terms []analysis.Term, results []meilisearch.SearchResponse) ([]*candidate, int, error) {
+	n := float64(results[0].EstimatedTotalHits)
+	byPK := map[string]*candidate{}
+	var cands []*candidate
+	maxTerm := 0
+	for i, t := range terms {
+		res := results[i+1]
+		df := float64(res.EstimatedTotalHits)
+		if df == 0 {
+			df = float64(len(res.Hits))
+		}
+		if df == 0 {
+			continue
+		}
+		maxTerm = max(maxTerm, int(df))
+		N := max(n, df)
+		idf := math.Log(1 + (N-df+0.5)/(df+0.5))
+		for _, h := range res.Hits {
+			f, err := decodeHit(h)
+			if err != nil {
+				return nil, 0, err
+			}
+			rs := 1.0
+			if f.RankingScore != nil {
+				rs = *f.RankingScore
+			}
+			c := byPK[f.ID]
+			if c == nil {
+				c = &candidate{pk: f.ID, kind: f.Kind, title: f.Title}
+				byPK[f.ID] = c
+				cands = append(cands, c)
+			}
+			c.score += float64(t.Weight) * idf * rs
+			c.matched = append(c.matched, t.Text)
+		}
+	}
+	slices.SortFunc(cands, func(a, b *candidate) int {
+		return cmp.Or(cmp.Compare(b.score, a.score), cmp.Compare(a.pk, b.pk))
+	})
+	return cands, max(len(cands), maxTerm), nil
+}
+
+// highlights asks Meilisearch to mark the raw query text in the page's
+// titles and bodies. Its own segmentation decides what matches; where it
+// marks nothing, chooseHighlight falls back to the analysed terms.
+func (ix *Index) highlights(ctx context.Context, text string, page []*candidate) (map[string]map[string]string, error) {
+	ids := make([]string, len(page))
+	for i, c := range page {
+		ids[i] = quote(c.pk)
+	}
+	res, err := ix.index.Search(ctx, analysis.Normalize(text), &meilisearch.SearchRequest{
+		Filter:                attrID + " IN [" + strings.Join(ids, ", ") + "]",
+		Limit:                 int64(len(page)),
+		AttributesToRetrieve:  []string{attrID},
+		AttributesToSearchOn:  rawAttributes,
+		AttributesToHighlight: []string{attrTitle, attrBody},
+		AttributesToCrop:      []string{attrBody},
+		CropLength:            24,
+		HighlightPreTag:       preTag,
+		HighlightPostTag:      postTag,
+		ShowRankingScore:      true,
+		MatchingStrategy:      meilisearch.Last,
+	})
+	if err != nil {
+		return nil, mapErr("highlight search", err)
+	}
+	out := make(map[string]map[string]string, len(res.Hits))
+	for _, h := range res.Hits {
+		f, err := decodeHit(h)
+		if err != nil {
+			return nil, err
+		}
+		out[f.ID] = f.Formatted
+	}
+	return out, nil
+}
+
+func (ix *Index) chooseHighlight(c *candidate, formatted map[string]string) string {
+	if t := formatted[attrTitle]; strings.Contains(t, preTag) {
+		return t
+	}
+	if t, ok := ix.markTerms(c.title, c.matched); ok {
+		return t
+	}
+	if b := formatted[attrBody]; strings.Contains(b, preTag) {
+		return b
+	}
+	return c.title
+}
+
+// markTerms wraps the spans of title whose analysis produces one of the
+// matched terms (a bigram, a word, its pinyin or initials) in <em>. Single
+// characters count only when nothing longer matched.
+func (ix *Index) markTerms(title string, matched []string) (string, bool) {
+	if title == "" || len(matched) == 0 {
+		return title, false
+	}
+	want := make(map[string]bool, len(matched))
+	for _, m := range matched {
+		want[m] = true
+	}
+	rs := []rune(title)
+	mark := func(minRunes int) []bool {
+		marks := make([]bool, len(rs))
+		found := false
+		for i := range rs {
+			for n := max(minRunes, 1); n <= 6 && i+n <= len(rs); n++ {
+				for _, t := range ix.an.IndexTerms(analysis.FieldTitle, string(rs[i:i+n])) {
+					if want[t.Text] && (minRunes < 2 || t.Type != analysis.TermNgram || utf8.RuneCountInString(t.Text) >= 2) {
+						for j := i; j < i+n; j++ {
+							marks[j] = true
+						}
+						found = true
+						break
+					}
+				}
+			}
+		}
+		if !found {
+			return nil
+		}
+		return marks
+	}
+	marks := mark(2)
+	if marks == nil {
+		if marks = mark(1); marks == nil {
+			return title, false
+		}
+	}
+	var b strings.Builder
+	for i, r := range rs {
+		if marks[i] && (i == 0 || !marks[i-1]) {
+			b.WriteString(preTag)
+		}
+		b.WriteRune(r)
+		if marks[i] && (i == len(rs)-1 || !marks[i+1]) {
+			b.WriteString(postTag)
+		}
+	}
+	return b.String(), true
+}
