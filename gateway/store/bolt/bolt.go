@@ -26,7 +26,7 @@ type Options struct {
 	// LockTimeout is how long Open waits for the file lock (default 1s).
 	LockTimeout time.Duration
 	// BatchDelay is how long a commit waits for others to share its fsync
-	// (default 2ms; bbolt's own default of 10ms costs a lone writer too much).
+	// (default 1ms; bbolt's own default of 10ms costs a lone writer too much).
 	BatchDelay time.Duration
 	// BatchSize caps the commits sharing one fsync (default 1000).
 	BatchSize int
@@ -40,7 +40,7 @@ func (o Options) WithDefaults() Options {
 		o.LockTimeout = time.Second
 	}
 	if o.BatchDelay == 0 {
-		o.BatchDelay = 2 * time.Millisecond
+		o.BatchDelay = time.Millisecond
 	}
 	if o.BatchSize == 0 {
 		o.BatchSize = 1000

@@ -17,7 +17,9 @@ func TestMain(m *testing.M) {
 	storetest.CrashChild(func(ctx context.Context, target string) (store.Store, error) {
 		return bolt.Open(ctx, bolt.Options{Path: target})
 	})
-	os.Exit(m.Run())
+	code := m.Run()
+	cleanupBig()
+	os.Exit(code)
 }
 
 func openTemp(t *testing.T) *bolt.Store {

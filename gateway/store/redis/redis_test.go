@@ -15,7 +15,29 @@ import (
 
 func TestMain(m *testing.M) {
 	storetest.CrashChild(openTarget)
-	os.Exit(m.Run())
+	code := m.Run()
+	for _, f := range sharedCleanups {
+		f()
+	}
+	os.Exit(code)
+}
+
+// sharedCleanups remove stores that outlive one test or benchmark.
+var sharedCleanups []func()
+
+// openShared opens a store under a fresh prefix that lives until the process ends.
+func openShared(t testing.TB, url string) *redis.Store {
+	t.Helper()
+	prefix := freshPrefix()
+	s, err := redis.Open(context.Background(), redis.Options{URL: url, Prefix: prefix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sharedCleanups = append(sharedCleanups, func() {
+		cleanup(s, prefix)
+		_ = s.Close()
+	})
+	return s
 }
 
 // openTarget opens "url|prefix".
