@@ -11,6 +11,19 @@ import (
 // reindexBatch is how many documents one Index.Upsert carries in a rebuild.
 const reindexBatch = 500
 
+// projectionStamp names this version of the projection (Entry.Document,
+// ServiceItem.Document). Bump it when they change so persistent indexes
+// built by an older binary are rebuilt at start.
+const projectionStamp = "kb-projection-1"
+
+// BuildStamper is an optional power of persistent indexes (embedded): they
+// remember the stamp of their last complete build and forget it when their
+// persisted form was unusable or reset, which tells the owner to rebuild.
+type BuildStamper interface {
+	Stamp() string
+	MarkBuilt(ctx context.Context, stamp string) error
+}
+
 // Reindex rebuilds the index from the store: it resets the index and
 // projects every entry and item (unpublished ones as not searchable, so the
 // index's count matches the store's). It returns the number of documents.
@@ -25,6 +38,11 @@ func (s *Service) Reindex(ctx context.Context) (int, error) {
 	if err != nil {
 		s.indexDirty.Store(true)
 		return n, fmt.Errorf("reindex: %w", err)
+	}
+	if bs, ok := s.idx.(BuildStamper); ok {
+		if err := bs.MarkBuilt(ctx, projectionStamp); err != nil {
+			return n, fmt.Errorf("reindex mark built: %w", err)
+		}
 	}
 	s.mu.Lock()
 	s.lastSweep = s.now()
@@ -110,7 +128,9 @@ func (s *Service) StoredCount(ctx context.Context) (int, error) {
 }
 
 // EnsureIndex rebuilds the index when its document count differs from the
-// store's (empty, or stale after writes it missed). It reports whether it
+// store's (empty, or stale after writes it missed), or when a persistent
+// index's build stamp is not this projection's (never built, built by an
+// older binary, or its log was cut short by a crash). It reports whether it
 // rebuilt.
 func (s *Service) EnsureIndex(ctx context.Context) (bool, error) {
 	want, err := s.StoredCount(ctx)
@@ -121,10 +141,14 @@ func (s *Service) EnsureIndex(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("index count: %w", err)
 	}
-	if have == want {
+	stampOK := true
+	if bs, ok := s.idx.(BuildStamper); ok {
+		stampOK = bs.Stamp() == projectionStamp
+	}
+	if have == want && stampOK {
 		return false, nil
 	}
-	s.log.Info("kb: index is stale, rebuilding", "index", have, "store", want)
+	s.log.Info("kb: index is stale, rebuilding", "index", have, "store", want, "stamp_ok", stampOK)
 	_, err = s.Reindex(ctx)
 	return err == nil, err
 }

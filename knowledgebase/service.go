@@ -176,18 +176,39 @@ func (s *Service) Run(ctx context.Context) error {
 	for {
 		select {
 		case <-ctx.Done():
-			// Best effort: the request context is gone, give the flush its own.
-			flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-			err := s.FlushAnalytics(flushCtx)
+			// The run context is gone; give the last work its own.
+			stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+			err := s.Shutdown(stopCtx)
 			cancel()
 			if err != nil {
-				s.log.Warn("kb: final analytics flush", "err", err)
+				s.log.Warn("kb: shutdown", "err", err)
 			}
 			return nil
 		case <-t.C:
 			s.Tick(ctx)
 		}
 	}
+}
+
+// Shutdown flushes analytics and, when every change of this process reached
+// the index, records a build stamp on a persistent index (a snapshot), so
+// the next start reuses the index instead of rebuilding it. After a crash
+// the stamp is missing and the next start rebuilds. Run calls it on exit;
+// call it yourself when not using Run, before closing the index.
+func (s *Service) Shutdown(ctx context.Context) error {
+	var errs []error
+	if err := s.FlushAnalytics(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("flush analytics: %w", err))
+	}
+	if err := s.repairStale(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("re-project stale documents: %w", err))
+	}
+	if bs, ok := s.idx.(BuildStamper); ok && !s.indexDirty.Load() {
+		if err := bs.MarkBuilt(ctx, projectionStamp); err != nil {
+			errs = append(errs, fmt.Errorf("mark index built: %w", err))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // Tick runs one round of Run's periodic work; it logs failures and goes on.
