@@ -1,0 +1,181 @@
+package routingapi
+
+import (
+	"bytes"
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/hallgate/hallgate/gateway/auth"
+	"github.com/hallgate/hallgate/gateway/httpapi"
+	"github.com/hallgate/hallgate/gateway/routing"
+)
+
+// MaxImportBytes bounds one import request body (the server's BodyLimit must
+// allow it too).
+const MaxImportBytes = 64 << 20
+
+// Module serves the routing routes.
+type Module struct {
+	s *routing.Suggester
+}
+
+var _ httpapi.Module = (*Module)(nil)
+
+// New returns the module over a suggester.
+func New(s *routing.Suggester) *Module { return &Module{s: s} }
+
+var (
+	suggestRoles = []auth.Role{auth.RoleAgent, auth.RoleSupervisor, auth.RoleAdmin}
+	readRoles    = []auth.Role{auth.RoleAgent, auth.RoleSupervisor, auth.RoleAdmin}
+	editRoles    = []auth.Role{auth.RoleSupervisor, auth.RoleAdmin}
+	adminRoles   = []auth.Role{auth.RoleAdmin}
+)
+
+// Routes implements httpapi.Module.
+func (m *Module) Routes() []httpapi.Route {
+	return []httpapi.Route{
+		{Method: fiber.MethodPost, Path: "/api/v1/routing/suggest", Roles: suggestRoles, Summary: "Suggest lead and co-departments, request type, urgency and direct answers for a request text", Handler: m.suggest},
+		{Method: fiber.MethodGet, Path: "/api/v1/routing/rules", Roles: readRoles, Summary: "List the dispatch catalogue's rules", Handler: m.listRules},
+		{Method: fiber.MethodPost, Path: "/api/v1/routing/rules", Roles: editRoles, Summary: "Create a dispatch rule", Handler: m.createRule},
+		{Method: fiber.MethodGet, Path: "/api/v1/routing/rules/:id", Roles: readRoles, Summary: "Get a dispatch rule", Handler: m.getRule},
+		{Method: fiber.MethodPut, Path: "/api/v1/routing/rules/:id", Roles: editRoles, Summary: "Replace a dispatch rule (If-Match: version for optimistic concurrency)", Handler: m.updateRule},
+		{Method: fiber.MethodDelete, Path: "/api/v1/routing/rules/:id", Roles: editRoles, Summary: "Delete a dispatch rule", Handler: m.deleteRule},
+		{Method: fiber.MethodPost, Path: "/api/v1/routing/examples/import", Roles: adminRoles, Summary: "Import labelled historical tickets (JSON Lines) for the suggester to learn from", Handler: m.importExamples},
+		{Method: fiber.MethodPost, Path: "/api/v1/routing/retrain", Roles: adminRoles, Summary: "Rebuild the routing model now", Handler: m.retrain},
+	}
+}
+
+// problem maps routing errors to problem+json.
+func problem(err error) error {
+	var ve *routing.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		return httpapi.Errorf(fiber.StatusUnprocessableEntity, "invalid fields").With("fields", ve.Fields)
+	case errors.Is(err, routing.ErrNotFound):
+		return httpapi.Errorf(fiber.StatusNotFound, "%s", err.Error())
+	case errors.Is(err, routing.ErrConflict):
+		return httpapi.Errorf(fiber.StatusConflict, "%s", err.Error())
+	case errors.Is(err, routing.ErrInvalid):
+		return httpapi.Errorf(fiber.StatusUnprocessableEntity, "%s", err.Error())
+	}
+	return err
+}
+
+func decode(c *fiber.Ctx, v any) error { return httpapi.DecodeJSON(c, v) }
+
+type suggestRequest struct {
+	Text     string `json:"text"`
+	District string `json:"district"`
+	Channel  string `json:"channel"`
+}
+
+func (m *Module) suggest(c *fiber.Ctx) error {
+	var req suggestRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	if strings.TrimSpace(req.Text) == "" {
+		return httpapi.Errorf(fiber.StatusUnprocessableEntity, "text is required").With("fields", map[string]string{"text": "required"})
+	}
+	if n := len([]rune(req.Text)); n > 5000 {
+		return httpapi.Errorf(fiber.StatusUnprocessableEntity, "text too long").With("fields", map[string]string{"text": "at most 5000 characters, got " + strconv.Itoa(n)})
+	}
+	out, err := m.s.Suggest(c.UserContext(), routing.Query{Text: req.Text, District: req.District, Channel: req.Channel})
+	if err != nil {
+		return problem(err)
+	}
+	return c.JSON(out)
+}
+
+func (m *Module) listRules(c *fiber.Ctx) error {
+	rules, err := m.s.Catalogue().List(c.UserContext())
+	if err != nil {
+		return problem(err)
+	}
+	if rules == nil {
+		rules = []routing.Rule{}
+	}
+	return c.JSON(fiber.Map{"rules": rules})
+}
+
+func (m *Module) getRule(c *fiber.Ctx) error {
+	r, err := m.s.Catalogue().Get(c.UserContext(), strings.Clone(c.Params("id")))
+	if err != nil {
+		return problem(err)
+	}
+	return c.JSON(r)
+}
+
+func (m *Module) createRule(c *fiber.Ctx) error {
+	var r routing.Rule
+	if err := decode(c, &r); err != nil {
+		return err
+	}
+	r.Version = 0
+	out, err := m.s.Catalogue().Create(c.UserContext(), r)
+	if err != nil {
+		return problem(err)
+	}
+	c.Location("/api/v1/routing/rules/" + out.ID)
+	return c.Status(fiber.StatusCreated).JSON(out)
+}
+
+func (m *Module) updateRule(c *fiber.Ctx) error {
+	var r routing.Rule
+	if err := decode(c, &r); err != nil {
+		return err
+	}
+	id := strings.Clone(c.Params("id"))
+	if r.ID != "" && r.ID != id {
+		return httpapi.Errorf(fiber.StatusUnprocessableEntity, "id in body differs from the path").With("fields", map[string]string{"id": "must equal " + id})
+	}
+	r.ID = id
+	if im := strings.Trim(c.Get(fiber.HeaderIfMatch), `"W/ `); im != "" {
+		v, err := strconv.ParseUint(im, 10, 64)
+		if err != nil {
+			return httpapi.Errorf(fiber.StatusBadRequest, "If-Match must be a rule version number")
+		}
+		r.Version = v
+	}
+	out, err := m.s.Catalogue().Update(c.UserContext(), r)
+	if err != nil {
+		return problem(err)
+	}
+	return c.JSON(out)
+}
+
+func (m *Module) deleteRule(c *fiber.Ctx) error {
+	if err := m.s.Catalogue().Delete(c.UserContext(), strings.Clone(c.Params("id"))); err != nil {
+		return problem(err)
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (m *Module) importExamples(c *fiber.Ctx) error {
+	body := c.Body()
+	if len(body) > MaxImportBytes {
+		return httpapi.Errorf(fiber.StatusRequestEntityTooLarge, "import larger than %d bytes", MaxImportBytes)
+	}
+	exs, err := routing.ReadJSONL[routing.Example](bytes.NewReader(body))
+	if err != nil {
+		return httpapi.Errorf(fiber.StatusBadRequest, "%s", err.Error())
+	}
+	if len(exs) == 0 {
+		return httpapi.Errorf(fiber.StatusUnprocessableEntity, "no examples in body").With("fields", map[string]string{"body": "at least one JSON line"})
+	}
+	n, err := m.s.ObserveBatch(c.UserContext(), exs)
+	if err != nil {
+		return problem(err)
+	}
+	return c.JSON(fiber.Map{"imported": n, "examples": m.s.Examples()})
+}
+
+func (m *Module) retrain(c *fiber.Ctx) error {
+	if err := m.s.Retrain(c.UserContext()); err != nil {
+		return problem(err)
+	}
+	return c.JSON(fiber.Map{"examples": m.s.Examples()})
+}

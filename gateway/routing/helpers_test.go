@@ -1,0 +1,5 @@
+package routing
+
+import "strings"
+
+type testWriter struct{ strings.Builder }

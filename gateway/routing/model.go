@@ -1,0 +1,319 @@
+package routing
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+)
+
+// docKind says where a training document came from.
+type docKind uint8
+
+const (
+	kindHistory docKind = iota
+	kindKB
+	kindDuty
+	kindRule
+)
+
+// trainDoc is one labelled document for the department model.
+type trainDoc struct {
+	vec    sparse
+	label  int
+	weight float32
+	kind   docKind
+	ref    int // index into model.examples or model.kb
+}
+
+type posting struct {
+	doc int32
+	w   float32
+}
+
+// modelParams are the knobs of training; defaults are set in defaultParams.
+type modelParams struct {
+	Epochs     int
+	LearnRate  float32
+	KBWeight   float32
+	DutyWeight float32
+	RuleWeight float32
+	Seed       uint64
+	// TermWeightPower > 0 turns on supervised term weighting.
+	TermWeightPower  float64
+	TermWeightSmooth float64
+}
+
+func defaultParams() modelParams {
+	return modelParams{Epochs: 8, LearnRate: 2, KBWeight: 1, DutyWeight: 3, RuleWeight: 2, Seed: 1, TermWeightPower: 1, TermWeightSmooth: 0.05}
+}
+
+// model is an immutable snapshot of everything learned; Suggester swaps a
+// fresh one in after each rebuild so suggestions never wait on training.
+type model struct {
+	tok      Tokenizer
+	depts    []DepartmentInfo
+	idx      map[string]int
+	df       *docFreq
+	docs     []trainDoc
+	post     map[uint32][]posting
+	w        []float32 // dims × C
+	b        []float32
+	typeW    []float32 // dims × len(RequestTypes)
+	typeB    []float32
+	typeSeen bool
+	co       [][]float32 // co[lead][other]: how often other was co-department of lead
+	leadN    []float32
+	examples []Example
+	kb       []KBEntry
+	rules    []Rule
+	dutyTerm [][]string // per department: duty phrases for evidence
+}
+
+// kbAnswerRunes is how much of a KB answer joins its question as training
+// text; answers are long and generic, so by default none.
+var kbAnswerRunes = 0
+
+func kbText(e KBEntry) string {
+	// Keywords and the question carry the topic; the answer's first
+	// sentences name the procedure and the department's vocabulary.
+	ans := []rune(e.Answer)
+	if len(ans) > kbAnswerRunes {
+		ans = ans[:kbAnswerRunes]
+	}
+	return e.Question + " " + strings.Join(e.Keywords, " ") + " " + strings.Join(e.Keywords, " ") + " " + string(ans)
+}
+
+func dutyText(d DepartmentInfo) string {
+	return d.Name + " " + d.ShortName + " " + d.Responsibilities
+}
+
+func typeIndex(t string) int {
+	return slices.Index(RequestTypes, t)
+}
+
+// buildModel trains a model from scratch. It is pure CPU work: callers run
+// it off the request path.
+func buildModel(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []KBEntry, rules []Rule, p modelParams) *model {
+	m := &model{tok: tok, depts: depts, idx: map[string]int{}, df: newDocFreq(), examples: examples, kb: kb, rules: rules}
+	for i, d := range depts {
+		m.idx[d.Code] = i
+	}
+	C := len(depts)
+	type raw struct {
+		tf     map[uint32]float32
+		label  int
+		weight float32
+		kind   docKind
+		ref    int
+	}
+	var raws []raw
+	for i, ex := range examples {
+		l, ok := m.idx[ex.Department]
+		if !ok {
+			continue
+		}
+		raws = append(raws, raw{counts(tok(stripLocation(ex.Text))), l, 1, kindHistory, i})
+	}
+	for i, e := range kb {
+		l, ok := m.idx[e.Department]
+		if !ok {
+			continue
+		}
+		raws = append(raws, raw{counts(tok(kbText(e))), l, p.KBWeight, kindKB, i})
+	}
+	for i, d := range depts {
+		raws = append(raws, raw{counts(tok(dutyText(d))), i, p.DutyWeight, kindDuty, i})
+		m.dutyTerm = append(m.dutyTerm, splitDuties(d.Responsibilities))
+	}
+	for i, r := range rules {
+		l, ok := m.idx[r.Department]
+		if !ok || len(r.Keywords) == 0 {
+			continue
+		}
+		raws = append(raws, raw{counts(tok(strings.Join(r.Keywords, " ") + " " + r.Note)), l, p.RuleWeight, kindRule, i})
+	}
+	for _, r := range raws {
+		m.df.add(r.tf)
+	}
+	if p.TermWeightPower > 0 {
+		tfs := make([]map[uint32]float32, len(raws))
+		labels := make([]int, len(raws))
+		weights := make([]float32, len(raws))
+		for i, r := range raws {
+			tfs[i], labels[i], weights[i] = r.tf, r.label, r.weight
+		}
+		m.df.tw = termWeights(tfs, labels, weights, C, p.TermWeightSmooth, p.TermWeightPower)
+	}
+	m.post = make(map[uint32][]posting)
+	for _, r := range raws {
+		d := trainDoc{vec: m.df.vector(r.tf), label: r.label, weight: r.weight, kind: r.kind, ref: r.ref}
+		id := int32(len(m.docs))
+		m.docs = append(m.docs, d)
+		if d.kind == kindHistory || d.kind == kindKB {
+			for _, t := range d.vec {
+				m.post[t.id] = append(m.post[t.id], posting{id, t.w})
+			}
+		}
+	}
+	m.w, m.b = trainSoftmax(m.docs, C, func(d trainDoc) int { return d.label }, func(d trainDoc) float32 { return d.weight }, p)
+
+	// Request type learns from history only: KB questions and duties say
+	// nothing about how citizens phrase complaints or praise.
+	var typed []trainDoc
+	for _, d := range m.docs {
+		if d.kind == kindHistory {
+			if t := typeIndex(examples[d.ref].Type); t >= 0 {
+				d.label = t
+				d.weight = 1
+				d.vec = append(slices.Clone(d.vec), cueTerms(examples[d.ref].Text)...)
+				typed = append(typed, d)
+			}
+		}
+	}
+	if len(typed) > 0 {
+		m.typeSeen = true
+		m.typeW, m.typeB = trainSoftmax(typed, len(RequestTypes), func(d trainDoc) int { return d.label }, func(d trainDoc) float32 { return 1 }, p)
+	}
+
+	m.co = make([][]float32, C)
+	m.leadN = make([]float32, C)
+	for i := range m.co {
+		m.co[i] = make([]float32, C)
+	}
+	for _, ex := range examples {
+		l, ok := m.idx[ex.Department]
+		if !ok {
+			continue
+		}
+		m.leadN[l]++
+		for _, c := range ex.CoDepartments {
+			if j, ok := m.idx[c]; ok {
+				m.co[l][j]++
+			}
+		}
+	}
+	return m
+}
+
+// trainSoftmax fits multinomial logistic regression by SGD over hashed
+// features. With L2-normalised inputs a constant, decaying step converges in a
+// few epochs; training cost is linear in the number of non-zeros.
+func trainSoftmax(docs []trainDoc, C int, label func(trainDoc) int, weight func(trainDoc) float32, p modelParams) ([]float32, []float32) {
+	w := make([]float32, dims*C)
+	b := make([]float32, C)
+	if len(docs) == 0 || C == 0 {
+		return w, b
+	}
+	order := make([]int, len(docs))
+	for i := range order {
+		order[i] = i
+	}
+	rng := rand.New(rand.NewPCG(p.Seed, 7))
+	logits := make([]float32, C)
+	for ep := 0; ep < p.Epochs; ep++ {
+		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		lr := p.LearnRate / float32(1+ep/2)
+		for _, oi := range order {
+			d := docs[oi]
+			scoreInto(logits, w, b, d.vec, C)
+			softmax(logits)
+			y := label(d)
+			wt := weight(d)
+			for c := 0; c < C; c++ {
+				g := logits[c]
+				if c == y {
+					g -= 1
+				}
+				if g > -1e-4 && g < 1e-4 {
+					continue
+				}
+				step := lr * wt * g
+				b[c] -= step * 0.1
+				for _, t := range d.vec {
+					w[int(t.id)*C+c] -= step * t.w
+				}
+			}
+		}
+	}
+	return w, b
+}
+
+func scoreInto(out, w, b []float32, v sparse, C int) {
+	copy(out, b)
+	for _, t := range v {
+		row := w[int(t.id)*C : int(t.id)*C+C]
+		for c := range out {
+			out[c] += row[c] * t.w
+		}
+	}
+}
+
+func softmax(x []float32) {
+	mx := float32(math.Inf(-1))
+	for _, v := range x {
+		mx = max(mx, v)
+	}
+	var s float32
+	for i, v := range x {
+		x[i] = float32(math.Exp(float64(v - mx)))
+		s += x[i]
+	}
+	for i := range x {
+		x[i] /= s
+	}
+}
+
+// neighbour is one similar training document.
+type neighbour struct {
+	doc int32
+	sim float32
+}
+
+// nearest returns the k most similar history and KB documents. Very common
+// features (in more than a fifth of documents) are skipped: their IDF is low
+// and their postings are long, so they cost much and decide nothing.
+func (m *model) nearest(q sparse, k int) []neighbour {
+	acc := make(map[int32]float32, 256)
+	limit := max(50, len(m.docs)/5)
+	for _, t := range q {
+		ps := m.post[t.id]
+		if len(ps) > limit {
+			continue
+		}
+		for _, p := range ps {
+			acc[p.doc] += p.w * t.w
+		}
+	}
+	out := make([]neighbour, 0, len(acc))
+	for d, s := range acc {
+		out = append(out, neighbour{d, s})
+	}
+	slices.SortFunc(out, func(a, b neighbour) int {
+		if a.sim != b.sim {
+			if a.sim > b.sim {
+				return -1
+			}
+			return 1
+		}
+		return int(a.doc - b.doc)
+	})
+	if len(out) > k {
+		out = out[:k]
+	}
+	return out
+}
+
+// splitDuties cuts a responsibilities text into short duty phrases, used to
+// say which duty words a request matched.
+func splitDuties(s string) []string {
+	f := func(r rune) bool { return strings.ContainsRune("；;，,、。（）() 和与及", r) }
+	var out []string
+	for _, p := range strings.FieldsFunc(s, f) {
+		p = strings.TrimPrefix(p, "负责")
+		if n := len([]rune(p)); n >= 2 && n <= 12 {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -1,0 +1,368 @@
+package routing
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hallgate/hallgate/gateway/store"
+	"github.com/hallgate/hallgate/knowledgebase/analysis"
+)
+
+// Options configure a Suggester: defaults → Validate → Open.
+type Options struct {
+	Store       RecordStore // required: rules and examples live here
+	Departments Departments // required
+	KBEntries   KBEntries   // optional: KB entries as training material
+	KBSearch    KBSearch    // optional: direct answers
+	// Tokenizer defaults to WordTokenizer(analysis.Shared()).
+	Tokenizer Tokenizer
+	// RetrainDelay debounces retraining after Observe and rule changes
+	// (default 2s); many observations in a burst cost one rebuild.
+	RetrainDelay time.Duration
+	Logger       *slog.Logger
+}
+
+// WithDefaults fills the zero fields.
+func (o Options) WithDefaults() Options {
+	if o.Tokenizer == nil {
+		o.Tokenizer = WordTokenizer(analysis.Shared())
+	}
+	if o.RetrainDelay == 0 {
+		o.RetrainDelay = 2 * time.Second
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return o
+}
+
+// Validate reports every problem at once; it does no I/O.
+func (o Options) Validate() error {
+	var errs []error
+	if o.Store == nil {
+		errs = append(errs, errors.New("store: required"))
+	}
+	if o.Departments == nil {
+		errs = append(errs, errors.New("departments: required"))
+	}
+	if o.RetrainDelay < 0 {
+		errs = append(errs, errors.New("retrain_delay: must not be negative"))
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("%w: %w", ErrInvalid, errors.Join(errs...))
+	}
+	return nil
+}
+
+// Suggester answers routing suggestions from an immutable model snapshot
+// and retrains in the background as examples and rules arrive.
+type Suggester struct {
+	opts      Options
+	model     atomic.Pointer[model]
+	rules     atomic.Pointer[[]Rule]
+	catalogue *Catalogue
+
+	mu       sync.Mutex
+	examples []Example
+	timer    *time.Timer
+	closed   bool
+	building sync.Mutex
+	wg       sync.WaitGroup
+}
+
+// Open loads examples and rules from the store and trains the first model.
+func Open(ctx context.Context, opts Options) (*Suggester, error) {
+	opts = opts.WithDefaults()
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	s := &Suggester{opts: opts}
+	s.catalogue = &Catalogue{st: opts.Store, known: s.knownDepartments, onChange: s.rulesChanged}
+	exs, err := s.loadExamples(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.examples = exs
+	if err := s.Retrain(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Catalogue returns the rule catalogue.
+func (s *Suggester) Catalogue() *Catalogue { return s.catalogue }
+
+func (s *Suggester) knownDepartments(ctx context.Context) (map[string]bool, error) {
+	ds, err := s.opts.Departments(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("routing: departments: %w", err)
+	}
+	known := make(map[string]bool, len(ds))
+	for _, d := range ds {
+		known[d.Code] = true
+	}
+	return known, nil
+}
+
+func (s *Suggester) loadExamples(ctx context.Context) ([]Example, error) {
+	var out []Example
+	cursor := ""
+	for {
+		page, err := s.opts.Store.List(ctx, CollectionExamples, store.ListOptions{Limit: 1000, Cursor: cursor})
+		if err != nil {
+			return nil, fmt.Errorf("routing: load examples: %w", err)
+		}
+		for _, rec := range page.Records {
+			var ex Example
+			if err := json.Unmarshal(rec.Data, &ex); err != nil {
+				return nil, fmt.Errorf("routing: decode example %s: %w", rec.ID, err)
+			}
+			ex.ID = rec.ID
+			out = append(out, ex)
+		}
+		if page.NextCursor == "" {
+			return out, nil
+		}
+		cursor = page.NextCursor
+	}
+}
+
+// Retrain rebuilds the model now from the examples, the departments, the KB
+// entries and the rules.
+func (s *Suggester) Retrain(ctx context.Context) error {
+	s.building.Lock()
+	defer s.building.Unlock()
+	depts, err := s.opts.Departments(ctx)
+	if err != nil {
+		return fmt.Errorf("routing: departments: %w", err)
+	}
+	var kb []KBEntry
+	if s.opts.KBEntries != nil {
+		if kb, err = s.opts.KBEntries(ctx); err != nil {
+			return fmt.Errorf("routing: kb entries: %w", err)
+		}
+	}
+	rules, err := s.catalogue.List(ctx)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	exs := slices.Clone(s.examples)
+	s.mu.Unlock()
+	start := time.Now()
+	m := buildModel(s.opts.Tokenizer, depts, exs, kb, rules, defaultParams())
+	s.model.Store(m)
+	s.rules.Store(&rules)
+	s.opts.Logger.InfoContext(ctx, "routing model trained", "examples", len(exs), "kb_entries", len(kb),
+		"rules", len(rules), "departments", len(depts), "took", time.Since(start))
+	return nil
+}
+
+// scheduleRetrain debounces background rebuilds. The rebuild runs detached
+// from the caller's request, so it uses its own context.
+func (s *Suggester) scheduleRetrain() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return
+	}
+	if s.timer != nil {
+		s.timer.Reset(s.opts.RetrainDelay)
+		return
+	}
+	s.wg.Add(1)
+	s.timer = time.AfterFunc(s.opts.RetrainDelay, func() {
+		defer s.wg.Done()
+		s.mu.Lock()
+		s.timer = nil
+		closed := s.closed
+		s.mu.Unlock()
+		if closed {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		defer cancel()
+		if err := s.Retrain(ctx); err != nil {
+			s.opts.Logger.Error("routing retrain failed", "err", err)
+		}
+	})
+}
+
+func (s *Suggester) rulesChanged(ctx context.Context) {
+	// Matching uses the new rules at once; they join the training text at
+	// the next rebuild.
+	if rules, err := s.catalogue.List(ctx); err == nil {
+		s.rules.Store(&rules)
+	}
+	s.scheduleRetrain()
+}
+
+// Close stops background retraining and waits for a running one.
+func (s *Suggester) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	if s.timer != nil && s.timer.Stop() {
+		s.timer = nil
+		s.wg.Done()
+	}
+	s.mu.Unlock()
+	s.wg.Wait()
+	return nil
+}
+
+// ValidateExample reports every invalid field of ex.
+func ValidateExample(ex Example, known map[string]bool) map[string]string {
+	bad := map[string]string{}
+	if strings.TrimSpace(ex.Text) == "" {
+		bad["text"] = "required"
+	}
+	if ex.Department == "" {
+		bad["department"] = "required"
+	} else if known != nil && !known[ex.Department] {
+		bad["department"] = "unknown department " + ex.Department
+	}
+	if ex.Type != "" && typeIndex(ex.Type) < 0 {
+		bad["type"] = "must be one of " + strings.Join(RequestTypes, " ")
+	}
+	for i, c := range ex.CoDepartments {
+		if known != nil && !known[c] {
+			bad[fmt.Sprintf("co_departments[%d]", i)] = "unknown department " + c
+		}
+	}
+	return bad
+}
+
+// Observe learns from one labelled example (e.g. a ticket closed with its
+// final department): it is stored and joins the model at the next rebuild.
+func (s *Suggester) Observe(ctx context.Context, ex Example) error {
+	_, err := s.ObserveBatch(ctx, []Example{ex})
+	return err
+}
+
+// ObserveBatch validates every example first and stores none when any is
+// invalid (the error lists fields per line as "[i].field"); otherwise it
+// stores them in chunks and schedules one rebuild.
+func (s *Suggester) ObserveBatch(ctx context.Context, exs []Example) (int, error) {
+	known, err := s.knownDepartments(ctx)
+	if err != nil {
+		return 0, err
+	}
+	bad := map[string]string{}
+	for i := range exs {
+		if exs[i].ID == "" {
+			exs[i].ID = newID()
+		}
+		prefix := ""
+		if len(exs) > 1 {
+			prefix = fmt.Sprintf("[%d].", i)
+		}
+		for k, v := range ValidateExample(exs[i], known) {
+			bad[prefix+k] = v
+		}
+	}
+	if len(bad) > 0 {
+		return 0, &ValidationError{Fields: bad}
+	}
+	const chunk = 500
+	for lo := 0; lo < len(exs); lo += chunk {
+		hi := min(lo+chunk, len(exs))
+		var tx store.Tx
+		for _, ex := range exs[lo:hi] {
+			data, err := json.Marshal(ex)
+			if err != nil {
+				return lo, fmt.Errorf("routing: encode example: %w", err)
+			}
+			tx.Puts = append(tx.Puts, store.Put{Force: true, Record: store.Record{Collection: CollectionExamples, ID: ex.ID,
+				Data: data, Index: map[string]string{"department": ex.Department}}})
+		}
+		if _, err := s.opts.Store.Commit(ctx, tx); err != nil {
+			return lo, fmt.Errorf("routing: store examples: %w", err)
+		}
+		s.mu.Lock()
+		s.examples = upsertExamples(s.examples, exs[lo:hi])
+		s.mu.Unlock()
+	}
+	s.scheduleRetrain()
+	return len(exs), nil
+}
+
+// upsertExamples replaces examples with the same ID (a re-import) and
+// appends the rest.
+func upsertExamples(have, add []Example) []Example {
+	pos := make(map[string]int, len(have))
+	for i, ex := range have {
+		pos[ex.ID] = i
+	}
+	for _, ex := range add {
+		if i, ok := pos[ex.ID]; ok {
+			have[i] = ex
+			continue
+		}
+		pos[ex.ID] = len(have)
+		have = append(have, ex)
+	}
+	return have
+}
+
+// Examples returns how many examples the suggester holds.
+func (s *Suggester) Examples() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.examples)
+}
+
+// Suggest proposes departments, type, urgency and direct answers for q.
+func (s *Suggester) Suggest(ctx context.Context, q Query) (Suggestion, error) {
+	if strings.TrimSpace(q.Text) == "" {
+		return Suggestion{}, &ValidationError{Fields: map[string]string{"text": "required"}}
+	}
+	m := s.model.Load()
+	var rules []Rule
+	if r := s.rules.Load(); r != nil {
+		rules = *r
+	}
+	p := m.predict(q, rules)
+	da, err := m.directAnswer(ctx, s.opts.KBSearch, q, &p)
+	if err != nil {
+		// The KB is an aid: a failing index must not block dispatch.
+		s.opts.Logger.WarnContext(ctx, "routing: kb search failed", "err", err)
+		p.evidence = append(p.evidence, "知识库暂不可用，未给出当场答复建议")
+	}
+	out := Suggestion{
+		CoDepartments: p.co,
+		Type:          p.typ,
+		Urgent:        p.urgent,
+		UrgentScore:   p.urgentScr,
+		DirectAnswer:  da,
+		Evidence:      p.evidence,
+	}
+	if out.CoDepartments == nil {
+		out.CoDepartments = []string{}
+	}
+	if out.DirectAnswer == nil {
+		out.DirectAnswer = []DirectAnswer{}
+	}
+	if out.Evidence == nil {
+		out.Evidence = []string{}
+	}
+	for i, c := range p.ranked {
+		if i == 5 {
+			break
+		}
+		out.Candidates = append(out.Candidates, Candidate{Department: m.depts[c].Code, Score: round3(p.scores[c])})
+	}
+	if len(out.Candidates) > 0 {
+		out.Department = out.Candidates[0].Department
+	}
+	return out, nil
+}
+
+func round3(f float64) float64 { return float64(int(f*1000+0.5)) / 1000 }

@@ -1,0 +1,50 @@
+package routing
+
+import (
+	"context"
+	"fmt"
+	"github.com/hallgate/hallgate/knowledgebase/analysis"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+var tuneTok Tokenizer = CharNGrams
+
+func runEval(t *testing.T, name string) Report {
+	data := devData(t)
+	var out testWriter
+	rep, err := Evaluate(context.Background(), &out, EvalOptions{
+		DepartmentsFile: filepath.Join(data, "departments.json"),
+		KBFile:          filepath.Join(data, "kb_dev.jsonl"),
+		TicketsFile:     filepath.Join(data, "tickets_dev.jsonl"),
+		Folds:           -1,
+		Tokenizer:       tuneTok,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Printf("%-40s top1 %.3f/%.3f top3 %.3f/%.3f type %.3f/%.3f urgP %.2f daFit %.2f\n", name, rep.Mean.Top1, rep.Worst.Top1, rep.Mean.Top3, rep.Worst.Top3, rep.Mean.Type, rep.Worst.Type, rep.Mean.UrgentPrecision, rep.Mean.DAFit)
+	return rep
+}
+
+func TestTune(t *testing.T) {
+	if os.Getenv("ROUTING_TUNE") == "" {
+		t.Skip("set ROUTING_TUNE=1")
+	}
+	tuneTok = WordTokenizer(analysis.Shared())
+	blendLinear, blendKNN = 0.5, 0.5
+	for _, ans := range []int{0, 120, 1000} {
+		for _, kw := range []float32{0.5, 1, 2} {
+			for _, dw := range []float32{1, 3} {
+				kbAnswerRunes = ans
+				evalParams = defaultParams()
+				evalParams.LearnRate = 2
+				evalParams.TermWeightSmooth = 0.05
+				evalParams.KBWeight = kw
+				evalParams.DutyWeight = dw
+				runEval(t, fmt.Sprintf("ans=%d kbw=%.1f dw=%.1f", ans, kw, dw))
+			}
+		}
+	}
+}
