@@ -1,0 +1,345 @@
+package ticketapi
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/hallgate/hallgate/gateway/auth"
+	"github.com/hallgate/hallgate/gateway/httpapi"
+	"github.com/hallgate/hallgate/gateway/store"
+	"github.com/hallgate/hallgate/gateway/ticket"
+)
+
+// Module serves /api/v1/tickets and /api/v1/stats.
+type Module struct {
+	svc *ticket.Service
+}
+
+var _ httpapi.Module = (*Module)(nil)
+
+// New returns the module.
+func New(svc *ticket.Service) httpapi.Module { return &Module{svc: svc} }
+
+var (
+	intakeRoles = []auth.Role{auth.RoleAgent, auth.RoleSupervisor, auth.RoleAdmin, auth.RoleDepartment}
+	readRoles   = []auth.Role{auth.RoleAgent, auth.RoleSupervisor, auth.RoleAdmin, auth.RoleEditor, auth.RoleDepartment}
+	eventRoles  = []auth.Role{auth.RoleAgent, auth.RoleSupervisor, auth.RoleAdmin, auth.RoleDepartment}
+	importRoles = []auth.Role{auth.RoleSupervisor, auth.RoleAdmin}
+	statsRoles  = []auth.Role{auth.RoleAgent, auth.RoleSupervisor, auth.RoleAdmin, auth.RoleDepartment}
+	anyone      = []auth.Role{auth.RoleCitizen, auth.RoleAgent, auth.RoleSupervisor, auth.RoleAdmin, auth.RoleEditor, auth.RoleDepartment, auth.RolePartner, auth.RoleOpen311}
+)
+
+// Routes implements httpapi.Module. Static paths come before /:id.
+func (m *Module) Routes() []httpapi.Route {
+	return []httpapi.Route{
+		{Method: fiber.MethodPost, Path: "/api/v1/tickets", Roles: intakeRoles, Summary: "受理工单 (intake; Idempotency-Key honoured)", Handler: m.create},
+		{Method: fiber.MethodPost, Path: "/api/v1/tickets/import", Roles: importRoles, Summary: "导入历史工单 (JSON Lines)", Handler: m.importLines},
+		{Method: fiber.MethodGet, Path: "/api/v1/tickets/track", Roles: anyone, Summary: "市民查询工单进度 (code + phone_last4)", Handler: m.track},
+		{Method: fiber.MethodGet, Path: "/api/v1/tickets", Roles: readRoles, Summary: "工单列表 (status, department, caller_phone, overdue, cursor)", Handler: m.list},
+		{Method: fiber.MethodGet, Path: "/api/v1/tickets/:id", Roles: readRoles, Summary: "工单详情：状态、时限、事件 (id or code)", Handler: m.get},
+		{Method: fiber.MethodPost, Path: "/api/v1/tickets/:id/events", Roles: eventRoles, Summary: "工单流转事件 (answer, dispatch, accept, return, reply, rate, ...)", Handler: m.event},
+		{Method: fiber.MethodGet, Path: "/api/v1/stats", Roles: statsRoles, Summary: "考核指标：按时转出、按时答复、按时办结、首呼解决、满意率、超期", Handler: m.stats},
+	}
+}
+
+// TicketResponse is a ticket as the principal may see it, with its reply
+// deadline and the events the principal may post next.
+type TicketResponse struct {
+	*ticket.Ticket
+	Deadline      time.Time `json:"deadline,omitzero"`
+	AllowedEvents []string  `json:"allowed_events"`
+}
+
+func respond(p auth.Principal, t *ticket.Ticket) TicketResponse {
+	allowed := ticket.Allowed(p, t)
+	if allowed == nil {
+		allowed = []string{}
+	}
+	return TicketResponse{Ticket: ticket.View(p, t), Deadline: t.Deadline(), AllowedEvents: allowed}
+}
+
+// mapErr turns ticket errors into problems with precise reasons.
+func mapErr(err error) error {
+	var ve *ticket.ValidationError
+	var te *ticket.TransitionError
+	switch {
+	case errors.As(err, &ve):
+		return httpapi.Errorf(fiber.StatusUnprocessableEntity, "请求字段有误 (invalid fields)").With("fields", ve.Fields)
+	case errors.As(err, &te):
+		allowed := te.Allowed
+		if allowed == nil {
+			allowed = []string{}
+		}
+		p := httpapi.Errorf(fiber.StatusConflict, "当前状态不允许此操作: %s", te.Error()).With("allowed", allowed).With("status", te.Status).With("event", te.Event)
+		if te.Reason != "" {
+			p = p.With("reason", te.Reason)
+		}
+		return p
+	case errors.Is(err, ticket.ErrNotFound):
+		return httpapi.Errorf(fiber.StatusNotFound, "工单不存在 (no such ticket)")
+	case errors.Is(err, ticket.ErrForbidden):
+		return httpapi.Errorf(fiber.StatusForbidden, "无权操作此工单: %s", err.Error())
+	case errors.Is(err, ticket.ErrIdemReuse):
+		return httpapi.Errorf(fiber.StatusUnprocessableEntity, "Idempotency-Key 已用于另一个请求 (key reused with a different body)").With("fields", []ticket.FieldError{{Field: "Idempotency-Key", Reason: "reused with a different request body"}})
+	case errors.Is(err, ticket.ErrInProgress):
+		return httpapi.Errorf(fiber.StatusConflict, "同一 Idempotency-Key 的请求正在处理，请稍后重试 (in progress)")
+	case errors.Is(err, store.ErrConflict), errors.Is(err, ticket.ErrConflict):
+		return httpapi.Errorf(fiber.StatusConflict, "工单已被并发修改，请重试 (concurrent update)")
+	}
+	return err
+}
+
+// MaxIdempotencyKey bounds the header's length.
+const MaxIdempotencyKey = 200
+
+func (m *Module) create(c *fiber.Ctx) error {
+	key := strings.TrimSpace(c.Get("Idempotency-Key"))
+	if len(key) > MaxIdempotencyKey {
+		return httpapi.Errorf(fiber.StatusBadRequest, "Idempotency-Key longer than %d characters", MaxIdempotencyKey)
+	}
+	var in ticket.Intake
+	if err := httpapi.DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	sum := sha256.Sum256(c.Body())
+	ans, err := m.svc.Create(c.UserContext(), auth.FromCtx(c), in, key, hex.EncodeToString(sum[:]))
+	if err != nil {
+		return mapErr(err)
+	}
+	if ans.Replayed {
+		c.Set("Idempotent-Replayed", "true")
+	} else {
+		c.Location("/api/v1/tickets/" + ans.Result.Ticket.ID)
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	return c.Status(fiber.StatusCreated).Send(ans.Body)
+}
+
+func (m *Module) importLines(c *fiber.Ctx) error {
+	body := c.Body()
+	if len(strings.TrimSpace(string(body))) == 0 {
+		return httpapi.Errorf(fiber.StatusBadRequest, "请求体为空 (JSON Lines of historical tickets expected)")
+	}
+	res, err := m.svc.Import(c.UserContext(), auth.FromCtx(c), strings.NewReader(string(body)))
+	if err != nil {
+		return mapErr(err)
+	}
+	return c.JSON(res)
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func (m *Module) track(c *fiber.Ctx) error {
+	code := strings.TrimSpace(c.Query("code"))
+	last4 := strings.TrimSpace(c.Query("phone_last4"))
+	var fields []ticket.FieldError
+	if code == "" {
+		fields = append(fields, ticket.FieldError{Field: "code", Reason: "required"})
+	}
+	if len(last4) != 4 || !isDigits(last4) {
+		fields = append(fields, ticket.FieldError{Field: "phone_last4", Reason: "the last 4 digits of the phone given at intake"})
+	}
+	if fields != nil {
+		return httpapi.Errorf(fiber.StatusUnprocessableEntity, "请提供工单编号和来电号码后四位").With("fields", fields)
+	}
+	t, err := m.svc.Get(c.UserContext(), code)
+	// One answer for "no such code" and "wrong digits": codes cannot be probed.
+	if errors.Is(err, ticket.ErrNotFound) || (err == nil && (t.Historical || !ticket.Last4Matches(t, last4))) {
+		return httpapi.Errorf(fiber.StatusNotFound, "未找到匹配的工单 (no ticket with this code and phone)")
+	}
+	if err != nil {
+		return err
+	}
+	return c.JSON(ticket.Public(t))
+}
+
+func (m *Module) list(c *fiber.Ctx) error {
+	p := auth.FromCtx(c)
+	f := ticket.Filter{
+		Status:     ticket.Status(c.Query("status")),
+		Department: strings.TrimSpace(c.Query("department")),
+		Cursor:     c.Query("cursor"),
+		Oldest:     c.Query("order") == "oldest",
+	}
+	var fields []ticket.FieldError
+	if f.Status != "" && ticket.StatusLabels[f.Status] == "" {
+		fields = append(fields, ticket.FieldError{Field: "status", Reason: "unknown status"})
+	}
+	if v := c.Query("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			fields = append(fields, ticket.FieldError{Field: "limit", Reason: "1..1000"})
+		}
+		f.Limit = n
+	}
+	for name, dst := range map[string]*bool{"overdue": &f.Overdue} {
+		if v := c.Query(name); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				fields = append(fields, ticket.FieldError{Field: name, Reason: "true or false"})
+			}
+			*dst = b
+		}
+	}
+	if v := c.Query("open"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			fields = append(fields, ticket.FieldError{Field: "open", Reason: "true or false"})
+		}
+		f.Open = &b
+	}
+	if fields != nil {
+		return httpapi.Errorf(fiber.StatusBadRequest, "查询参数有误").With("fields", fields)
+	}
+	if phone := c.Query("caller_phone"); phone != "" {
+		if !p.Has(auth.RoleAgent) && !p.Has(auth.RoleSupervisor) && !p.Has(auth.RoleAdmin) {
+			return httpapi.Errorf(fiber.StatusForbidden, "只有坐席可按来电号码查询 (caller lookup is for agents)")
+		}
+		f.CallerPhone = phone
+	}
+	if !p.IsStaff() || (p.Has(auth.RoleDepartment) && !p.Has(auth.RoleAgent) && !p.Has(auth.RoleSupervisor) && !p.Has(auth.RoleAdmin)) {
+		own := p.Departments()
+		if f.Department == "" && len(own) > 0 {
+			f.Department = own[0]
+		}
+		if !contains(own, f.Department) {
+			return httpapi.Errorf(fiber.StatusForbidden, "部门只能查看本部门的工单 (own department only)")
+		}
+	}
+	page, err := m.svc.List(c.UserContext(), f)
+	if err != nil {
+		return mapErr(err)
+	}
+	out := make([]TicketResponse, 0, len(page.Tickets))
+	for _, t := range page.Tickets {
+		out = append(out, respond(p, t))
+	}
+	return c.JSON(fiber.Map{"tickets": out, "next_cursor": page.NextCursor})
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// visible hides tickets of other departments from department principals.
+func visible(p auth.Principal, t *ticket.Ticket) bool {
+	if p.Has(auth.RoleAgent) || p.Has(auth.RoleSupervisor) || p.Has(auth.RoleAdmin) || p.Has(auth.RoleEditor) {
+		return true
+	}
+	for _, d := range p.Departments() {
+		if t.Handles(d) {
+			return true
+		}
+	}
+	return false
+}
+
+func (m *Module) load(c *fiber.Ctx) (*ticket.Ticket, error) {
+	id, err := url.PathUnescape(c.Params("id"))
+	if err != nil {
+		return nil, httpapi.Errorf(fiber.StatusBadRequest, "bad ticket id")
+	}
+	t, err := m.svc.Get(c.UserContext(), strings.Clone(id))
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	if !visible(auth.FromCtx(c), t) {
+		return nil, httpapi.Errorf(fiber.StatusForbidden, "工单未派给本部门 (not dispatched to your department)")
+	}
+	return t, nil
+}
+
+func (m *Module) get(c *fiber.Ctx) error {
+	t, err := m.load(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(respond(auth.FromCtx(c), t))
+}
+
+func (m *Module) event(c *fiber.Ctx) error {
+	var cmd ticket.Command
+	if err := httpapi.DecodeJSON(c, &cmd); err != nil {
+		return err
+	}
+	if cmd.Type == "" {
+		return httpapi.Errorf(fiber.StatusUnprocessableEntity, "缺少事件类型").With("fields", []ticket.FieldError{{Field: "type", Reason: "required"}})
+	}
+	t, err := m.load(c)
+	if err != nil {
+		return err
+	}
+	p := auth.FromCtx(c)
+	t, err = m.svc.Apply(c.UserContext(), p, t.ID, cmd)
+	if err != nil {
+		return mapErr(err)
+	}
+	return c.JSON(respond(p, t))
+}
+
+func parseDay(s string, loc *time.Location) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	return time.ParseInLocation(time.DateOnly, s, loc)
+}
+
+func (m *Module) stats(c *fiber.Ctx) error {
+	p := auth.FromCtx(c)
+	q := ticket.StatsQuery{Department: strings.TrimSpace(c.Query("department"))}
+	loc := m.svc.Calendar().Location()
+	var fields []ticket.FieldError
+	if v := c.Query("from"); v != "" {
+		t, err := parseDay(v, loc)
+		if err != nil {
+			fields = append(fields, ticket.FieldError{Field: "from", Reason: "YYYY-MM-DD or RFC 3339"})
+		}
+		q.From = t
+	}
+	if v := c.Query("to"); v != "" {
+		t, err := parseDay(v, loc)
+		if err != nil {
+			fields = append(fields, ticket.FieldError{Field: "to", Reason: "YYYY-MM-DD or RFC 3339 (exclusive)"})
+		}
+		q.To = t
+	}
+	if fields != nil {
+		return httpapi.Errorf(fiber.StatusBadRequest, "查询参数有误").With("fields", fields)
+	}
+	if !q.From.IsZero() && !q.To.IsZero() && !q.From.Before(q.To) {
+		return httpapi.Errorf(fiber.StatusUnprocessableEntity, "from 必须早于 to").With("fields", []ticket.FieldError{{Field: "to", Reason: "after from"}})
+	}
+	if !p.Has(auth.RoleAgent) && !p.Has(auth.RoleSupervisor) && !p.Has(auth.RoleAdmin) {
+		own := p.Departments()
+		if q.Department == "" && len(own) > 0 {
+			q.Department = own[0]
+		}
+		if !contains(own, q.Department) {
+			return httpapi.Errorf(fiber.StatusForbidden, "部门只能查看本部门的统计 (own department only)")
+		}
+	}
+	st, err := m.svc.Stats(c.UserContext(), q)
+	if err != nil {
+		return mapErr(err)
+	}
+	return c.JSON(st)
+}
