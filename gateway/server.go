@@ -88,22 +88,48 @@ func (a *App) buildFiber() {
 }
 
 // Routes is the whole route table: the system routes and every module's.
-// Later duplicates of a method and path are a wiring error and panic at
-// build time rather than shadowing silently.
+// A malformed table (duplicate method and path, a route without roles, a
+// handler or a summary) is a wiring error and panics when the app is built
+// rather than shadowing or exposing a route silently; New checks it first.
 func (a *App) Routes() []httpapi.Route {
+	routes, err := a.routeTable()
+	if err != nil {
+		panic(err.Error())
+	}
+	return routes
+}
+
+func (a *App) routeTable() ([]httpapi.Route, error) {
 	routes := a.systemRoutes()
 	for _, m := range a.Modules {
 		routes = append(routes, m.Routes()...)
 	}
+	return routes, checkRoutes(routes)
+}
+
+func checkRoutes(routes []httpapi.Route) error {
 	seen := map[string]bool{}
+	var problems []string
 	for _, r := range routes {
 		k := r.Method + " " + r.Path
 		if seen[k] {
-			panic("gateway: duplicate route " + k)
+			problems = append(problems, "duplicate route "+k)
 		}
 		seen[k] = true
+		if len(r.Roles) == 0 {
+			problems = append(problems, k+" declares no roles")
+		}
+		if r.Handler == nil {
+			problems = append(problems, k+" has no handler")
+		}
+		if r.Summary == "" {
+			problems = append(problems, k+" has no summary")
+		}
 	}
-	return routes
+	if len(problems) > 0 {
+		return fmt.Errorf("gateway: route table: %s", strings.Join(problems, "; "))
+	}
+	return nil
 }
 
 // Listen serves on addr until ctx is cancelled (see Run).

@@ -163,6 +163,10 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		_ = a.Close(ctx)
 		return nil, fmt.Errorf("wire modules: %w", err)
 	}
+	if _, err := a.routeTable(); err != nil {
+		_ = a.Close(ctx)
+		return nil, err
+	}
 	return a, nil
 }
 

@@ -1,0 +1,152 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hallgate/hallgate/config"
+)
+
+const testAdminToken = "test-bootstrap-admin-token-0123456789"
+
+// testGateway is a full gateway serving on loopback.
+type testGateway struct {
+	t    *testing.T
+	app  *App
+	base string
+	logs *syncBuffer
+	done chan error
+	stop context.CancelFunc
+}
+
+type syncBuffer struct {
+	ch chan []byte
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.ch <- append([]byte(nil), p...)
+	return len(p), nil
+}
+
+// String returns everything logged so far.
+func (s *syncBuffer) String() string {
+	for {
+		select {
+		case p := <-s.ch:
+			s.b.Write(p)
+		default:
+			return s.b.String()
+		}
+	}
+}
+
+func testConfig(t *testing.T) config.Config {
+	cfg := config.Default()
+	cfg.Server.DataDir = t.TempDir()
+	cfg.Server.Addr = "127.0.0.1:0"
+	cfg.Server.BodyLimit = 64 << 10
+	cfg.Server.ShutdownTimeout = 5 * time.Second
+	cfg.Auth.BootstrapAdminToken = testAdminToken
+	cfg.RateLimit.Public.PerSecond = 0
+	cfg.RateLimit.Authenticated.PerSecond = 0
+	return cfg
+}
+
+func startGateway(t *testing.T, cfg config.Config, prepare func(*App)) *testGateway {
+	t.Helper()
+	logs := &syncBuffer{ch: make(chan []byte, 100000)}
+	app, err := New(context.Background(), cfg, Options{LogOutput: logs, Version: "test"})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	if prepare != nil {
+		prepare(app)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	g := &testGateway{t: t, app: app, base: "http://" + ln.Addr().String(), logs: logs, done: make(chan error, 1), stop: cancel}
+	go func() { g.done <- app.Run(ctx, ln) }()
+	t.Cleanup(func() { g.shutdown() })
+	return g
+}
+
+// shutdown stops the gateway and returns Run's error (once).
+func (g *testGateway) shutdown() error {
+	g.stop()
+	select {
+	case err, ok := <-g.done:
+		if ok {
+			close(g.done)
+		}
+		return err
+	case <-time.After(15 * time.Second):
+		g.t.Fatal("gateway did not stop")
+		return nil
+	}
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r response) json(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.body, &m); err != nil {
+		t.Fatalf("body is not a JSON object: %q", r.body)
+	}
+	return m
+}
+
+func (g *testGateway) do(method, path, token string, body io.Reader, header ...string) response {
+	g.t.Helper()
+	req, err := http.NewRequest(method, g.base+path, body)
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		g.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return response{status: resp.StatusCode, header: resp.Header, body: b}
+}
+
+// expectProblem asserts a problem+json answer with the status.
+func expectProblem(t *testing.T, r response, status int) map[string]any {
+	t.Helper()
+	if r.status != status {
+		t.Fatalf("status %d, want %d: %s", r.status, status, r.body)
+	}
+	if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/problem+json") {
+		t.Fatalf("content type %q, want application/problem+json (body %s)", ct, r.body)
+	}
+	m := r.json(t)
+	if int(m["status"].(float64)) != status || m["title"] == "" || m["detail"] == nil {
+		t.Fatalf("problem body incomplete: %v", m)
+	}
+	return m
+}
