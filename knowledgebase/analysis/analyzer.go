@@ -12,7 +12,7 @@ import (
 // Version changes whenever IndexTerms would produce different terms for
 // the same text; persisted indexes built with another version re-analyse
 // their documents.
-const Version = "1"
+const Version = "2"
 
 // ErrBadOptions is returned by New for invalid options.
 var ErrBadOptions = errors.New("analysis: bad options")
@@ -22,6 +22,9 @@ var defaultWords string
 
 //go:embed synonyms.txt
 var defaultSynonyms string
+
+//go:embed function_words.txt
+var defaultFunctionWords string
 
 // Field names understood by IndexTerms. Short fields (everything but the
 // body) also get pinyin and initials terms.
@@ -124,6 +127,8 @@ type synonymSet struct {
 type Analyzer struct {
 	dict     map[string]struct{}
 	maxWord  int // longest dictionary word in runes
+	funcs    map[string]struct{}
+	maxFunc  int
 	defaults [][]string
 	syn      atomic.Pointer[synonymSet]
 }
@@ -134,7 +139,14 @@ func New(opts Options) (*Analyzer, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	a := &Analyzer{dict: make(map[string]struct{}, 2048)}
+	a := &Analyzer{dict: make(map[string]struct{}, 2048), funcs: make(map[string]struct{}, 256)}
+	for _, w := range strings.Fields(stripComments(defaultFunctionWords)) {
+		w = Normalize(w)
+		a.funcs[w] = struct{}{}
+		if n := len([]rune(w)); n > a.maxFunc {
+			a.maxFunc = n
+		}
+	}
 	for _, w := range strings.Fields(stripComments(defaultWords)) {
 		a.addWord(w)
 	}

@@ -213,7 +213,7 @@ func (a *Analyzer) IndexTerms(field, text string) []Term {
 // weaker than the text itself, while a Latin gloss (passport) has nothing
 // else to match and gets full weight.
 const (
-	wUnigram    = 0.25
+	wUnigram    = 1.0
 	wBigram     = 1.0
 	wWord       = 0.8
 	wVariant    = 0.45
@@ -222,7 +222,42 @@ const (
 	wInitials   = 0.9
 	wSynonymHan = 0.55
 	wSynonymLat = 1.0
+	// fFunction multiplies the weight of terms made only of function words.
+	fFunction = 0.15
 )
+
+// functionMask marks the runes of r covered by function words (longest
+// match first).
+func (a *Analyzer) functionMask(r run) []bool {
+	n := r.n()
+	mask := make([]bool, n)
+	for i := 0; i < n; {
+		l := min(a.maxFunc, n-i)
+		for ; l >= 1; l-- {
+			if _, ok := a.funcs[r.sub(i, i+l)]; ok {
+				break
+			}
+		}
+		if l < 1 {
+			i++
+			continue
+		}
+		for k := i; k < i+l; k++ {
+			mask[k] = true
+		}
+		i += l
+	}
+	return mask
+}
+
+func allTrue(m []bool) bool {
+	for _, b := range m {
+		if !b {
+			return false
+		}
+	}
+	return true
+}
 
 // QueryTerms analyses a search query: the index terms of the text (with
 // query weights), the pinyin of each bigram (typo variants), Latin runs read
@@ -248,20 +283,29 @@ func (a *Analyzer) QueryTerms(text string) []Term {
 			continue
 		}
 		n := r.n()
+		fm := a.functionMask(r)
+		fw := func(i, j int, w float32) float32 {
+			if allTrue(fm[i:j]) {
+				return w * fFunction
+			}
+			return w
+		}
 		for i := 0; i < n; i++ {
-			q.add(r.sub(i, i+1), TermNgram, wUnigram)
+			q.add(r.sub(i, i+1), TermNgram, fw(i, i+1, wUnigram))
 			if i+1 < n {
-				q.add(r.sub(i, i+2), TermNgram, wBigram)
+				q.add(r.sub(i, i+2), TermNgram, fw(i, i+2, wBigram))
 				if p, ok := pinyinOf(r, i, i+2); ok {
-					q.add(p, TermVariant, wVariant)
+					q.add(p, TermVariant, fw(i, i+2, wVariant))
 				}
 			}
 			for l := 1; l <= maxW && i+l <= n; l++ {
 				w := r.sub(i, i+l)
 				if l >= 3 && a.inDict(w) {
-					q.add(w, TermWord, wWord)
+					q.add(w, TermWord, fw(i, i+l, wWord))
 				}
-				a.addSynonyms(q, syn, w, wSynonymHan)
+				if !allTrue(fm[i : i+l]) {
+					a.addSynonyms(q, syn, w, wSynonymHan)
+				}
 			}
 		}
 	}
@@ -321,4 +365,29 @@ func isLetters(s string) bool {
 		}
 	}
 	return true
+}
+
+// Content returns the normalized text with function words (怎么, 需要, 我,
+// 吗 ...) replaced by spaces: what the text is about. Rerankers use it to
+// measure how much of a query a candidate covers.
+func (a *Analyzer) Content(text string) string {
+	var b strings.Builder
+	for _, r := range runs(Normalize(text)) {
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		if !r.han {
+			b.WriteString(r.s)
+			continue
+		}
+		fm := a.functionMask(r)
+		for i := 0; i < r.n(); i++ {
+			if fm[i] {
+				b.WriteByte(' ')
+			} else {
+				b.WriteString(r.sub(i, i+1))
+			}
+		}
+	}
+	return strings.Join(strings.Fields(b.String()), " ")
 }

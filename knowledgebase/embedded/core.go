@@ -87,6 +87,7 @@ func (c *Core) add(ft *fieldTerms) uint32 {
 			c.post = append(c.post, nil)
 		}
 		c.post[id] = append(c.post[id], posting{doc: ord, tf: *tf})
+
 	}
 	c.flen = append(c.flen, lens)
 	c.alive = append(c.alive, true)
@@ -208,7 +209,7 @@ func (c *Core) score(qt []analysis.Term, acc *accum) {
 		df := float64(len(ps))
 		strong := !anyStrong || isStrong(t)
 		// Very common single characters add cost and no ranking signal.
-		if !strong && df > n/20 && n > 1000 {
+		if !strong && df > n/4 && n > 20000 {
 			continue
 		}
 		// Postings still hold replaced documents until compaction, so df is

@@ -377,7 +377,16 @@ func (x *Index) Search(ctx context.Context, q knowledgebase.Query) (knowledgebas
 	acc := x.pool.Get().(*accum)
 	defer x.pool.Put(acc)
 	x.core.score(qt, acc)
-	cands := x.rank(q, qt, acc)
+	content := x.an.Content(text)
+	cands := x.rank(q, content, acc)
+	if prfDocs > 0 && len(cands.top) > 1 {
+		if exp := x.feedback(qt, cands.top); len(exp) > 0 {
+			x.core.score(append(qt[:len(qt):len(qt)], exp...), acc)
+			total := cands.total
+			cands = x.rank(q, content, acc)
+			cands.total = total // expansion re-ranks, it does not widen the match set
+		}
+	}
 
 	res := knowledgebase.Result{Total: cands.total, Hits: []knowledgebase.Hit{}}
 	for i := q.Offset; i < len(cands.top); i++ {
@@ -466,7 +475,7 @@ type ranked struct {
 
 // rank filters the scored documents, reranks the best with whole-query
 // features and returns the page window.
-func (x *Index) rank(q knowledgebase.Query, qt []analysis.Term, acc *accum) ranked {
+func (x *Index) rank(q knowledgebase.Query, content string, acc *accum) ranked {
 	k := q.Offset + q.Limit
 	pool := k
 	if pool < rerankDepth {
@@ -494,7 +503,7 @@ func (x *Index) rank(q knowledgebase.Query, qt []analysis.Term, acc *accum) rank
 	for i := len(h) - 1; i >= 0; i-- {
 		top[i] = heap.Pop(&h).(cand)
 	}
-	x.rerank(top, qt)
+	x.rerank(top, content)
 	if len(top) > k {
 		top = top[:k]
 	}

@@ -1,0 +1,65 @@
+package embedded
+
+import (
+	"sort"
+	"unicode/utf8"
+
+	"github.com/hallgate/hallgate/knowledgebase/analysis"
+)
+
+// Pseudo-relevance feedback: the questions of the best first-pass
+// candidates say in the knowledge base's own words what the caller
+// described; their terms, weighted by how strongly those candidates won,
+// are added to the query for a second pass.
+var (
+	prfDocs   = 5    // candidates that vote
+	prfTerms  = 12   // expansion terms kept
+	prfWeight = 0.15 // weight of the strongest expansion term
+)
+
+func (x *Index) feedback(qt []analysis.Term, top []cand) []analysis.Term {
+	have := make(map[string]bool, len(qt))
+	for _, t := range qt {
+		have[t.Text] = true
+	}
+	n := min(prfDocs, len(top))
+	best := float64(top[0].score)
+	if best <= 0 {
+		return nil
+	}
+	votes := map[string]float64{}
+	for i := 0; i < n; i++ {
+		d := &x.docs[top[i].doc]
+		w := float64(top[i].score) / best
+		seen := map[string]bool{}
+		for _, t := range x.an.IndexTerms(analysis.FieldTitle, d.Title) {
+			if t.Type != analysis.TermNgram || utf8.RuneCountInString(t.Text) != 2 || have[t.Text] || seen[t.Text] {
+				continue
+			}
+			seen[t.Text] = true
+			votes[t.Text] += w
+		}
+	}
+	type tv struct {
+		t string
+		v float64
+	}
+	var all []tv
+	for t, v := range votes {
+		all = append(all, tv{t, v})
+	}
+	sort.Slice(all, func(i, j int) bool {
+		if all[i].v != all[j].v {
+			return all[i].v > all[j].v
+		}
+		return all[i].t < all[j].t
+	})
+	if len(all) > prfTerms {
+		all = all[:prfTerms]
+	}
+	out := make([]analysis.Term, 0, len(all))
+	for _, a := range all {
+		out = append(out, analysis.Term{Text: a.t, Type: analysis.TermSynonym, Weight: float32(prfWeight * a.v / all[0].v)})
+	}
+	return out
+}
