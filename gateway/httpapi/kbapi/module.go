@@ -15,7 +15,10 @@ type Module struct {
 	depts *department.Service
 }
 
-var _ httpapi.Module = (*Module)(nil)
+var (
+	_ httpapi.Module                    = (*Module)(nil)
+	_ knowledgebase.DepartmentDirectory = (*department.Service)(nil)
+)
 
 // New returns the module over the knowledge-base and department services.
 func New(kb *knowledgebase.Service, depts *department.Service) *Module {
