@@ -10,9 +10,12 @@ import (
 	"github.com/hallgate/hallgate/gateway/store/storetest"
 )
 
-func benchStore(b *testing.B) *bolt.Store {
+func benchStore(b *testing.B) *bolt.Store { return benchStoreOpts(b, bolt.Options{}) }
+
+func benchStoreOpts(b *testing.B, o bolt.Options) *bolt.Store {
 	b.Helper()
-	s, err := bolt.Open(context.Background(), bolt.Options{Path: filepath.Join(b.TempDir(), "bench.db")})
+	o.Path = filepath.Join(b.TempDir(), "bench.db")
+	s, err := bolt.Open(context.Background(), o)
 	if err != nil {
 		b.Fatal(err)
 	}

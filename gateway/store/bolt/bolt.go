@@ -25,8 +25,9 @@ type Options struct {
 	Path string
 	// LockTimeout is how long Open waits for the file lock (default 1s).
 	LockTimeout time.Duration
-	// BatchDelay is how long a commit waits for others to share its fsync
-	// (default 1ms; bbolt's own default of 10ms costs a lone writer too much).
+	// BatchDelay is how long a commit waits in DB.Batch for others to share
+	// its fsync (default 1ms). bbolt's own 10ms costs a lone writer too much;
+	// a timer-less group commit measured slower here (fewer writes per fsync).
 	BatchDelay time.Duration
 	// BatchSize caps the commits sharing one fsync (default 1000).
 	BatchSize int

@@ -1,7 +1,8 @@
 // Package bolt is the embedded store backend: one bbolt file, fsync'd on every
 // commit (NoSync stays false), so Commit returns only once the change is on
-// disk. Concurrent writers go through bbolt's DB.Batch, so a burst of commits
-// shares one fsync instead of paying one each.
+// disk. Concurrent writers go through bbolt's DB.Batch (Options.BatchDelay,
+// default 1ms), so a burst of commits shares one fsync instead of paying one
+// each.
 //
 // Layout (top-level buckets):
 //

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"testing"
@@ -18,7 +19,35 @@ func miscTests() []testCase {
 		{"Leases", testLeases},
 		{"LeaseExpiry", testLeaseExpiry},
 		{"Ping", func(t *testing.T, s store.Store, _ Features) { noErr(t, s.Ping(ctxT(t))) }},
+		{"CanceledContext", testCanceled},
+		{"Closed", testClosed},
 	}
+}
+
+func testCanceled(t *testing.T, s store.Store, _ Features) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := s.Commit(ctx, store.Tx{Puts: []store.Put{{Record: store.Record{Collection: "c", ID: "a", Data: []byte(`1`)}}}})
+	isErr(t, err, context.Canceled)
+	_, err = s.Get(ctx, "c", "a")
+	isErr(t, err, context.Canceled)
+	_, err = s.Get(ctxT(t), "c", "a")
+	isErr(t, err, store.ErrNotFound)
+}
+
+// testClosed closes the store itself; the factory's cleanup closes it again,
+// which must be harmless.
+func testClosed(t *testing.T, s store.Store, _ Features) {
+	noErr(t, s.Close())
+	ctx := ctxT(t)
+	_, err := s.Get(ctx, "c", "a")
+	isErr(t, err, store.ErrClosed)
+	_, err = s.Commit(ctx, store.Tx{Puts: []store.Put{{Record: store.Record{Collection: "c", ID: "a", Data: []byte(`1`)}}}})
+	isErr(t, err, store.ErrClosed)
+	_, err = s.Claim(ctx, "delivery", "w", 1, time.Minute)
+	isErr(t, err, store.ErrClosed)
+	isErr(t, s.Ping(ctx), store.ErrClosed)
+	noErr(t, s.Close())
 }
 
 func testIdempotency(t *testing.T, s store.Store, _ Features) {

@@ -268,36 +268,42 @@ func idsOf(recs []store.Record) []string {
 
 func testPagination(t *testing.T, s store.Store, _ Features) {
 	ctx := ctxT(t)
-	const n = 137
-	var want, wantOdd []string
+	// 450 records; "parity" and "half" each match about half, and their
+	// intersection is spread thinly over both, so a backend that drives the
+	// scan from one index and probes the other must page through several of
+	// its own chunks.
+	const n = 450
 	var puts []store.Put
+	want := map[string][]string{}
 	for i := range n {
 		id := fmt.Sprintf("p%04d", i)
 		parity := map[bool]string{true: "odd", false: "even"}[i%2 == 1]
-		puts = append(puts, store.Put{Record: store.Record{Collection: "c", ID: id, Data: []byte(`{}`), Index: map[string]string{"parity": parity}}})
-		want = append(want, id)
-		if i%2 == 1 {
-			wantOdd = append(wantOdd, id)
+		half := map[bool]string{true: "low", false: "high"}[i < n/2]
+		puts = append(puts, store.Put{Record: store.Record{Collection: "c", ID: id, Data: []byte(`{}`), Index: map[string]string{"parity": parity, "half": half}}})
+		want["all"] = append(want["all"], id)
+		if parity == "odd" {
+			want["odd"] = append(want["odd"], id)
+			if half == "low" {
+				want["odd+low"] = append(want["odd+low"], id)
+			}
 		}
 	}
-	try(s.Commit(ctx, store.Tx{Puts: puts})).must(t)
+	try(s.Commit(ctx, store.Tx{Puts: puts[:n/2]})).must(t)
+	try(s.Commit(ctx, store.Tx{Puts: puts[n/2:]})).must(t)
+	filters := map[string]map[string]string{"all": nil, "odd": {"parity": "odd"}, "odd+low": {"parity": "odd", "half": "low"}}
 	for _, reverse := range []bool{false, true} {
-		for _, filter := range []map[string]string{nil, {"parity": "odd"}} {
-			exp := want
-			if filter != nil {
-				exp = wantOdd
-			}
-			exp = append([]string(nil), exp...)
+		for name, filter := range filters {
+			exp := append([]string(nil), want[name]...)
 			if reverse {
 				sort.Sort(sort.Reverse(sort.StringSlice(exp)))
 			}
 			var got []string
 			cursor, pages := "", 0
 			for {
-				p := try(s.List(ctx, "c", store.ListOptions{Limit: 10, Cursor: cursor, Reverse: reverse, Filter: filter})).must(t)
+				p := try(s.List(ctx, "c", store.ListOptions{Limit: 17, Cursor: cursor, Reverse: reverse, Filter: filter})).must(t)
 				pages++
-				if len(p.Records) > 10 {
-					t.Fatalf("page of %d records for limit 10", len(p.Records))
+				if len(p.Records) > 17 {
+					t.Fatalf("page of %d records for limit 17", len(p.Records))
 				}
 				got = append(got, idsOf(p.Records)...)
 				if p.NextCursor == "" {
@@ -309,10 +315,13 @@ func testPagination(t *testing.T, s store.Store, _ Features) {
 				}
 			}
 			if fmt.Sprint(got) != fmt.Sprint(exp) {
-				t.Fatalf("reverse=%v filter=%v: paged ids (%d) differ from expected (%d)\n got %v\nwant %v", reverse, filter, len(got), len(exp), got, exp)
+				t.Fatalf("reverse=%v filter=%s: paged ids (%d) differ from expected (%d)\n got %v\nwant %v", reverse, name, len(got), len(exp), got, exp)
 			}
 			if pages < 3 {
 				t.Fatalf("only %d pages", pages)
+			}
+			if c := try(s.Count(ctx, "c", filter)).must(t); c != len(exp) {
+				t.Fatalf("count %s = %d, want %d", name, c, len(exp))
 			}
 		}
 	}
