@@ -269,11 +269,13 @@ func (s *Service) entryTx(ctx context.Context, by string, old *Entry, e Entry, a
 	if err != nil {
 		return tx, e, fmt.Errorf("encode entry %s: %w", e.ID, err)
 	}
-	var oldV any
+	var oldJSON []byte
 	if old != nil {
-		oldV = old
+		if oldJSON, err = json.Marshal(old); err != nil {
+			return tx, e, fmt.Errorf("encode entry %s: %w", e.ID, err)
+		}
 	}
-	changes, err := diff(oldV, e)
+	changes, err := diffJSON(oldJSON, data)
 	if err != nil {
 		return tx, e, fmt.Errorf("diff entry %s: %w", e.ID, err)
 	}

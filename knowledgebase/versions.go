@@ -52,24 +52,40 @@ var bookkeeping = map[string]bool{
 	"updated_at": true, "updated_by": true, "flags": true,
 }
 
-// diff compares two JSON-encodable values field by field (top level).
+// diff compares two JSON-encodable values field by field (top level); a
+// nil pointer is an empty object (creation).
 func diff(oldV, newV any) ([]Change, error) {
-	toMap := func(v any) (map[string]any, error) {
-		m := map[string]any{}
+	enc := func(v any) ([]byte, error) {
 		if v == nil || (reflect.ValueOf(v).Kind() == reflect.Pointer && reflect.ValueOf(v).IsNil()) {
-			return m, nil
+			return nil, nil
 		}
-		b, err := json.Marshal(v)
-		if err != nil {
-			return nil, err
-		}
-		return m, json.Unmarshal(b, &m)
+		return json.Marshal(v)
 	}
-	a, err := toMap(oldV)
+	a, err := enc(oldV)
 	if err != nil {
 		return nil, err
 	}
-	b, err := toMap(newV)
+	b, err := enc(newV)
+	if err != nil {
+		return nil, err
+	}
+	return diffJSON(a, b)
+}
+
+// diffJSON compares two JSON objects (nil = empty) field by field.
+func diffJSON(oldJSON, newJSON []byte) ([]Change, error) {
+	toMap := func(b []byte) (map[string]any, error) {
+		m := map[string]any{}
+		if len(b) == 0 {
+			return m, nil
+		}
+		return m, json.Unmarshal(b, &m)
+	}
+	a, err := toMap(oldJSON)
+	if err != nil {
+		return nil, err
+	}
+	b, err := toMap(newJSON)
 	if err != nil {
 		return nil, err
 	}
