@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -122,9 +123,13 @@ func (s *Service) validateIntake(ctx context.Context, p auth.Principal, in *Inta
 	return ve.orNil()
 }
 
-type idemValue struct {
-	TicketID    string `json:"ticket_id"`
-	Fingerprint string `json:"fingerprint"`
+// storedAnswer is the first answer to an idempotent intake. It is created
+// (ExpectVersion 0) in the same Tx as the ticket, so exactly one intake per
+// key commits and a retry reads back what the first one answered.
+type storedAnswer struct {
+	Fingerprint string          `json:"fingerprint"`
+	ExpiresAt   time.Time       `json:"expires_at"`
+	Body        json.RawMessage `json:"body"`
 }
 
 func answerID(key string) string {
@@ -132,10 +137,12 @@ func answerID(key string) string {
 	return hex.EncodeToString(h[:16])
 }
 
-// Create files a ticket. With a non-empty idempotency key, the first answer
-// is committed in the same Tx as the ticket and every retry with the same
-// key (and principal) gets it back; a retry with another fingerprint
-// (request body hash) fails with ErrIdemReuse.
+// Create files a ticket. With a non-empty idempotency key (scoped to the
+// principal), the first answer commits atomically with the ticket and every
+// retry within IdempotencyTTL gets it back byte for byte; a retry with
+// another fingerprint (request body hash) fails with ErrIdemReuse. Two
+// concurrent first attempts cannot both commit: the answer record is
+// create-only, and the loser replays the winner's answer.
 func (s *Service) Create(ctx context.Context, p auth.Principal, in Intake, idemKey, fingerprint string) (Answer, error) {
 	if len(p.Departments()) > 0 && !p.Has(auth.RoleAgent) && !p.Has(auth.RoleSupervisor) && !p.Has(auth.RoleAdmin) {
 		// A parallel-mode department centre files tickets it handles itself.
@@ -145,61 +152,91 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in Intake, idemK
 			return Answer{}, fmt.Errorf("intake for department %s: %w", in.Department, ErrForbidden)
 		}
 	}
+	now := s.now()
+	var ik *idem
+	if idemKey != "" {
+		ik = &idem{id: answerID("ticket-intake\x1f" + p.ID + "\x1f" + idemKey), fingerprint: fingerprint}
+		ans, found, err := s.replay(ctx, ik, now)
+		if found || err != nil {
+			return ans, err
+		}
+	}
 	if err := s.validateIntake(ctx, p, &in); err != nil {
 		return Answer{}, err
 	}
-	now := s.now()
-	id := s.ids.next(now)
-	var ikey string
-	if idemKey != "" {
-		ikey = "ticket-intake\x1f" + p.ID + "\x1f" + idemKey
-		val, _ := json.Marshal(idemValue{TicketID: id, Fingerprint: fingerprint})
-		got, fresh, err := s.st.PutIfAbsent(ctx, ikey, val, s.opts.IdempotencyTTL)
-		if err != nil {
-			return Answer{}, fmt.Errorf("intake idempotency: %w", err)
+	ans, err := s.create(ctx, p, in, s.ids.next(now), now, ik)
+	if errors.Is(err, store.ErrConflict) && ik != nil {
+		// A concurrent attempt with the same key committed first.
+		ans, found, rerr := s.replay(ctx, ik, now)
+		if rerr != nil || found {
+			return ans, rerr
 		}
-		if !fresh {
-			return s.replay(ctx, ikey, got, fingerprint)
-		}
-	}
-	ans, err := s.create(ctx, p, in, id, now, ikey)
-	if err != nil && ikey != "" {
-		// The first attempt did not land: let a retry start afresh.
-		if ferr := s.st.ForgetIdempotency(ctx, ikey); ferr != nil {
-			s.log.WarnContext(ctx, "forget idempotency key", "err", ferr)
-		}
+		return Answer{}, ErrInProgress
 	}
 	return ans, err
 }
 
-func (s *Service) replay(ctx context.Context, ikey string, stored []byte, fingerprint string) (Answer, error) {
-	var v idemValue
-	if err := json.Unmarshal(stored, &v); err != nil {
-		return Answer{}, fmt.Errorf("intake idempotency: %w", err)
-	}
-	if v.Fingerprint != fingerprint {
-		return Answer{}, ErrIdemReuse
-	}
-	r, err := s.st.Get(ctx, AnswersCollection, answerID(ikey))
+type idem struct {
+	id          string
+	fingerprint string
+	expect      uint64 // version of an expired answer to overwrite
+}
+
+// replay returns the stored answer for the key, if a live one exists.
+func (s *Service) replay(ctx context.Context, ik *idem, now time.Time) (Answer, bool, error) {
+	r, err := s.st.Get(ctx, AnswersCollection, ik.id)
 	if errors.Is(err, store.ErrNotFound) {
-		return Answer{}, ErrInProgress
+		return Answer{}, false, nil
 	}
 	if err != nil {
-		return Answer{}, fmt.Errorf("intake replay: %w", err)
+		return Answer{}, false, fmt.Errorf("intake idempotency: %w", err)
 	}
-	return Answer{Body: r.Data, Replayed: true}, nil
+	var a storedAnswer
+	if err := json.Unmarshal(r.Data, &a); err != nil {
+		return Answer{}, false, fmt.Errorf("intake idempotency: %w", err)
+	}
+	if now.After(a.ExpiresAt) {
+		ik.expect = r.Version // expired: the key is free again
+		return Answer{}, false, nil
+	}
+	if a.Fingerprint != ik.fingerprint {
+		return Answer{}, true, ErrIdemReuse
+	}
+	return Answer{Body: a.Body, Replayed: true}, true, nil
+}
+
+// CodeBlock is how many ticket codes one counter increment reserves. The
+// public code's daily sequence is unique but, across replicas and restarts,
+// not gap-free or strictly in intake order; in exchange a durable counter
+// write happens once per CodeBlock tickets instead of once per ticket.
+const CodeBlock = 50
+
+// codeAlloc hands out codes from the reserved block of the current day.
+type codeAlloc struct {
+	mu   sync.Mutex
+	day  string
+	next uint64
+	end  uint64
 }
 
 func (s *Service) newCode(ctx context.Context, now time.Time) (string, error) {
 	day := now.In(s.cal.Location()).Format("20060102")
-	n, err := s.st.Next(ctx, "ticket-code-"+day)
-	if err != nil {
-		return "", fmt.Errorf("ticket code: %w", err)
+	a := s.codes
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.day != day || a.next >= a.end {
+		block, err := s.st.Next(ctx, "ticket-code-"+day)
+		if err != nil {
+			return "", fmt.Errorf("ticket code: %w", err)
+		}
+		a.day, a.next, a.end = day, (block-1)*CodeBlock+1, block*CodeBlock+1
 	}
+	n := a.next
+	a.next++
 	return fmt.Sprintf("JC%s%06d", day, n), nil
 }
 
-func (s *Service) create(ctx context.Context, p auth.Principal, in Intake, id string, now time.Time, ikey string) (Answer, error) {
+func (s *Service) create(ctx context.Context, p auth.Principal, in Intake, id string, now time.Time, ik *idem) (Answer, error) {
 	code, err := s.newCode(ctx, now)
 	if err != nil {
 		return Answer{}, err
@@ -236,14 +273,18 @@ func (s *Service) create(ctx context.Context, p auth.Principal, in Intake, id st
 		return Answer{}, err
 	}
 	tx := store.Tx{Puts: []store.Put{{Record: rec}}}
-	if ikey != "" {
-		tx.Puts = append(tx.Puts, store.Put{Record: store.Record{Collection: AnswersCollection, ID: answerID(ikey), Data: body}})
+	if ik != nil {
+		data, err := json.Marshal(storedAnswer{Fingerprint: ik.fingerprint, ExpiresAt: now.Add(s.opts.IdempotencyTTL), Body: body})
+		if err != nil {
+			return Answer{}, err
+		}
+		tx.Puts = append(tx.Puts, store.Put{Record: store.Record{Collection: AnswersCollection, ID: ik.id, Data: data}, ExpectVersion: ik.expect})
 	}
 	if tx.Enqueue, err = s.deliveries(t, t.Events[len(t.Events)-1], ch.targets); err != nil {
 		return Answer{}, err
 	}
 	if _, err := s.st.Commit(ctx, tx); err != nil {
-		return Answer{}, fmt.Errorf("intake %s: %w", id, err)
+		return Answer{}, fmt.Errorf("intake %s: %w", id, err) // wraps store.ErrConflict for a lost idempotency race
 	}
 	s.log.InfoContext(ctx, "ticket filed", "ticket", t.ID, "code", t.Code, "channel", t.Channel, "type", t.Type, "deliveries", len(tx.Enqueue), "merge_candidates", len(cands))
 	return Answer{Body: body, Result: res}, nil
@@ -264,9 +305,9 @@ func (s *Service) mergeCandidates(ctx context.Context, t *Ticket, now time.Time)
 			if seen[r.ID] {
 				continue
 			}
-			o, err := s.decode(r)
-			if err != nil {
-				return err
+			var o candidateDoc // only what a candidate shows: no caller data to open
+			if err := json.Unmarshal(r.Data, &o); err != nil {
+				return fmt.Errorf("merge candidate %s: %w", r.ID, err)
 			}
 			if within > 0 && now.Sub(o.CreatedAt) > within {
 				continue
@@ -287,6 +328,15 @@ func (s *Service) mergeCandidates(ctx context.Context, t *Ticket, now time.Time)
 		}
 	}
 	return out, nil
+}
+
+type candidateDoc struct {
+	ID        string      `json:"id"`
+	Code      string      `json:"code"`
+	Status    Status      `json:"status"`
+	Type      RequestType `json:"type"`
+	Text      string      `json:"text"`
+	CreatedAt time.Time   `json:"created_at"`
 }
 
 func summary(s string, n int) string {

@@ -160,11 +160,12 @@ func (o Options) Validate() error {
 
 // Service holds the ticket use cases.
 type Service struct {
-	st   store.Store
-	opts Options
-	cal  *calendar.Calendar
-	log  *slog.Logger
-	ids  *idGen
+	st    store.Store
+	opts  Options
+	cal   *calendar.Calendar
+	log   *slog.Logger
+	ids   *idGen
+	codes *codeAlloc
 }
 
 // NewService builds the service: defaults → Validate → ready (no I/O).
@@ -183,7 +184,7 @@ func NewService(st store.Store, opts Options) (*Service, error) {
 			return nil, err
 		}
 	}
-	return &Service{st: st, opts: opts, cal: cal, log: opts.Logger, ids: &idGen{}}, nil
+	return &Service{st: st, opts: opts, cal: cal, log: opts.Logger, ids: &idGen{}, codes: &codeAlloc{}}, nil
 }
 
 // Calendar is the working-day calendar in use.
