@@ -3,6 +3,7 @@ package knowledgebase_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,7 +14,9 @@ import (
 	"time"
 
 	"github.com/hallgate/hallgate/gateway/department"
+	"github.com/hallgate/hallgate/gateway/store"
 	"github.com/hallgate/hallgate/gateway/store/bolt"
+	"github.com/hallgate/hallgate/gateway/store/redis"
 	"github.com/hallgate/hallgate/knowledgebase"
 )
 
@@ -184,12 +187,11 @@ func (c *clock) Add(d time.Duration) {
 
 type fixture struct {
 	ctx   context.Context
-	st    *bolt.Store
+	st    store.Store
 	idx   *testIndex
 	depts *department.Service
 	kb    *knowledgebase.Service
 	clock *clock
-	path  string
 }
 
 var testDepartments = []department.Department{
@@ -200,9 +202,16 @@ var testDepartments = []department.Department{
 
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
-	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "kb.db")
-	f := &fixture{ctx: ctx, st: openStore(t, path), idx: newTestIndex(), path: path,
+	return newFixtureOn(t, openStore(t, path))
+}
+
+// newFixtureOn builds the service over st (closed at cleanup) with the
+// test departments imported.
+func newFixtureOn(t testing.TB, st store.Store) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	f := &fixture{ctx: ctx, st: st, idx: newTestIndex(),
 		clock: &clock{t: time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)}}
 	t.Cleanup(func() { f.st.Close() })
 	f.depts = department.NewService(f.st)
@@ -231,4 +240,22 @@ func sampleEntry(id, title string) knowledgebase.Entry {
 		Category: "水电燃气/供水", Department: "water", Channels: []string{"hotline", "website"},
 		Keywords: []string{"自来水", "过户"}, MaterialType: "办事指南",
 	}
+}
+
+// eachStore runs body on a fresh bolt store and, when
+// HALLGATE_TEST_REDIS_URL is set, on a fresh Redis store (own key prefix).
+func eachStore(t *testing.T, body func(t *testing.T, f *fixture)) {
+	t.Run("bolt", func(t *testing.T) { body(t, newFixture(t)) })
+	t.Run("redis", func(t *testing.T) {
+		url := os.Getenv("HALLGATE_TEST_REDIS_URL")
+		if url == "" {
+			t.Skip("HALLGATE_TEST_REDIS_URL is not set (e.g. redis://127.0.0.1:6394/0)")
+		}
+		prefix := fmt.Sprintf("hgtest:kb:%d:%s:", time.Now().UnixNano(), t.Name())
+		st, err := redis.Open(context.Background(), redis.Options{URL: url, Prefix: prefix})
+		if err != nil {
+			t.Fatalf("redis.Open: %v", err)
+		}
+		body(t, newFixtureOn(t, st))
+	})
 }

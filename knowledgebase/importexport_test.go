@@ -15,7 +15,10 @@ import (
 )
 
 func TestImportReportsBadLinesAndKeepsGoodOnes(t *testing.T) {
-	f := newFixture(t)
+	eachStore(t, testImportReportsBadLinesAndKeepsGoodOnes)
+}
+
+func testImportReportsBadLinesAndKeepsGoodOnes(t *testing.T, f *fixture) {
 	// Take one title so a later line collides with an existing entry.
 	if _, err := f.kb.CreateEntry(f.ctx, editor, sampleEntry("held", "水表坏了找谁修？")); err != nil {
 		t.Fatal(err)

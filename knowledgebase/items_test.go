@@ -24,8 +24,9 @@ func sampleItem() knowledgebase.ServiceItem {
 	}
 }
 
-func TestServiceItemCRUDGuideAndSearch(t *testing.T) {
-	f := newFixture(t)
+func TestServiceItemCRUDGuideAndSearch(t *testing.T) { eachStore(t, testServiceItemCRUDGuideAndSearch) }
+
+func testServiceItemCRUDGuideAndSearch(t *testing.T, f *fixture) {
 	it, err := f.kb.CreateItem(f.ctx, waterDept, sampleItem())
 	if err != nil {
 		t.Fatal(err)

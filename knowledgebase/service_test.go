@@ -11,8 +11,9 @@ import (
 	"github.com/hallgate/hallgate/knowledgebase"
 )
 
-func TestEntryLifecycleAndRoles(t *testing.T) {
-	f := newFixture(t)
+func TestEntryLifecycleAndRoles(t *testing.T) { eachStore(t, testEntryLifecycleAndRoles) }
+
+func testEntryLifecycleAndRoles(t *testing.T, f *fixture) {
 	ctx := f.ctx
 
 	// A department may propose for itself only, and only as draft/in_review.
@@ -331,8 +332,9 @@ func TestEnsureIndexRebuildsAndSynonymsPersist(t *testing.T) {
 	}
 }
 
-func TestAnalyticsGapsAndFeedback(t *testing.T) {
-	f := newFixture(t)
+func TestAnalyticsGapsAndFeedback(t *testing.T) { eachStore(t, testAnalyticsGapsAndFeedback) }
+
+func testAnalyticsGapsAndFeedback(t *testing.T, f *fixture) {
 	e := sampleEntry("a-1", "自来水过户办理")
 	e.Status = knowledgebase.StatusPublished
 	if _, err := f.kb.CreateEntry(f.ctx, editor, e); err != nil {
