@@ -40,6 +40,10 @@ const (
 // order is Meilisearch's attribute ranking.
 var termAttributes = []string{attrTermsTitle, attrTermsAlt, attrTermsKw, attrTermsCat, attrTermsBody}
 
+// headAttributes are the short, question-like term fields: a match there is
+// worth more than one in the answer, and gets its own idf.
+var headAttributes = []string{attrTermsTitle, attrTermsAlt, attrTermsKw, attrTermsCat}
+
 // rawAttributes are searched only by the highlight query.
 var rawAttributes = []string{attrTitle, attrAlternates, attrKeywords, attrBody}
 

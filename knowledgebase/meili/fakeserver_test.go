@@ -51,7 +51,9 @@ type fakeIndex struct {
 	filterable map[string]bool
 	settings   map[string]json.RawMessage
 	docs       map[string]map[string]any
-	order      []string // insertion order: Meilisearch's tie order
+	words      map[string]map[string]map[string]bool // id → term attribute → its words
+	inv        map[string]map[string]bool            // term-attribute word → ids holding it
+	order      []string                              // insertion order: Meilisearch's tie order
 }
 
 type fakeTask struct {
@@ -182,7 +184,8 @@ func (f *fakeMeili) route(r *http.Request, body []byte) (any, int, *apiErr) {
 			if ix == nil {
 				return "index_not_found"
 			}
-			ix.docs, ix.order = map[string]map[string]any{}, nil
+			ix.docs, ix.words, ix.order = map[string]map[string]any{}, map[string]map[string]map[string]bool{}, nil
+			ix.inv = map[string]map[string]bool{}
 			return ""
 		}), 202, nil
 	case r.Method == http.MethodPost && reDeleteBatch.MatchString(p):
@@ -198,6 +201,7 @@ func (f *fakeMeili) route(r *http.Request, body []byte) (any, int, *apiErr) {
 			}
 			for _, id := range ids {
 				if _, ok := ix.docs[id]; ok {
+					ix.unindex(id)
 					delete(ix.docs, id)
 					ix.order = slices.DeleteFunc(ix.order, func(o string) bool { return o == id })
 				}
@@ -240,7 +244,7 @@ func (f *fakeMeili) index(uid string) *fakeIndex {
 	ix := f.indexes[uid]
 	if ix == nil { // settings and documents create a missing index, as in Meilisearch
 		ix = &fakeIndex{uid: uid, pk: "id", filterable: map[string]bool{}, settings: map[string]json.RawMessage{},
-			docs: map[string]map[string]any{}}
+			docs: map[string]map[string]any{}, words: map[string]map[string]map[string]bool{}, inv: map[string]map[string]bool{}}
 		f.indexes[uid] = ix
 	}
 	return ix
@@ -407,10 +411,35 @@ func (f *fakeMeili) addDocuments(uid, pk string, body []byte) (any, int, *apiErr
 			if _, ok := ix.docs[id]; !ok {
 				ix.order = append(ix.order, id)
 			}
+			ix.unindex(id)
 			ix.docs[id] = d
+			ix.words[id] = map[string]map[string]bool{}
+			for k, v := range d {
+				if str, ok := v.(string); ok && strings.HasPrefix(k, "t_") {
+					set := map[string]bool{}
+					for _, w := range strings.Fields(str) {
+						set[w] = true
+						if ix.inv[w] == nil {
+							ix.inv[w] = map[string]bool{}
+						}
+						ix.inv[w][id] = true
+					}
+					ix.words[id][k] = set
+				}
+			}
 		}
 		return ""
 	}), 202, nil
+}
+
+// unindex drops a document's words from the inverted map.
+func (ix *fakeIndex) unindex(id string) {
+	for _, set := range ix.words[id] {
+		for w := range set {
+			delete(ix.inv[w], id)
+		}
+	}
+	delete(ix.words, id)
 }
 
 // searchParams are the documented body fields of POST /indexes/{uid}/search
@@ -501,8 +530,21 @@ func (f *fakeMeili) runSearch(uid string, sp searchParams) (map[string]any, int,
 		score float64
 		pos   int
 	}
+	// Term-field-only searches look candidates up in the inverted map.
+	var only map[string]bool
+	if len(words) > 0 && !slices.ContainsFunc(searchOn, func(a string) bool { return !strings.HasPrefix(a, "t_") }) {
+		only = map[string]bool{}
+		for _, w := range words {
+			for id := range ix.inv[w] {
+				only[id] = true
+			}
+		}
+	}
 	var found []scored
 	for pos, id := range ix.order {
+		if only != nil && !only[id] {
+			continue
+		}
 		d := ix.docs[id]
 		if !match(d) {
 			continue
@@ -515,7 +557,7 @@ func (f *fakeMeili) runSearch(uid string, sp searchParams) (map[string]any, int,
 		firstOK := false
 		for wi, w := range words {
 			for ai, a := range searchOn {
-				if fieldHas(d[a], w, strings.HasPrefix(a, "t_")) {
+				if strings.HasPrefix(a, "t_") && ix.words[id][a][w] || !strings.HasPrefix(a, "t_") && fieldHas(d[a], w) {
 					matched++
 					best = min(best, ai)
 					if wi == 0 {
@@ -578,19 +620,16 @@ func (f *fakeMeili) runSearch(uid string, sp searchParams) (map[string]any, int,
 	}, 200, nil
 }
 
-// fieldHas matches a query word in an attribute: whole space-separated
-// words for term fields, substrings for raw text (standing in for
-// Meilisearch's own CJK segmentation).
-func fieldHas(v any, w string, exactWords bool) bool {
+// fieldHas matches a query word in a raw text attribute by substring,
+// standing in for Meilisearch's own CJK segmentation. (Term attributes are
+// matched as whole space-separated words, from the words cache.)
+func fieldHas(v any, w string) bool {
 	switch x := v.(type) {
 	case string:
-		if exactWords {
-			return slices.Contains(strings.Fields(x), w)
-		}
 		return strings.Contains(x, w)
 	case []any:
 		for _, el := range x {
-			if fieldHas(el, w, exactWords) {
+			if fieldHas(el, w) {
 				return true
 			}
 		}

@@ -3,7 +3,6 @@ package meili
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
@@ -63,17 +62,22 @@ func (ix *Index) Search(ctx context.Context, q knowledgebase.Query) (knowledgeba
 		IndexUID: ix.opts.IndexUID, Query: "", Filter: filter, Limit: 1,
 		AttributesToRetrieve: []string{attrID},
 	})
+	// Two queries per term: over every term field (its document frequency
+	// and the body matches) and over the head fields only (question
+	// matches, with their own document frequency).
 	for _, t := range terms {
-		req.Queries = append(req.Queries, &meilisearch.SearchRequest{
-			IndexUID:             ix.opts.IndexUID,
-			Query:                encodeTerm(t.Text),
-			Filter:               filter,
-			Limit:                pool,
-			AttributesToRetrieve: []string{attrID, attrKind, attrTitle},
-			AttributesToSearchOn: termAttributes,
-			ShowRankingScore:     true,
-			MatchingStrategy:     meilisearch.All,
-		})
+		for _, on := range [][]string{termAttributes, headAttributes} {
+			req.Queries = append(req.Queries, &meilisearch.SearchRequest{
+				IndexUID:             ix.opts.IndexUID,
+				Query:                encodeTerm(t.Text),
+				Filter:               filter,
+				Limit:                pool,
+				AttributesToRetrieve: []string{attrID, attrKind, attrTitle},
+				AttributesToSearchOn: on,
+				ShowRankingScore:     true,
+				MatchingStrategy:     meilisearch.All,
+			})
+		}
 	}
 	resp, err := ix.client.MultiSearch(ctx, req)
 	if err != nil {
@@ -158,7 +162,8 @@ func buildFilter(q knowledgebase.Query, nowMilli int64) []string {
 type candidate struct {
 	pk, kind, title string
 	score           float64
-	matched         []string // texts of the terms that found it
+	matched         []string // texts of the terms found in its head fields
+	matchedAny      []string // texts of all terms that found it
 }
 
 // hitFields is what the adapter reads from a Meilisearch hit.
@@ -172,55 +177,86 @@ type hitFields struct {
 
 func decodeHit(h meilisearch.Hit) (hitFields, error) {
 	var f hitFields
-	raw, err := json.Marshal(h)
-	if err == nil {
-		err = json.Unmarshal(raw, &f)
-	}
+	err := h.DecodeInto(&f)
 	if err != nil || f.ID == "" {
 		return f, fmt.Errorf("meili: %w: undecodable hit (%v)", ErrUnavailable, err)
 	}
 	return f, nil
 }
 
-// fuse scores candidates BM25-style: Σ over matching terms of the term's
-// analysis weight × idf × Meilisearch's ranking score for that term (1 for
-// a title match, less for weaker attributes). Ties break by id so pages
-// are stable. Total is the number of distinct candidates, or the largest
-// single-term count when a term found more than the pool holds.
+// Scoring parameters, in the spirit of the embedded backend's BM25F: a
+// term in the question fields counts headWeight times a term found only
+// in the answer, saturated by k1, plus a question-only BM25 term with its
+// own idf (where 需要哪些材料 is common and 退休 is rare).
+const (
+	k1         = 1.2
+	headWeight = 3.0
+	bodyWeight = 1.0
+)
+
+func idf(n, df float64) float64 {
+	n = max(n, df)
+	return math.Log(1 + (n-df+0.5)/(df+0.5))
+}
+
+// fuse scores candidates from the term queries' answers (results[0] is the
+// count query; then for term i, results[1+2i] over all term fields and
+// results[2+2i] over the head fields). Ties break by id so pages are stable.
+// Total is the number of distinct candidates, or the largest single-term
+// count when a term found more than the pool holds.
 func fuse(terms []analysis.Term, results []meilisearch.SearchResponse) ([]*candidate, int, error) {
 	n := float64(results[0].EstimatedTotalHits)
 	byPK := map[string]*candidate{}
 	var cands []*candidate
 	maxTerm := 0
-	for i, t := range terms {
-		res := results[i+1]
-		df := float64(res.EstimatedTotalHits)
-		if df == 0 {
-			df = float64(len(res.Hits))
+	get := func(f hitFields) *candidate {
+		c := byPK[f.ID]
+		if c == nil {
+			c = &candidate{pk: f.ID, kind: f.Kind, title: f.Title}
+			byPK[f.ID] = c
+			cands = append(cands, c)
 		}
-		if df == 0 {
+		return c
+	}
+	for i, t := range terms {
+		all, head := results[1+2*i], results[2+2*i]
+		dfAll := float64(max(all.EstimatedTotalHits, int64(len(all.Hits))))
+		dfHead := float64(max(head.EstimatedTotalHits, int64(len(head.Hits))))
+		if dfAll == 0 {
 			continue
 		}
-		maxTerm = max(maxTerm, int(df))
-		N := max(n, df)
-		idf := math.Log(1 + (N-df+0.5)/(df+0.5))
-		for _, h := range res.Hits {
+		maxTerm = max(maxTerm, int(dfAll))
+		w := float64(t.Weight) * (k1 + 1)
+		inHead := make(map[string]bool, len(head.Hits))
+		for _, h := range head.Hits {
 			f, err := decodeHit(h)
 			if err != nil {
 				return nil, 0, err
 			}
-			rs := 1.0
+			inHead[f.ID] = true
+			// Meilisearch's attribute ranking tells a title match (1) from
+			// one in alternates, keywords or category (less): a mild factor.
+			tf := headWeight
 			if f.RankingScore != nil {
-				rs = *f.RankingScore
+				tf *= 0.75 + 0.25*min(max(*f.RankingScore, 0), 1)
 			}
-			c := byPK[f.ID]
-			if c == nil {
-				c = &candidate{pk: f.ID, kind: f.Kind, title: f.Title}
-				byPK[f.ID] = c
-				cands = append(cands, c)
-			}
-			c.score += float64(t.Weight) * idf * rs
+			sat := tf / (k1 + tf)
+			c := get(f)
+			c.score += w*idf(n, dfAll)*sat + w*idf(n, dfHead)*sat
 			c.matched = append(c.matched, t.Text)
+			c.matchedAny = append(c.matchedAny, t.Text)
+		}
+		for _, h := range all.Hits {
+			f, err := decodeHit(h)
+			if err != nil {
+				return nil, 0, err
+			}
+			if inHead[f.ID] {
+				continue
+			}
+			c := get(f)
+			c.score += w * idf(n, dfAll) * bodyWeight / (k1 + bodyWeight)
+			c.matchedAny = append(c.matchedAny, t.Text)
 		}
 	}
 	slices.SortFunc(cands, func(a, b *candidate) int {

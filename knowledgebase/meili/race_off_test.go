@@ -1,0 +1,5 @@
+//go:build !race
+
+package meili
+
+const raceEnabled = false
