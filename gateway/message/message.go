@@ -165,7 +165,7 @@ func (s *Service) Submit(ctx context.Context, p auth.Principal, channel ticket.C
 	}
 	public := sub.Public == nil || *sub.Public
 	in := ticket.Intake{Channel: channel, Type: ticket.RequestType(sub.Type), Text: sub.Title + "\n" + sub.Content,
-		Caller: ticket.Caller{Name: strings.TrimSpace(sub.Name), Phone: strings.TrimSpace(sub.Phone)},
+		Caller:   ticket.Caller{Name: strings.TrimSpace(sub.Name), Phone: strings.TrimSpace(sub.Phone)},
 		District: sub.District, Address: sub.Address}
 	fingerprint := sub.Title + "\x1f" + sub.Content + "\x1f" + sub.Phone
 	ans, err := s.tickets.Create(ctx, p, in, idemKey, fingerprint)

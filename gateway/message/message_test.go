@@ -18,10 +18,10 @@ import (
 func TestScrub(t *testing.T) {
 	cases := map[string]string{
 		"我叫张三，电话13812345678":          "我叫**，电话[电话已隐去]",
-		"身份证110101199003071234请核实":     "身份证[身份证号已隐去]请核实",
+		"身份证110101199003071234请核实":    "身份证[身份证号已隐去]请核实",
 		"座机027-87654321或邮箱a.b@qq.com": "座机[电话已隐去]或邮箱[邮箱已隐去]",
-		"联系人：王五 小区停水三天":             "联系人：** 小区停水三天",
-		"李四反映楼道灯不亮，李四家在三楼":          "**反映楼道灯不亮，**家在三楼",
+		"联系人：王五 小区停水三天":               "联系人：** 小区停水三天",
+		"李四反映楼道灯不亮，李四家在三楼":            "**反映楼道灯不亮，**家在三楼",
 	}
 	for in, want := range cases {
 		if got := Scrub(in, "李四"); got != want {
@@ -55,7 +55,9 @@ func setup(t *testing.T) *env {
 			e.drafts = append(e.drafts, title+"|"+answer+"|"+dept)
 			return "kb-draft-1", nil
 		},
-		DepartmentName: func(ctx context.Context, code string) string { return map[string]string{"water": "江川市水务局"}[code] },
+		DepartmentName: func(ctx context.Context, code string) string {
+			return map[string]string{"water": "江川市水务局"}[code]
+		},
 	})
 	return e
 }
