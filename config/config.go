@@ -55,10 +55,11 @@ type Redis struct {
 	// URL, e.g. redis://127.0.0.1:6379/0. Setting it switches the store
 	// to Redis unless store.backend says otherwise.
 	URL string `yaml:"url"`
-	// AppendFsync is the AOF policy the gateway requires of the server:
+	// AppendFsync is the AOF policy the gateway expects of the server:
 	// "always" (every acknowledged write is on disk), "everysec" (up to one
 	// second of writes may be lost on a power cut) or "" (do not check).
-	// Default "always".
+	// The gateway checks it at start (CONFIG GET) and logs a warning when
+	// the server promises less. Default "always".
 	AppendFsync string `yaml:"appendfsync"`
 	// WaitReplicas, when > 0, makes every commit wait (WAIT) until that many
 	// replicas acknowledged it, for at most WaitTimeout (default 1s).

@@ -158,6 +158,9 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	if a.Version == "" {
 		a.Version = "dev"
 	}
+	if cfg.StoreBackend() == config.BackendRedis && opts.Store == nil {
+		checkRedisDurability(ctx, cfg, a.Log)
+	}
 	registerErrorMappings()
 	if err := a.wireModules(ctx); err != nil {
 		_ = a.Close(ctx)

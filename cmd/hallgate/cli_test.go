@@ -1,0 +1,79 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func runCLI(t *testing.T, env map[string]string, args ...string) (string, string, error) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	e := &cliEnv{stdout: &out, stderr: &errb, lookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }}
+	err := dispatch(context.Background(), e, args)
+	return out.String(), errb.String(), err
+}
+
+func repoFile(parts ...string) string {
+	return filepath.Join(append([]string{"..", ".."}, parts...)...)
+}
+
+func TestConfigCheck(t *testing.T) {
+	out, _, err := runCLI(t, nil, "config", "check", "--config", repoFile("config", "example.yaml"))
+	if err != nil || !strings.Contains(out, "configuration ok") {
+		t.Fatalf("example.yaml: %v %s", err, out)
+	}
+	out, _, err = runCLI(t, map[string]string{"HALLGATE_CONFIG": repoFile("config", "testdata", "bad.yaml")}, "config", "check")
+	if err == nil {
+		t.Fatal("bad config accepted")
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) < 10 || !strings.HasPrefix(lines[0], "server.addr: ") {
+		t.Fatalf("every problem with its key path expected, got:\n%s", out)
+	}
+	// Flags win over the environment.
+	out, _, err = runCLI(t, map[string]string{"HALLGATE_ADDR": "bad"}, "config", "check", "--addr", ":9000")
+	if err != nil || !strings.Contains(out, ":9000") {
+		t.Fatalf("flag precedence: %v %s", err, out)
+	}
+}
+
+func TestTokenCreateCLI(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"HALLGATE_DATA_DIR": dir}
+	out, _, err := runCLI(t, env, "token", "create", "--name", "automation", "--roles", "admin, agent", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		ID    string   `json:"id"`
+		Token string   `json:"token"`
+		Roles []string `json:"roles"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil || !strings.HasPrefix(got.Token, "hg_") || len(got.Roles) != 2 {
+		t.Fatalf("output %q: %v", out, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "hallgate.db")); err != nil {
+		t.Fatal("token not written to the data dir's store")
+	}
+	if _, _, err := runCLI(t, env, "token", "create", "--name", "x", "--roles", "root"); err == nil {
+		t.Fatal("unknown role accepted")
+	}
+	if _, _, err := runCLI(t, env, "token", "create", "--roles", "agent"); !errors.Is(err, errUsage) {
+		t.Fatalf("missing name: %v", err)
+	}
+}
+
+func TestUsage(t *testing.T) {
+	if _, errOut, err := runCLI(t, nil, "frobnicate"); !errors.Is(err, errUsage) || !strings.Contains(errOut, "config check") {
+		t.Fatalf("unknown command: %v %s", err, errOut)
+	}
+	if out, _, err := runCLI(t, nil, "help"); err != nil || !strings.Contains(out, "token create") {
+		t.Fatal("help")
+	}
+}
