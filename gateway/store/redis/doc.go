@@ -37,6 +37,12 @@
 //   - No AOF (RDB snapshots only): recent commits are lost on any crash; not
 //     for production.
 //
+// go-redis retries a command after a network error; a commit whose reply was
+// lost may therefore run twice. The second run cannot double-apply: outbox
+// item IDs are fixed before the first send and creates check versions, so it
+// fails with ErrConflict (the first run did commit); forced puts are simply
+// written again with the same content.
+//
 // Keys are built inside the scripts from Options.Prefix; on Redis Cluster use
 // a hash-tag prefix such as "{hallgate}:" so every key lands in one slot.
 package redis
