@@ -63,8 +63,8 @@ func (e *ValidationError) Error() string {
 func (e *ValidationError) Unwrap() error { return ErrInvalid }
 
 var (
-	codePattern    = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
-	hotlinePattern = regexp.MustCompile(`^[0-9]{3,12}$`)
+	codePattern    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+	hotlinePattern = regexp.MustCompile(`^[0-9][0-9-]{2,19}$`)
 )
 
 // Validate reports every problem of d, with fields prefixed by prefix
@@ -73,7 +73,7 @@ func (d Department) validate(prefix string) []FieldError {
 	var out []FieldError
 	add := func(field, reason string) { out = append(out, FieldError{prefix + field, reason}) }
 	if !codePattern.MatchString(d.Code) {
-		add("code", "must be 1–64 lowercase letters, digits, '-' or '_'")
+		add("code", "must be 1–64 letters, digits, '.', '-' or '_'")
 	}
 	if strings.TrimSpace(d.Name) == "" {
 		add("name", "required")
@@ -90,7 +90,7 @@ func (d Department) validate(prefix string) []FieldError {
 	}
 	for i, h := range d.LegacyHotlines {
 		if !hotlinePattern.MatchString(h) {
-			add(fmt.Sprintf("legacy_hotlines[%d]", i), "must be 3–12 digits")
+			add(fmt.Sprintf("legacy_hotlines[%d]", i), "must be 3–20 digits or '-'")
 		}
 	}
 	if utf8.RuneCountInString(d.Responsibilities) > 4000 {
