@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // docKind says where a training document came from.
@@ -42,10 +43,14 @@ type modelParams struct {
 	// TermWeightPower > 0 turns on supervised term weighting.
 	TermWeightPower  float64
 	TermWeightSmooth float64
+	// MaxLinearExamples caps the history tickets the linear models see (the
+	// most recent ones); the neighbour index always holds all of them. It
+	// keeps a rebuild over 100,000 tickets to seconds.
+	MaxLinearExamples int
 }
 
 func defaultParams() modelParams {
-	return modelParams{Epochs: 8, LearnRate: 2, KBWeight: 1, DutyWeight: 3, RuleWeight: 2, Seed: 1, TermWeightPower: 1, TermWeightSmooth: 0.05}
+	return modelParams{Epochs: 8, LearnRate: 2, KBWeight: 1, DutyWeight: 3, RuleWeight: 2, Seed: 1, TermWeightPower: 1, TermWeightSmooth: 0.05, MaxLinearExamples: 30000}
 }
 
 // model is an immutable snapshot of everything learned; Suggester swaps a
@@ -66,8 +71,11 @@ type model struct {
 	leadN    []float32
 	examples []Example
 	kb       []KBEntry
+	kbIndex  *BM25
+	plain    *docFreq // the same IDF without department weights, for the type model
 	rules    []Rule
 	dutyTerm [][]string // per department: duty phrases for evidence
+	accPool  sync.Pool  // *[]float32 of len(docs), all zero between uses
 }
 
 // kbAnswerRunes is how much of a KB answer joins its question as training
@@ -156,17 +164,25 @@ func buildModel(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []
 			}
 		}
 	}
-	m.w, m.b = trainSoftmax(m.docs, C, func(d trainDoc) int { return d.label }, func(d trainDoc) float32 { return d.weight }, p)
+	lin := linearSample(m.docs, p.MaxLinearExamples)
+	if len(kb) > 0 {
+		m.kbIndex = NewBM25(kb)
+	}
+	n := len(m.docs)
+	m.accPool.New = func() any { a := make([]float32, n); return &a }
+	m.w, m.b = trainSoftmax(lin, C, func(d trainDoc) int { return d.label }, func(d trainDoc) float32 { return d.weight }, p)
 
 	// Request type learns from history only: KB questions and duties say
 	// nothing about how citizens phrase complaints or praise.
+	plain := &docFreq{df: m.df.df, n: m.df.n}
+	m.plain = plain
 	var typed []trainDoc
-	for _, d := range m.docs {
+	for _, d := range lin {
 		if d.kind == kindHistory {
 			if t := typeIndex(examples[d.ref].Type); t >= 0 {
 				d.label = t
 				d.weight = 1
-				d.vec = append(slices.Clone(d.vec), cueTerms(examples[d.ref].Text)...)
+				d.vec = append(plain.vector(counts(tok(stripLocation(examples[d.ref].Text)))), cueTerms(examples[d.ref].Text)...)
 				typed = append(typed, d)
 			}
 		}
@@ -196,6 +212,30 @@ func buildModel(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []
 	return m
 }
 
+// linearSample keeps every non-history document and at most max history
+// tickets, the most recent (last observed) ones.
+func linearSample(docs []trainDoc, max int) []trainDoc {
+	hist := 0
+	for _, d := range docs {
+		if d.kind == kindHistory {
+			hist++
+		}
+	}
+	if max <= 0 || hist <= max {
+		return docs
+	}
+	skip := hist - max
+	out := make([]trainDoc, 0, len(docs)-skip)
+	for _, d := range docs {
+		if d.kind == kindHistory && skip > 0 {
+			skip--
+			continue
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
 // trainSoftmax fits multinomial logistic regression by SGD over hashed
 // features. With L2-normalised inputs a constant, decaying step converges in a
 // few epochs; training cost is linear in the number of non-zeros.
@@ -211,7 +251,13 @@ func trainSoftmax(docs []trainDoc, C int, label func(trainDoc) int, weight func(
 	}
 	rng := rand.New(rand.NewPCG(p.Seed, 7))
 	logits := make([]float32, C)
-	for ep := 0; ep < p.Epochs; ep++ {
+	// Large sets need fewer passes: SGD sees enough updates in one or two.
+	epochs := p.Epochs
+	if n := len(docs); n > 5000 {
+		epochs = max(2, p.Epochs*5000/n)
+	}
+	step := make([]float32, C)
+	for ep := 0; ep < epochs; ep++ {
 		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		lr := p.LearnRate / float32(1+ep/2)
 		for _, oi := range order {
@@ -225,13 +271,13 @@ func trainSoftmax(docs []trainDoc, C int, label func(trainDoc) int, weight func(
 				if c == y {
 					g -= 1
 				}
-				if g > -1e-4 && g < 1e-4 {
-					continue
-				}
-				step := lr * wt * g
-				b[c] -= step * 0.1
-				for _, t := range d.vec {
-					w[int(t.id)*C+c] -= step * t.w
+				step[c] = lr * wt * g
+				b[c] -= step[c] * 0.1
+			}
+			for _, t := range d.vec {
+				row := w[int(t.id)*C : int(t.id)*C+C]
+				for c, s := range step {
+					row[c] -= s * t.w
 				}
 			}
 		}
@@ -274,21 +320,45 @@ type neighbour struct {
 // features (in more than a fifth of documents) are skipped: their IDF is low
 // and their postings are long, so they cost much and decide nothing.
 func (m *model) nearest(q sparse, k int) []neighbour {
-	acc := make(map[int32]float32, 256)
-	limit := max(50, len(m.docs)/5)
+	accp := m.accPool.Get().(*[]float32)
+	acc := *accp
+	touched := make([]int32, 0, 512)
+	limit := max(50, min(len(m.docs)/5, maxPostings))
 	for _, t := range q {
 		ps := m.post[t.id]
 		if len(ps) > limit {
 			continue
 		}
 		for _, p := range ps {
+			if acc[p.doc] == 0 {
+				touched = append(touched, p.doc)
+			}
 			acc[p.doc] += p.w * t.w
 		}
 	}
-	out := make([]neighbour, 0, len(acc))
-	for d, s := range acc {
+	out := make([]neighbour, 0, min(len(touched), 4*k))
+	var floor float32
+	for _, d := range touched {
+		s := acc[d]
+		acc[d] = 0
+		if len(out) >= 4*k && s <= floor {
+			continue
+		}
 		out = append(out, neighbour{d, s})
+		if len(out) >= 8*k {
+			out = topNeighbours(out, 4*k)
+			floor = out[len(out)-1].sim
+		}
 	}
+	m.accPool.Put(accp)
+	return topNeighbours(out, k)
+}
+
+// maxPostings bounds the work of one neighbour search: features shared by
+// more documents than this are left to the linear model.
+const maxPostings = 4000
+
+func topNeighbours(out []neighbour, k int) []neighbour {
 	slices.SortFunc(out, func(a, b neighbour) int {
 		if a.sim != b.sim {
 			if a.sim > b.sim {

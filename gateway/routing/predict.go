@@ -1,6 +1,7 @@
 package routing
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"slices"
@@ -28,6 +29,8 @@ var (
 	blendLinear = 0.5
 	blendKNN    = 0.5
 	knnK        = 12
+	blendKB     = 0.3
+	kbVoteK     = 20
 )
 
 func (m *model) predict(q Query, rules []Rule) prediction {
@@ -49,6 +52,19 @@ func (m *model) predict(q Query, rules []Rule) prediction {
 		knn[d.label] += s
 		tot += s
 	}
+	// KB vote: BM25 over the entries (answers included) ranks differently
+	// from the vector models and corrects some of their mistakes.
+	kbv := make([]float64, C)
+	var kbTot float64
+	if m.kbIndex != nil && blendKB > 0 {
+		hits, _ := m.kbIndex.Search(context.Background(), q.Text, kbVoteK)
+		for _, h := range hits {
+			if l, ok := m.idx[h.Department]; ok {
+				kbv[l] += h.Score
+				kbTot += h.Score
+			}
+		}
+	}
 	p.scores = make([]float64, C)
 	for c := 0; c < C; c++ {
 		v := blendLinear * float64(lin[c])
@@ -56,6 +72,9 @@ func (m *model) predict(q Query, rules []Rule) prediction {
 			v += blendKNN * knn[c] / tot
 		} else {
 			v += blendKNN * float64(lin[c])
+		}
+		if kbTot > 0 {
+			v += blendKB * kbv[c] / kbTot
 		}
 		p.scores[c] = v
 	}
@@ -161,7 +180,7 @@ func (m *model) predictType(p *prediction, text string, vec sparse) {
 	}
 	T := len(RequestTypes)
 	out := make([]float32, T)
-	v := append(slices.Clone(vec), cueTerms(text)...)
+	v := append(m.plain.vector(counts(m.tok(stripLocation(text)))), cueTerms(text)...)
 	scoreInto(out, m.typeW, m.typeB, v, T)
 	softmax(out)
 	best := 0

@@ -33,18 +33,11 @@ func TestTune(t *testing.T) {
 		t.Skip("set ROUTING_TUNE=1")
 	}
 	tuneTok = WordTokenizer(analysis.Shared())
-	blendLinear, blendKNN = 0.5, 0.5
-	for _, ans := range []int{0, 120, 1000} {
-		for _, kw := range []float32{0.5, 1, 2} {
-			for _, dw := range []float32{1, 3} {
-				kbAnswerRunes = ans
-				evalParams = defaultParams()
-				evalParams.LearnRate = 2
-				evalParams.TermWeightSmooth = 0.05
-				evalParams.KBWeight = kw
-				evalParams.DutyWeight = dw
-				runEval(t, fmt.Sprintf("ans=%d kbw=%.1f dw=%.1f", ans, kw, dw))
-			}
+	for _, kbw := range []float64{0, 0.3, 0.6, 1} {
+		for _, k := range []int{10, 20} {
+			blendLinear, blendKNN, blendKB, kbVoteK = 0.5, 0.5, kbw, k
+			evalParams = defaultParams()
+			runEval(t, fmt.Sprintf("kb=%.1f k=%d", kbw, k))
 		}
 	}
 }
