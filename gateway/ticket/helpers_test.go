@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -16,6 +17,8 @@ import (
 	"github.com/hallgate/hallgate/gateway/pii"
 	"github.com/hallgate/hallgate/gateway/store"
 	"github.com/hallgate/hallgate/gateway/store/bolt"
+	"github.com/hallgate/hallgate/gateway/store/redis"
+	goredis "github.com/redis/go-redis/v9"
 )
 
 // clock is a settable test clock.
@@ -196,4 +199,41 @@ func devData(t testing.TB, name string) string {
 
 func eventOf(typ, code string) connectors.Event {
 	return connectors.Event{ID: "ev-" + typ, Type: typ, TicketCode: code, At: time.Now()}
+}
+
+// opener opens a fresh, empty store for one test.
+type opener func(t testing.TB) store.Store
+
+// forEachStore runs fn on bolt, and on Redis when HALLGATE_TEST_REDIS_URL is
+// set (each run under its own key prefix, deleted afterwards).
+func forEachStore(t *testing.T, fn func(t *testing.T, open opener)) {
+	t.Run("bolt", func(t *testing.T) { fn(t, openBolt) })
+	t.Run("redis", func(t *testing.T) {
+		url := os.Getenv("HALLGATE_TEST_REDIS_URL")
+		if url == "" {
+			t.Skip("HALLGATE_TEST_REDIS_URL unset (e.g. redis://127.0.0.1:6390/0): Redis variant skipped")
+		}
+		fn(t, func(t testing.TB) store.Store {
+			prefix := fmt.Sprintf("hgticket%d:", time.Now().UnixNano())
+			st, err := redis.Open(context.Background(), redis.Options{URL: url, Prefix: prefix})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() {
+				_ = st.Close()
+				opt, err := goredis.ParseURL(url)
+				if err != nil {
+					return
+				}
+				c := goredis.NewClient(opt)
+				defer c.Close()
+				ctx := context.Background()
+				iter := c.Scan(ctx, 0, prefix+"*", 500).Iterator()
+				for iter.Next(ctx) {
+					c.Del(ctx, iter.Val())
+				}
+			})
+			return st
+		})
+	})
 }

@@ -32,9 +32,45 @@ type ImportLine struct {
 	KBEntry       string     `json:"kb_entry"`
 	Reply         string     `json:"reply"`
 	Rating        string     `json:"rating"`
-	CreatedAt     *time.Time `json:"created_at"`
-	ClosedAt      *time.Time `json:"closed_at"`
+	CreatedAt     FlexTime   `json:"created_at"`
+	ClosedAt      FlexTime   `json:"closed_at"`
 }
+
+// FlexTime accepts the time formats exports of older systems use: RFC 3339,
+// "2006-01-02 15:04:05" and "2006-01-02" (China time when no zone is given),
+// or null / "".
+type FlexTime struct{ time.Time }
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (f *FlexTime) UnmarshalJSON(b []byte) error {
+	var s string
+	if string(b) == "null" {
+		return nil
+	}
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("time must be a string: %w", err)
+	}
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil
+	}
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05", "2006-01-02T15:04:05", "2006-01-02 15:04", time.DateOnly} {
+		if layout == time.RFC3339Nano {
+			if t, err := time.Parse(layout, s); err == nil {
+				f.Time = t
+				return nil
+			}
+			continue
+		}
+		if t, err := time.ParseInLocation(layout, s, chinaZone); err == nil {
+			f.Time = t
+			return nil
+		}
+	}
+	return fmt.Errorf("unrecognised time %q (use RFC 3339 or YYYY-MM-DD HH:MM:SS)", s)
+}
+
+var chinaZone = time.FixedZone("CST", 8*3600)
 
 // ImportError names a refused line (1-based).
 type ImportError struct {
@@ -150,9 +186,7 @@ func (s *Service) historical(ctx context.Context, a actor, l ImportLine) (*Ticke
 		problems = append(problems, "type: one of 咨询, 求助, 投诉, 举报, 建议, 表扬")
 	}
 	if l.Channel == "" {
-		l.Channel = ChannelHotline
-	} else if !slices.Contains(Channels, l.Channel) {
-		problems = append(problems, fmt.Sprintf("channel: unknown %q", l.Channel))
+		l.Channel = ChannelHotline // history is kept as it was; an unknown channel name is no reason to lose a line
 	}
 	if l.Rating != "" && !slices.Contains(Ratings, l.Rating) {
 		problems = append(problems, "rating: one of "+strings.Join(Ratings, ", "))
@@ -176,12 +210,12 @@ func (s *Service) historical(ctx context.Context, a actor, l ImportLine) (*Ticke
 	}
 	now := s.now()
 	created := now
-	if l.CreatedAt != nil && !l.CreatedAt.IsZero() {
-		created = *l.CreatedAt
+	if !l.CreatedAt.IsZero() {
+		created = l.CreatedAt.Time
 	}
 	closed := created
-	if l.ClosedAt != nil && !l.ClosedAt.IsZero() && !l.ClosedAt.Before(created) {
-		closed = *l.ClosedAt
+	if !l.ClosedAt.IsZero() && !l.ClosedAt.Before(created) {
+		closed = l.ClosedAt.Time
 	}
 	id := s.ids.next(now)
 	t := &Ticket{ID: id, Code: "LS" + id, ExternalID: l.ID, Historical: true, Channel: l.Channel, Type: RequestType(l.Type),

@@ -37,6 +37,10 @@ type Intake struct {
 	Department    string      `json:"department,omitempty"`
 	CoDepartments []string    `json:"co_departments,omitempty"`
 	Related       []string    `json:"related,omitempty"`
+	// KBEntry answers the ticket on the spot (直接答复) with the entry it
+	// cites; Reply may carry what the caller was told. Not with Department.
+	KBEntry string `json:"kb_entry,omitempty"`
+	Reply   string `json:"reply,omitempty"`
 }
 
 // Candidate is an open ticket the new one may duplicate (并单).
@@ -107,6 +111,9 @@ func (s *Service) validateIntake(ctx context.Context, p auth.Principal, in *Inta
 	}
 	if in.Long != nil && (*in.Long < -180 || *in.Long > 180) {
 		ve.add("long", "between -180 and 180")
+	}
+	if in.KBEntry != "" && in.Department != "" {
+		ve.add("kb_entry", "a ticket is either answered on the spot or dispatched, not both")
 	}
 	if in.Department == "" && len(in.CoDepartments) > 0 {
 		ve.add("department", "required when co_departments are given")
@@ -261,6 +268,11 @@ func (s *Service) create(ctx context.Context, p auth.Principal, in Intake, id st
 			return Answer{}, err
 		}
 		t = ch.ticket
+	} else if in.KBEntry != "" {
+		if ch, err = s.transition(ctx, t, a, Command{Type: EvAnswer, KBEntry: in.KBEntry, Text: in.Reply}); err != nil {
+			return Answer{}, err
+		}
+		t = ch.ticket
 	}
 	t.Version = 1
 	res := &IntakeResult{Ticket: View(p, t), MergeCandidates: cands}
@@ -285,6 +297,9 @@ func (s *Service) create(ctx context.Context, p auth.Principal, in Intake, id st
 	}
 	if _, err := s.st.Commit(ctx, tx); err != nil {
 		return Answer{}, fmt.Errorf("intake %s: %w", id, err) // wraps store.ErrConflict for a lost idempotency race
+	}
+	if ch.closed {
+		s.observe(ctx, t)
 	}
 	s.log.InfoContext(ctx, "ticket filed", "ticket", t.ID, "code", t.Code, "channel", t.Channel, "type", t.Type, "deliveries", len(tx.Enqueue), "merge_candidates", len(cands))
 	return Answer{Body: body, Result: res}, nil

@@ -16,7 +16,11 @@ import (
 )
 
 func TestIntakeDispatchCommitsDeliveries(t *testing.T) {
-	e := newEnv(t, nil)
+	forEachStore(t, testIntakeDispatchCommitsDeliveries)
+}
+
+func testIntakeDispatchCommitsDeliveries(t *testing.T, open opener) {
+	e := newEnvOn(t, open(t), nil)
 	in := sampleIntake()
 	in.Department, in.CoDepartments = "housing", []string{"eco"}
 	tk := e.create(t, in)
@@ -108,8 +112,10 @@ func TestIntakeValidation(t *testing.T) {
 	}
 }
 
-func TestIdempotentIntake(t *testing.T) {
-	e := newEnv(t, nil)
+func TestIdempotentIntake(t *testing.T) { forEachStore(t, testIdempotentIntake) }
+
+func testIdempotentIntake(t *testing.T, open opener) {
+	e := newEnvOn(t, open(t), nil)
 	ctx := context.Background()
 	in := sampleIntake()
 	first, err := e.svc.Create(ctx, agent, in, "k-1", "fp-1")
@@ -162,8 +168,10 @@ func TestIdempotentIntake(t *testing.T) {
 	}
 }
 
-func TestMergeCandidates(t *testing.T) {
-	e := newEnv(t, func(o *Options) { o.MergeWindow = 48 * time.Hour })
+func TestMergeCandidates(t *testing.T) { forEachStore(t, testMergeCandidates) }
+
+func testMergeCandidates(t *testing.T, open opener) {
+	e := newEnvOn(t, open(t), func(o *Options) { o.MergeWindow = 48 * time.Hour })
 	ctx := context.Background()
 	first := e.create(t, sampleIntake())
 	other := sampleIntake()
@@ -201,8 +209,10 @@ func TestMergeCandidates(t *testing.T) {
 	}
 }
 
-func TestLifecycleRatingsAndReopen(t *testing.T) {
-	e := newEnv(t, nil)
+func TestLifecycleRatingsAndReopen(t *testing.T) { forEachStore(t, testLifecycleRatingsAndReopen) }
+
+func testLifecycleRatingsAndReopen(t *testing.T, open opener) {
+	e := newEnvOn(t, open(t), nil)
 	in := sampleIntake()
 	in.Department = "housing"
 	tk := e.create(t, in)
@@ -310,7 +320,11 @@ func TestExtensionMovesDeadline(t *testing.T) {
 }
 
 func TestSchedulerMarksOnceAcrossReplicas(t *testing.T) {
-	st := openBolt(t)
+	forEachStore(t, testSchedulerMarksOnceAcrossReplicas)
+}
+
+func testSchedulerMarksOnceAcrossReplicas(t *testing.T, open opener) {
+	st := open(t)
 	a := newEnvOn(t, st, func(o *Options) { o.Owner = "replica-a" })
 	b := newEnvOn(t, st, func(o *Options) { o.Owner = "replica-b"; o.Now = a.clk.Now })
 	in := sampleIntake()
@@ -458,8 +472,10 @@ func TestApplyDepartmentEvent(t *testing.T) {
 	}
 }
 
-func TestListFiltersAndPaging(t *testing.T) {
-	e := newEnv(t, nil)
+func TestListFiltersAndPaging(t *testing.T) { forEachStore(t, testListFiltersAndPaging) }
+
+func testListFiltersAndPaging(t *testing.T, open opener) {
+	e := newEnvOn(t, open(t), nil)
 	ctx := context.Background()
 	var ids []string
 	for i := range 7 {
@@ -503,3 +519,46 @@ func TestListFiltersAndPaging(t *testing.T) {
 }
 
 var _ = store.ErrNotFound
+
+func TestAnsweredAtIntakeIsFirstCallResolution(t *testing.T) {
+	var seen []string
+	e := newEnv(t, func(o *Options) {
+		o.Observers = []func(context.Context, *Ticket){func(_ context.Context, tk *Ticket) { seen = append(seen, tk.ID) }}
+	})
+	in := sampleIntake()
+	in.Type, in.KBEntry, in.Reply = TypeEnquiry, "kb-42", "按政策答复"
+	tk := e.create(t, in)
+	if tk.Status != StatusAnswered || !tk.DirectAnswer || tk.KBEntry != "kb-42" || len(seen) != 1 || seen[0] != tk.ID {
+		t.Fatalf("answered at intake: %s %v %v", tk.Status, tk.DirectAnswer, seen)
+	}
+	if ds := drain(t, e.st); len(ds) != 0 {
+		t.Errorf("answered ticket delivered: %+v", ds)
+	}
+	bad := sampleIntake()
+	bad.KBEntry, bad.Department = "kb-1", "tax"
+	if _, err := e.svc.Create(context.Background(), agent, bad, "", ""); !errors.Is(err, ErrInvalid) {
+		t.Errorf("answer and dispatch at once: %v", err)
+	}
+	st, _ := e.svc.Stats(context.Background(), StatsQuery{})
+	if st.FirstCallResolution.Num != 1 || st.OnTimeClosure.Num != 1 || st.OnTimeDispatch.Num != 1 {
+		t.Errorf("stats %+v", st)
+	}
+}
+
+func TestImportTimeFormats(t *testing.T) {
+	e := newEnv(t, nil)
+	in := `{"id":"a","text":"x","type":"咨询","department":"tax","created_at":"2025-06-01 08:30:00","closed_at":"2025-06-03"}
+{"id":"b","text":"y","type":"咨询","department":"tax","channel":"wechat","created_at":"2025-06-01T08:30:00+08:00"}
+{"id":"c","text":"z","type":"咨询","department":"tax","created_at":"yesterday"}`
+	res, err := e.svc.Import(context.Background(), supervisor, strings.NewReader(in))
+	if err != nil || res.Imported != 2 || len(res.Errors) != 1 || res.Errors[0].Line != 3 {
+		t.Fatalf("%v %+v", err, res)
+	}
+	p, _ := e.svc.List(context.Background(), Filter{Oldest: true})
+	if got := p.Tickets[0].CreatedAt.In(chinaZone).Format(time.DateTime); got != "2025-06-01 08:30:00" {
+		t.Errorf("created %s", got)
+	}
+	if !p.Tickets[0].ClosedAt.After(p.Tickets[0].CreatedAt) {
+		t.Error("closed_at lost")
+	}
+}

@@ -25,6 +25,7 @@ import (
 	"github.com/hallgate/hallgate/gateway/store/bolt"
 	"github.com/hallgate/hallgate/gateway/store/redis"
 	"github.com/hallgate/hallgate/gateway/ticket"
+	goredis "github.com/redis/go-redis/v9"
 )
 
 // benchStores opens each backend available here: bolt always, Redis when
@@ -42,11 +43,24 @@ func benchStores(b *testing.B) map[string]func(b *testing.B) store.Store {
 	}
 	if url := os.Getenv("HALLGATE_TEST_REDIS_URL"); url != "" {
 		out["redis"] = func(b *testing.B) store.Store {
-			st, err := redis.Open(context.Background(), redis.Options{URL: url, Prefix: fmt.Sprintf("hgbench%d:", time.Now().UnixNano())})
+			prefix := fmt.Sprintf("hgbench%d:", time.Now().UnixNano())
+			st, err := redis.Open(context.Background(), redis.Options{URL: url, Prefix: prefix})
 			if err != nil {
 				b.Fatal(err)
 			}
-			b.Cleanup(func() { _ = st.Close() })
+			b.Cleanup(func() {
+				_ = st.Close()
+				opt, err := goredis.ParseURL(url)
+				if err != nil {
+					return
+				}
+				c := goredis.NewClient(opt)
+				defer c.Close()
+				ctx := context.Background()
+				for iter := c.Scan(ctx, 0, prefix+"*", 1000).Iterator(); iter.Next(ctx); {
+					c.Del(ctx, iter.Val())
+				}
+			})
 			return st
 		}
 	} else {

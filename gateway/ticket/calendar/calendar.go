@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"sync"
 	"time"
 
@@ -246,4 +247,35 @@ func (c *Calendar) WorkingDaysBetween(a, b time.Time) int {
 		}
 	}
 	return n
+}
+
+// Load builds a calendar from the embedded official schedule plus the years
+// of the YAML file at path (the file's years replace embedded ones), so a
+// deployment adds next year's schedule by configuration, not by a release.
+// An empty path gives Default.
+func Load(path string, loc *time.Location, logger *slog.Logger) (*Calendar, error) {
+	base, err := Parse(default2026)
+	if err != nil {
+		return nil, err
+	}
+	if path == "" {
+		return New(loc, logger, base...)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("calendar: %w", err)
+	}
+	extra, err := Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("calendar %s: %w", path, err)
+	}
+	byYear := map[int]Year{}
+	for _, y := range append(base, extra...) {
+		byYear[y.Year] = y
+	}
+	years := make([]Year, 0, len(byYear))
+	for _, y := range byYear {
+		years = append(years, y)
+	}
+	return New(loc, logger, years...)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"log/slog"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -135,5 +136,26 @@ func TestValidateReportsAll(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q: %v", want, err)
 		}
+	}
+}
+
+func TestLoadAddsYears(t *testing.T) {
+	path := t.TempDir() + "/cal.yaml"
+	if err := os.WriteFile(path, []byte("years:\n  - year: 2027\n    holidays: [{name: 元旦, from: 2027-01-01, to: 2027-01-03}]\n    workdays: []\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	c, err := Load(path, nil, slog.New(slog.NewTextHandler(&buf, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.IsWorkingDay(at("2027-01-01 10:00")) || c.IsWorkingDay(at("2026-10-01 10:00")) || !c.IsWorkingDay(at("2027-01-04 10:00")) {
+		t.Error("loaded calendar lost a year")
+	}
+	if buf.Len() != 0 {
+		t.Errorf("known years must not warn: %s", buf.String())
+	}
+	if _, err := Load(path+".missing", nil, nil); err == nil {
+		t.Error("missing file accepted")
 	}
 }
