@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
 	"github.com/hallgate/hallgate/connectors"
 )
 
@@ -228,5 +231,42 @@ func TestConfigValidateReportsAll(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q misses %s", err, want)
 		}
+	}
+}
+
+func TestTracingSpanPerAttempt(t *testing.T) {
+	exp := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
+	c := &scripted{fn: func(_ context.Context, n int) (connectors.Receipt, error) {
+		if n == 1 {
+			return connectors.Receipt{}, connectors.Retryable(503, 0, errors.New("busy"))
+		}
+		return connectors.Receipt{Status: 201}, nil
+	}}
+	var got []Attempt
+	ch, _ := Chain(fastCfg(), c, Deps{TracerProvider: tp, Department: "D01"})
+	ctx := WithAttemptRecorder(t.Context(), func(a Attempt) { got = append(got, a) })
+	if _, err := ch.Deliver(ctx, connectors.Delivery{TicketID: "t1"}); err != nil {
+		t.Fatal(err)
+	}
+	spans := exp.GetSpans()
+	if len(spans) != 2 || len(got) != 2 {
+		t.Fatalf("spans %d attempts %d, want 2 each", len(spans), len(got))
+	}
+	want := []map[string]string{{"attempt": "1", "http.status_code": "503", "outcome": "retryable", "department": "D01", "connector": "fake"},
+		{"attempt": "2", "http.status_code": "201", "outcome": "delivered"}}
+	for i, s := range spans {
+		attrs := map[string]string{}
+		for _, kv := range s.Attributes {
+			attrs[string(kv.Key)] = kv.Value.Emit()
+		}
+		for k, v := range want[i] {
+			if attrs[k] != v {
+				t.Errorf("span %d: %s=%q, want %q", i, k, attrs[k], v)
+			}
+		}
+	}
+	if got[0].Status != 503 || got[0].Outcome != OutcomeRetryable || got[1].Number != 2 || got[0].TraceID == "" {
+		t.Fatalf("attempts %+v", got)
 	}
 }

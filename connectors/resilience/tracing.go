@@ -74,22 +74,27 @@ func Tracing(tp trace.TracerProvider, department string) Middleware {
 	return func(next connectors.Connector) connectors.Connector {
 		return deliverFunc{name: next.Name(), fn: func(ctx context.Context, d connectors.Delivery) (connectors.Receipt, error) {
 			n := AttemptFrom(ctx)
-			ctx, span := tracer.Start(ctx, "connector.deliver "+next.Name(), trace.WithSpanKind(trace.SpanKindClient),
-				trace.WithAttributes(
+			ctx, span := tracer.Start(ctx, "connector.deliver", trace.WithSpanKind(trace.SpanKindClient))
+			recording := span.IsRecording() // skip attribute work under a no-op provider
+			if recording {
+				span.SetAttributes(
 					attribute.String("connector", next.Name()),
 					attribute.String("department", department),
 					attribute.Int("attempt", n),
 					attribute.String("ticket.id", d.TicketID),
-				))
+				)
+			}
 			start := time.Now()
 			rc, err := next.Deliver(ctx, d)
 			dur := time.Since(start)
 			outcome, status := Classify(rc, err), StatusOf(rc, err)
-			span.SetAttributes(attribute.String("outcome", outcome))
-			if status != 0 {
-				span.SetAttributes(attribute.Int("http.status_code", status))
+			if recording {
+				span.SetAttributes(attribute.String("outcome", outcome))
+				if status != 0 {
+					span.SetAttributes(attribute.Int("http.status_code", status))
+				}
 			}
-			if err != nil {
+			if err != nil && recording {
 				span.RecordError(err)
 				span.SetStatus(codes.Error, outcome)
 			}

@@ -14,7 +14,7 @@ type Config struct {
 	Workers  int           `json:"workers" yaml:"workers"`   // default 16
 	Batch    int           `json:"batch" yaml:"batch"`       // items per claim; default 16
 	Lease    time.Duration `json:"lease" yaml:"lease"`       // default 2 m; a delivery never outlives its lease
-	// PollInterval is the idle wait when a claim came back empty (default 200 ms).
+	// PollInterval is the idle wait when a claim came back empty (default 50 ms).
 	PollInterval time.Duration `json:"poll_interval" yaml:"poll_interval"`
 	// MaxAge: a delivery still failing this long after it was created is
 	// dead-lettered (default 72 h), so an outage of hours never dead-letters.
@@ -48,7 +48,7 @@ func (c Config) WithDefaults() Config {
 		c.Batch = 16
 	}
 	def(&c.Lease, 2*time.Minute)
-	def(&c.PollInterval, 200*time.Millisecond)
+	def(&c.PollInterval, 50*time.Millisecond)
 	def(&c.MaxAge, 72*time.Hour)
 	def(&c.RetryBase, 5*time.Second)
 	def(&c.RetryMax, 10*time.Minute)

@@ -146,3 +146,28 @@ func restEntryAt(t testing.TB, name, dept, url string) connectors.Connector {
 	}
 	return ch
 }
+
+// benchBackend is backend for benchmarks.
+func benchBackend(b *testing.B, kind string) store.Store {
+	b.Helper()
+	switch kind {
+	case "bolt":
+		s, err := bolt.Open(context.Background(), bolt.Options{Path: b.TempDir() + "/bench.db"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { _ = s.Close() })
+		return s
+	default:
+		u := os.Getenv("HALLGATE_TEST_REDIS_URL")
+		if u == "" {
+			b.Skip("HALLGATE_TEST_REDIS_URL is not set; skipping Redis benchmark")
+		}
+		s, err := redis.Open(context.Background(), redis.Options{URL: u, Prefix: fmt.Sprintf("dispatchbench:%d:", time.Now().UnixNano())})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { _ = s.Close() })
+		return s
+	}
+}
