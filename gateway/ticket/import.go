@@ -18,22 +18,22 @@ import (
 // ImportLine is one JSON line of historical tickets. The fields of
 // ../shared/data/tickets_dev.jsonl are the minimum; the rest are optional.
 type ImportLine struct {
-	ID            string     `json:"id"`
-	Channel       Channel    `json:"channel"`
-	Text          string     `json:"text"`
-	District      string     `json:"district"`
-	Address       string     `json:"address"`
-	Type          string     `json:"type"`
-	Category      string     `json:"category"`
-	Department    string     `json:"department"`
-	CoDepartments []string   `json:"co_departments"`
-	Urgent        bool       `json:"urgent"`
-	DirectAnswer  bool       `json:"direct_answer"`
-	KBEntry       string     `json:"kb_entry"`
-	Reply         string     `json:"reply"`
-	Rating        string     `json:"rating"`
-	CreatedAt     FlexTime   `json:"created_at"`
-	ClosedAt      FlexTime   `json:"closed_at"`
+	ID            string   `json:"id"`
+	Channel       Channel  `json:"channel"`
+	Text          string   `json:"text"`
+	District      string   `json:"district"`
+	Address       string   `json:"address"`
+	Type          string   `json:"type"`
+	Category      string   `json:"category"`
+	Department    string   `json:"department"`
+	CoDepartments []string `json:"co_departments"`
+	Urgent        bool     `json:"urgent"`
+	DirectAnswer  bool     `json:"direct_answer"`
+	KBEntry       string   `json:"kb_entry"`
+	Reply         string   `json:"reply"`
+	Rating        string   `json:"rating"`
+	CreatedAt     FlexTime `json:"created_at"`
+	ClosedAt      FlexTime `json:"closed_at"`
 }
 
 // FlexTime accepts the time formats exports of older systems use: RFC 3339,
