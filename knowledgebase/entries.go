@@ -50,6 +50,9 @@ func (s *Service) loadEntry(ctx context.Context, id string) (Entry, error) {
 // an empty id gets a generated one.
 func (s *Service) CreateEntry(ctx context.Context, actor Actor, e Entry) (Entry, error) {
 	e.normalize()
+	if e.Department == "" && !actor.Editor && len(actor.Departments) == 1 {
+		e.Department = actor.Departments[0] // a department writes for itself
+	}
 	if e.Status == "" {
 		e.Status = StatusDraft
 	}

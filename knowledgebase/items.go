@@ -38,6 +38,9 @@ func (s *Service) GetItem(ctx context.Context, actor Actor, id string) (ServiceI
 // entries: departments create their own, as draft or in_review.
 func (s *Service) CreateItem(ctx context.Context, actor Actor, it ServiceItem) (ServiceItem, error) {
 	it.normalize()
+	if it.Department == "" && !actor.Editor && len(actor.Departments) == 1 {
+		it.Department = actor.Departments[0]
+	}
 	if it.Status == "" {
 		it.Status = StatusDraft
 	}

@@ -25,11 +25,13 @@ func testEntryLifecycleAndRoles(t *testing.T, f *fixture) {
 	if _, err := f.kb.CreateEntry(ctx, waterDept, pub); !errors.Is(err, knowledgebase.ErrForbidden) {
 		t.Fatalf("department creating a published entry: got %v, want ErrForbidden", err)
 	}
-	e, err := f.kb.CreateEntry(ctx, waterDept, sampleEntry("w-1", "自来水如何过户？"))
+	own := sampleEntry("w-1", "自来水如何过户？")
+	own.Department = "" // a department principal writes for itself by default
+	e, err := f.kb.CreateEntry(ctx, waterDept, own)
 	if err != nil {
 		t.Fatalf("create: %v", err)
 	}
-	if e.Status != knowledgebase.StatusDraft || e.Version != 1 || e.CreatedBy != "dep-water" {
+	if e.Status != knowledgebase.StatusDraft || e.Version != 1 || e.CreatedBy != "dep-water" || e.Department != "water" {
 		t.Fatalf("created entry: %+v", e)
 	}
 	// Drafts are projected but not searchable.
