@@ -82,6 +82,9 @@ type Term struct {
 	Text   string
 	Type   TermType
 	Weight float32
+	// Of is, for query variants and synonyms, the query text the term was
+	// derived from (the bigram 社保 of ~shebao; the word 社保卡 of 社会保障卡).
+	Of string
 }
 
 // Options configure an Analyzer. The zero value is the default: the shipped
@@ -127,6 +130,7 @@ type synonymSet struct {
 type Analyzer struct {
 	dict     map[string]struct{}
 	maxWord  int // longest dictionary word in runes
+	prefix2  map[string]struct{} // first two runes of words of ≥ 3 runes
 	funcs    map[string]struct{}
 	maxFunc  int
 	defaults [][]string
@@ -139,7 +143,8 @@ func New(opts Options) (*Analyzer, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	a := &Analyzer{dict: make(map[string]struct{}, 2048), funcs: make(map[string]struct{}, 256)}
+	a := &Analyzer{dict: make(map[string]struct{}, 2048), funcs: make(map[string]struct{}, 256),
+		prefix2: make(map[string]struct{}, 1024)}
 	for _, w := range strings.Fields(stripComments(defaultFunctionWords)) {
 		w = Normalize(w)
 		a.funcs[w] = struct{}{}
@@ -189,8 +194,12 @@ func (a *Analyzer) addWord(w string) {
 		return
 	}
 	a.dict[w] = struct{}{}
-	if n := len([]rune(w)); n > a.maxWord {
-		a.maxWord = n
+	rs := []rune(w)
+	if len(rs) > a.maxWord {
+		a.maxWord = len(rs)
+	}
+	if len(rs) >= 3 {
+		a.prefix2[string(rs[:2])] = struct{}{}
 	}
 }
 

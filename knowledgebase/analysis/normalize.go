@@ -98,6 +98,11 @@ func foldRune(r rune) rune {
 	return ' '
 }
 
+// Fold maps one rune to its normalized form, 1:1 (punctuation and
+// symbols become a space). Highlighters use it to match normalized terms
+// against the original text position by position.
+func Fold(r rune) rune { return foldRune(r) }
+
 // Normalize folds width, case, traditional characters and punctuation and
 // collapses runs of spaces. It is cheap and safe for concurrent use.
 func (a *Analyzer) Normalize(s string) string { return Normalize(s) }

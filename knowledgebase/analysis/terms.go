@@ -113,6 +113,17 @@ func (a *Analyzer) isWord(w string, syn *synonymSet) bool {
 	return ok
 }
 
+// hasPrefix reports whether some dictionary word of ≥ 3 runes starts with
+// the two runes at i: most positions of a body start none, which saves the
+// longer probes.
+func (a *Analyzer) hasPrefix(r run, i int) bool {
+	if i+2 > r.n() {
+		return false
+	}
+	_, ok := a.prefix2[r.sub(i, i+2)]
+	return ok
+}
+
 // inDict reports whether w is in the fixed dictionary (shipped words, extra
 // words and default synonym terms). Index terms depend only on it, never on
 // runtime synonyms, so SetSynonyms needs no reindex.
@@ -185,7 +196,7 @@ func (a *Analyzer) IndexTerms(field, text string) []Term {
 					out = append(out, Term{Text: p, Type: TermInitials, Weight: 1})
 				}
 			}
-			for l := 3; l <= maxW && i+l <= n; l++ {
+			for l := 3; l <= maxW && i+l <= n && a.hasPrefix(r, i); l++ {
 				w := r.sub(i, i+l)
 				if !a.inDict(w) {
 					continue
@@ -295,7 +306,7 @@ func (a *Analyzer) QueryTerms(text string) []Term {
 			if i+1 < n {
 				q.add(r.sub(i, i+2), TermNgram, fw(i, i+2, wBigram))
 				if p, ok := pinyinOf(r, i, i+2); ok {
-					q.add(p, TermVariant, fw(i, i+2, wVariant))
+					q.addOf(p, TermVariant, fw(i, i+2, wVariant), r.sub(i, i+2))
 				}
 			}
 			for l := 1; l <= maxW && i+l <= n; l++ {
@@ -317,16 +328,17 @@ type queryTerms struct {
 	idx   map[string]int
 }
 
-func (q *queryTerms) add(text string, typ TermType, w float32) {
+func (q *queryTerms) add(text string, typ TermType, w float32) { q.addOf(text, typ, w, "") }
+
+func (q *queryTerms) addOf(text string, typ TermType, w float32, of string) {
 	if i, ok := q.idx[text]; ok {
 		if w > q.terms[i].Weight {
-			q.terms[i].Weight = w
-			q.terms[i].Type = typ
+			q.terms[i] = Term{Text: text, Type: typ, Weight: w, Of: of}
 		}
 		return
 	}
 	q.idx[text] = len(q.terms)
-	q.terms = append(q.terms, Term{Text: text, Type: typ, Weight: w})
+	q.terms = append(q.terms, Term{Text: text, Type: typ, Weight: w, Of: of})
 }
 
 // addSynonyms adds the terms of every synonym of w. A multi-rune Han
@@ -344,14 +356,14 @@ func (a *Analyzer) addSynonyms(q *queryTerms, syn *synonymSet, w string, weight 
 			}
 			for _, r := range runs(m) {
 				if !r.han || r.n() == 1 {
-					q.add(r.s, TermSynonym, weight)
+					q.addOf(r.s, TermSynonym, weight, w)
 					continue
 				}
 				for i := 0; i+1 < r.n(); i++ {
-					q.add(r.sub(i, i+2), TermSynonym, weight)
+					q.addOf(r.sub(i, i+2), TermSynonym, weight, w)
 				}
 				if r.n() >= 3 {
-					q.add(r.s, TermSynonym, weight)
+					q.addOf(r.s, TermSynonym, weight, w)
 				}
 			}
 		}

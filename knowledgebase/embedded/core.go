@@ -2,6 +2,7 @@ package embedded
 
 import (
 	"math"
+	"slices"
 	"unicode/utf8"
 
 	"github.com/hallgate/hallgate/knowledgebase/analysis"
@@ -42,6 +43,10 @@ type Core struct {
 	terms  map[string]uint32
 	post   [][]posting
 	flen   [][nFields]uint16
+	// norm[doc][f] = fieldWeight / BM25 length normalisation, computed
+	// against normAvg (refreshed when the averages drift by > 5%).
+	norm    [][nFields]float32
+	normAvg [nFields]float64
 	alive  []bool
 	nAlive int
 	sumLen [nFields]float64
@@ -53,46 +58,70 @@ func NewCore() *Core { return &Core{terms: make(map[string]uint32)} }
 // fieldTerms are the analysed terms of one document per field.
 type fieldTerms [nFields][]analysis.Term
 
-// add appends a document with the next ordinal and returns it.
-func (c *Core) add(ft *fieldTerms) uint32 {
-	ord := uint32(len(c.flen))
-	var lens [nFields]uint16
-	counts := make(map[string]*[nFields]uint8, 64)
+// docTerms is a document's analysis reduced to what the core stores: each
+// distinct term with its per-field frequencies, and the field lengths.
+// Built outside the index lock (in parallel), so add only appends.
+type docTerms struct {
+	terms []string
+	tfs   [][nFields]uint8
+	lens  [nFields]uint16
+}
+
+func reduceTerms(ft *fieldTerms) *docTerms {
+	dt := &docTerms{}
+	idx := make(map[string]int, 128)
 	for f := range ft {
 		n := 0
 		for _, t := range ft[f] {
 			if t.Type == analysis.TermNgram || t.Type == analysis.TermWord {
 				n++ // length counts text terms, not transliterations
 			}
-			tf := counts[t.Text]
-			if tf == nil {
-				tf = new([nFields]uint8)
-				counts[t.Text] = tf
+			k, ok := idx[t.Text]
+			if !ok {
+				k = len(dt.terms)
+				idx[t.Text] = k
+				dt.terms = append(dt.terms, t.Text)
+				dt.tfs = append(dt.tfs, [nFields]uint8{})
 			}
-			if tf[f] < 255 {
-				tf[f]++
+			if dt.tfs[k][f] < 255 {
+				dt.tfs[k][f]++
 			}
 		}
-		if n > math.MaxUint16 {
-			n = math.MaxUint16
-		}
-		lens[f] = uint16(n)
-		c.sumLen[f] += float64(n)
+		dt.lens[f] = uint16(min(n, math.MaxUint16))
 	}
-	for text, tf := range counts {
+	return dt
+}
+
+// add appends a document with the next ordinal and returns it.
+func (c *Core) add(dt *docTerms) uint32 {
+	ord := uint32(len(c.flen))
+	for f := range nFields {
+		c.sumLen[f] += float64(dt.lens[f])
+	}
+	for k, text := range dt.terms {
 		id, ok := c.terms[text]
 		if !ok {
 			id = uint32(len(c.post))
 			c.terms[clone(text)] = id
 			c.post = append(c.post, nil)
 		}
-		c.post[id] = append(c.post[id], posting{doc: ord, tf: *tf})
-
+		c.post[id] = append(c.post[id], posting{doc: ord, tf: dt.tfs[k]})
 	}
-	c.flen = append(c.flen, lens)
+	c.flen = append(c.flen, dt.lens)
+	c.norm = append(c.norm, c.docNorm(dt.lens))
 	c.alive = append(c.alive, true)
 	c.nAlive++
 	return ord
+}
+
+// trim releases the spare capacity that appends left in posting lists
+// (up to half of their memory after a bulk build).
+func (c *Core) trim() {
+	for id, ps := range c.post {
+		if cap(ps)-len(ps) > 8 && cap(ps) > len(ps)+len(ps)/8 {
+			c.post[id] = slices.Clip(append([]posting(nil), ps...))
+		}
+	}
 }
 
 func clone(s string) string { return string([]byte(s)) }
@@ -121,12 +150,14 @@ func (c *Core) compact() (remap []int32) {
 		if a {
 			remap[i] = n
 			c.flen[n] = c.flen[i]
+			c.norm[n] = c.norm[i]
 			n++
 		} else {
 			remap[i] = -1
 		}
 	}
 	c.flen = c.flen[:n]
+	c.norm = c.norm[:n]
 	c.alive = c.alive[:n]
 	for i := range c.alive {
 		c.alive[i] = true
@@ -183,14 +214,6 @@ func (c *Core) score(qt []analysis.Term, acc *accum) {
 	if n == 0 {
 		return
 	}
-	var avg [nFields]float64
-	for f := range nFields {
-		avg[f] = c.sumLen[f] / n
-		if avg[f] < 1 {
-			avg[f] = 1
-		}
-	}
-	nAll := float64(len(c.alive))
 	anyStrong := false
 	for _, t := range qt {
 		if isStrong(t) {
@@ -200,35 +223,33 @@ func (c *Core) score(qt []analysis.Term, acc *accum) {
 			}
 		}
 	}
+	c.addTerms(qt, acc, anyStrong)
+}
+
+// addTerms adds the contributions of terms to acc. With anyStrong false
+// every matched term makes its documents hits.
+func (c *Core) addTerms(qt []analysis.Term, acc *accum, anyStrong bool) {
+	n := float64(c.nAlive)
 	for _, t := range qt {
 		id, ok := c.terms[t.Text]
 		if !ok {
 			continue
 		}
 		ps := c.post[id]
-		df := float64(len(ps))
 		strong := !anyStrong || isStrong(t)
-		// Very common single characters add cost and no ranking signal.
-		if !strong && df > n/4 && n > 20000 {
+		// Very common single characters add cost and little ranking signal.
+		if !strong && float64(len(ps)) > n/4 && n > 20000 {
 			continue
 		}
-		// Postings still hold replaced documents until compaction, so df is
-		// measured against all ordinals, not only live ones.
-		idf := math.Log(1 + (nAll-df+0.5)/(df+0.5))
-		w := idf * float64(t.Weight) * (k1 + 1)
+		if c.redundantVariant(t, len(ps)) {
+			continue
+		}
+		w := float32(c.idf(len(ps)) * float64(t.Weight) * (k1 + 1))
 		for _, p := range ps {
 			if !c.alive[p.doc] {
 				continue
 			}
-			var tf float64
-			fl := &c.flen[p.doc]
-			for f := range nFields {
-				if p.tf[f] != 0 {
-					norm := 1 - fieldB[f] + fieldB[f]*float64(fl[f])/avg[f]
-					tf += fieldWeight[f] * float64(p.tf[f]) / norm
-				}
-			}
-			s := float32(w * tf / (k1 + tf))
+			s := w * c.sat(p)
 			if acc.score[p.doc] == 0 && !acc.strong[p.doc] {
 				acc.touched = append(acc.touched, p.doc)
 			}
@@ -238,4 +259,90 @@ func (c *Core) score(qt []analysis.Term, acc *accum) {
 			}
 		}
 	}
+}
+
+// idf of a term with df postings. Postings still hold replaced documents
+// until compaction, so df is measured against all ordinals.
+func (c *Core) idf(df int) float64 {
+	nAll := float64(len(c.alive))
+	return math.Log(1 + (nAll-float64(df)+0.5)/(float64(df)+0.5))
+}
+
+// sat is the saturated BM25F term frequency of a posting.
+func (c *Core) sat(p posting) float32 {
+	nm := &c.norm[p.doc]
+	tf := float32(p.tf[0])*nm[0] + float32(p.tf[1])*nm[1] + float32(p.tf[2])*nm[2] + float32(p.tf[3])*nm[3]
+	return tf / (k1 + tf)
+}
+
+// redundantVariant skips a pinyin variant when the query's own bigram is
+// common in the index: then the caller typed the word right and the
+// variant only repeats its evidence (at the cost of a long posting list).
+// A typo's bigram (积斤, 户藉) is rare or absent, so its variant stays.
+func (c *Core) redundantVariant(t analysis.Term, variantDF int) bool {
+	if t.Type != analysis.TermVariant || t.Of == "" {
+		return false
+	}
+	id, ok := c.terms[t.Of]
+	return ok && 2*len(c.post[id]) >= variantDF
+}
+
+// termScore is one query term's contribution to one document, found by
+// binary search in the posting list (postings are sorted by ordinal).
+func (c *Core) termScore(t analysis.Term, doc uint32) float32 {
+	id, ok := c.terms[t.Text]
+	if !ok {
+		return 0
+	}
+	ps := c.post[id]
+	lo, hi := 0, len(ps)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if ps[m].doc < doc {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	if lo == len(ps) || ps[lo].doc != doc {
+		return 0
+	}
+	return float32(c.idf(len(ps))*float64(t.Weight)*(k1+1)) * c.sat(ps[lo])
+}
+
+// refreshNorms recomputes the per-document field normalisation when the
+// average field lengths drifted (or force). Scoring then multiplies instead
+// of dividing per posting. Called on the write path only.
+func (c *Core) refreshNorms(force bool) {
+	n := float64(c.nAlive)
+	if n == 0 {
+		return
+	}
+	var avg [nFields]float64
+	drift := force
+	for f := range nFields {
+		avg[f] = max(c.sumLen[f]/n, 1)
+		if d := math.Abs(avg[f]-c.normAvg[f]) / avg[f]; d > 0.05 {
+			drift = true
+		}
+	}
+	if !drift {
+		return
+	}
+	c.normAvg = avg
+	for i := range c.flen {
+		c.norm[i] = c.docNorm(c.flen[i])
+	}
+}
+
+func (c *Core) docNorm(fl [nFields]uint16) [nFields]float32 {
+	var out [nFields]float32
+	for f := range nFields {
+		avg := c.normAvg[f]
+		if avg == 0 {
+			avg = max(float64(fl[f]), 1)
+		}
+		out[f] = float32(fieldWeight[f] / (1 - fieldB[f] + fieldB[f]*float64(fl[f])/avg))
+	}
+	return out
 }

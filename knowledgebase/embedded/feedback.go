@@ -28,12 +28,18 @@ func (x *Index) feedback(qt []analysis.Term, top []cand) []analysis.Term {
 		return nil
 	}
 	votes := map[string]float64{}
+	common := x.core.nAlive / 10
 	for i := 0; i < n; i++ {
 		d := &x.docs[top[i].doc]
 		w := float64(top[i].score) / best
 		seen := map[string]bool{}
 		for _, t := range x.an.IndexTerms(analysis.FieldTitle, d.Title) {
 			if t.Type != analysis.TermNgram || utf8.RuneCountInString(t.Text) != 2 || have[t.Text] || seen[t.Text] {
+				continue
+			}
+			// A bigram in a tenth of the entries (办理, 申请) says nothing
+			// about this topic and would cost a long posting list.
+			if id, ok := x.core.terms[t.Text]; ok && len(x.core.post[id]) > common && x.core.nAlive > 1000 {
 				continue
 			}
 			seen[t.Text] = true

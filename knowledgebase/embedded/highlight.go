@@ -76,7 +76,7 @@ func mark(text string, terms []string, window int) (string, bool) {
 	orig := []rune(text)
 	folded := make([]rune, len(orig))
 	for i, r := range orig {
-		folded[i] = []rune(analysis.Normalize(string(r)) + " ")[0]
+		folded[i] = analysis.Fold(r)
 	}
 	marked := make([]bool, len(orig))
 	any := false

@@ -1,7 +1,6 @@
 package embedded
 
 import (
-	"container/heap"
 	"context"
 	"errors"
 	"fmt"
@@ -79,6 +78,7 @@ type Index struct {
 	closed   bool
 	core     *Core
 	docs     []knowledgebase.Document // by ordinal; zero value when dead
+	meta     []docMeta                // by ordinal: what every match checks, cache-compact
 	byID     map[string]uint32
 	synonyms [][]string
 	stamp    string
@@ -112,8 +112,8 @@ func Open(ctx context.Context, opts Options) (*Index, error) {
 // Analyzer returns the index's analyzer (with its runtime synonyms).
 func (x *Index) Analyzer() *analysis.Analyzer { return x.an }
 
-// analyse computes the field terms of a document (no lock needed).
-func (x *Index) analyse(d *knowledgebase.Document) *fieldTerms {
+// analyse computes the stored terms of a document (no lock needed).
+func (x *Index) analyse(d *knowledgebase.Document) *docTerms {
 	var ft fieldTerms
 	ft[fTitle] = x.an.IndexTerms(analysis.FieldTitle, d.Title)
 	for _, alt := range d.Alternates {
@@ -124,12 +124,12 @@ func (x *Index) analyse(d *knowledgebase.Document) *fieldTerms {
 	}
 	ft[fCategory] = x.an.IndexTerms(analysis.FieldCategory, strings.ReplaceAll(d.Category, "/", " "))
 	ft[fBody] = x.an.IndexTerms(analysis.FieldBody, d.Body)
-	return &ft
+	return reduceTerms(&ft)
 }
 
 // analyseAll analyses documents on all cores.
-func (x *Index) analyseAll(ctx context.Context, docs []knowledgebase.Document) ([]*fieldTerms, error) {
-	out := make([]*fieldTerms, len(docs))
+func (x *Index) analyseAll(ctx context.Context, docs []knowledgebase.Document) ([]*docTerms, error) {
+	out := make([]*docTerms, len(docs))
 	workers := runtime.GOMAXPROCS(0)
 	if len(docs) < 64 {
 		workers = 1
@@ -162,16 +162,19 @@ func (x *Index) analyseAll(ctx context.Context, docs []knowledgebase.Document) (
 }
 
 // applyUpsert inserts or replaces documents; caller holds mu.
-func (x *Index) applyUpsert(docs []knowledgebase.Document, fts []*fieldTerms) {
+func (x *Index) applyUpsert(docs []knowledgebase.Document, fts []*docTerms) {
 	for i := range docs {
 		if old, ok := x.byID[docs[i].ID]; ok {
 			x.core.remove(old)
 			x.docs[old] = knowledgebase.Document{}
+			x.meta[old] = docMeta{}
 		}
 		ord := x.core.add(fts[i])
 		x.docs = append(x.docs, docs[i])
+		x.meta = append(x.meta, metaOf(&docs[i]))
 		x.byID[docs[i].ID] = ord
 	}
+	x.core.refreshNorms(false)
 	x.maybeCompact()
 }
 
@@ -180,6 +183,7 @@ func (x *Index) applyDelete(ids []string) {
 		if ord, ok := x.byID[id]; ok {
 			x.core.remove(ord)
 			x.docs[ord] = knowledgebase.Document{}
+			x.meta[ord] = docMeta{}
 			delete(x.byID, id)
 		}
 	}
@@ -189,6 +193,7 @@ func (x *Index) applyDelete(ids []string) {
 func (x *Index) applyReset() {
 	x.core = NewCore()
 	x.docs = nil
+	x.meta = nil
 	x.byID = make(map[string]uint32)
 	x.stamp = ""
 }
@@ -205,14 +210,15 @@ func (x *Index) maybeCompact() {
 
 func (x *Index) compactLocked() {
 	remap := x.core.compact()
-	docs := x.docs[:0]
+	docs, meta := x.docs[:0], x.meta[:0]
 	for old, r := range remap {
 		if r >= 0 {
 			docs = append(docs, x.docs[old])
+			meta = append(meta, x.meta[old])
 		}
 	}
 	clear(x.docs[len(docs):])
-	x.docs = docs
+	x.docs, x.meta = docs, meta
 	for i := range x.docs {
 		x.byID[x.docs[i].ID] = uint32(i)
 	}
@@ -258,6 +264,7 @@ func (x *Index) Delete(ctx context.Context, ids ...string) error {
 		return err
 	}
 	x.applyDelete(ids)
+	x.core.refreshNorms(false)
 	return x.maybeSnapshot()
 }
 
@@ -377,15 +384,19 @@ func (x *Index) Search(ctx context.Context, q knowledgebase.Query) (knowledgebas
 	acc := x.pool.Get().(*accum)
 	defer x.pool.Put(acc)
 	x.core.score(qt, acc)
-	content := x.an.Content(text)
-	cands := x.rank(q, content, acc)
+	cands := x.rank(q, acc)
 	if prfDocs > 0 && len(cands.top) > 1 {
+		// Second pass with the feedback terms only, on top of the first
+		// pass's scores: it can bring in an entry the caller's words missed.
 		if exp := x.feedback(qt, cands.top); len(exp) > 0 {
-			x.core.score(append(qt[:len(qt):len(qt)], exp...), acc)
+			x.core.addTerms(exp, acc, true)
 			total := cands.total
-			cands = x.rank(q, content, acc)
-			cands.total = total // expansion re-ranks, it does not widen the match set
+			cands = x.rank(q, acc)
+			cands.total = max(total, cands.total)
 		}
+	}
+	if k := q.Offset + q.Limit; len(cands.top) > k {
+		cands.top = cands.top[:k]
 	}
 
 	res := knowledgebase.Result{Total: cands.total, Hits: []knowledgebase.Hit{}}
@@ -413,13 +424,49 @@ func (x *Index) SearchIDs(ctx context.Context, text string, limit int) ([]string
 	return ids, nil
 }
 
-func (x *Index) visible(d *knowledgebase.Document, q *knowledgebase.Query) bool {
-	if !d.Searchable || (d.Internal && !q.IncludeInternal) {
+// docMeta is the part of a document every candidate is checked against,
+// kept apart from the Document so the match loop stays in cache.
+type docMeta struct {
+	expires int64 // unix nanoseconds; 0 = never
+	flags   uint8
+}
+
+const (
+	metaSearchable = 1 << iota
+	metaInternal
+)
+
+func metaOf(d *knowledgebase.Document) docMeta {
+	var m docMeta
+	if d.Searchable {
+		m.flags |= metaSearchable
+	}
+	if d.Internal {
+		m.flags |= metaInternal
+	}
+	if !d.ExpiresAt.IsZero() {
+		m.expires = d.ExpiresAt.UnixNano()
+	}
+	return m
+}
+
+// hasFilters reports whether q filters on fields outside docMeta.
+func hasFilters(q *knowledgebase.Query) bool {
+	return q.Department != "" || q.Kind != "" || q.Category != "" || q.Channel != ""
+}
+
+func (x *Index) visible(ord uint32, q *knowledgebase.Query, now int64, filters bool) bool {
+	m := x.meta[ord]
+	if m.flags&metaSearchable == 0 || (m.flags&metaInternal != 0 && !q.IncludeInternal) {
 		return false
 	}
-	if !d.ExpiresAt.IsZero() && d.ExpiresAt.Before(q.Now) {
+	if m.expires != 0 && m.expires < now {
 		return false
 	}
+	if !filters {
+		return true
+	}
+	d := &x.docs[ord]
 	if q.Department != "" && d.Department != q.Department {
 		return false
 	}
@@ -460,12 +507,37 @@ func (h candHeap) Less(i, j int) bool {
 	return h[i].doc > h[j].doc
 }
 func (h candHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *candHeap) Push(v any)   { *h = append(*h, v.(cand)) }
-func (h *candHeap) Pop() any {
-	old := *h
-	v := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return v
+
+// up and down are container/heap's sift operations on the concrete type
+// (no interface boxing per candidate on the hot path).
+func (h candHeap) up(j int) {
+	for j > 0 {
+		i := (j - 1) / 2
+		if !h.Less(j, i) {
+			break
+		}
+		h.Swap(i, j)
+		j = i
+	}
+}
+
+func (h candHeap) down(i int) {
+	n := len(h)
+	for {
+		l := 2*i + 1
+		if l >= n {
+			return
+		}
+		j := l
+		if r := l + 1; r < n && h.Less(r, l) {
+			j = r
+		}
+		if !h.Less(j, i) {
+			return
+		}
+		h.Swap(i, j)
+		i = j
+	}
 }
 
 type ranked struct {
@@ -473,9 +545,9 @@ type ranked struct {
 	total int
 }
 
-// rank filters the scored documents, reranks the best with whole-query
-// features and returns the page window.
-func (x *Index) rank(q knowledgebase.Query, content string, acc *accum) ranked {
+// rank filters the scored documents and returns the best (at least
+// rerankDepth, for feedback) in order, with the number of matches.
+func (x *Index) rank(q knowledgebase.Query, acc *accum) ranked {
 	k := q.Offset + q.Limit
 	pool := k
 	if pool < rerankDepth {
@@ -483,29 +555,25 @@ func (x *Index) rank(q knowledgebase.Query, content string, acc *accum) ranked {
 	}
 	h := make(candHeap, 0, pool+1)
 	total := 0
+	now, filters := q.Now.UnixNano(), hasFilters(&q)
 	for _, d := range acc.touched {
 		if !acc.strong[d] || !x.core.alive[d] {
 			continue
 		}
-		if !x.visible(&x.docs[d], &q) {
+		if !x.visible(d, &q, now, filters) {
 			continue
 		}
 		total++
 		c := cand{doc: d, score: acc.score[d]}
 		if len(h) < pool {
-			heap.Push(&h, c)
+			h = append(h, c)
+			h.up(len(h) - 1)
 		} else if c.score > h[0].score || (c.score == h[0].score && c.doc < h[0].doc) {
 			h[0] = c
-			heap.Fix(&h, 0)
+			h.down(0)
 		}
 	}
-	top := make([]cand, len(h))
-	for i := len(h) - 1; i >= 0; i-- {
-		top[i] = heap.Pop(&h).(cand)
-	}
-	x.rerank(top, content)
-	if len(top) > k {
-		top = top[:k]
-	}
+	top := []cand(h)
+	sortCands(top)
 	return ranked{top: top, total: total}
 }

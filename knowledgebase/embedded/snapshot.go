@@ -69,6 +69,7 @@ func (x *Index) snapshotLocked() error {
 	if x.core.dead() > 0 {
 		x.compactLocked()
 	}
+	x.core.trim()
 	tmp := x.snapPath() + ".tmp"
 	f, err := os.Create(tmp)
 	if err != nil {
@@ -227,8 +228,10 @@ func (x *Index) decode(r io.Reader) error {
 	}
 	nd := b.count(1 << 28)
 	x.docs = make([]knowledgebase.Document, nd)
+	x.meta = make([]docMeta, nd)
 	c := x.core
 	c.flen = make([][nFields]uint16, nd)
+	c.norm = make([][nFields]float32, nd)
 	c.alive = make([]bool, nd)
 	for i := range nd {
 		d := &x.docs[i]
@@ -246,12 +249,14 @@ func (x *Index) decode(r io.Reader) error {
 			c.sumLen[f] += float64(l)
 		}
 		c.alive[i] = true
+		x.meta[i] = metaOf(d)
 		x.byID[d.ID] = uint32(i)
 		if b.err != nil {
 			return fmt.Errorf("%w: document %d: %v", ErrCorrupt, i, b.err)
 		}
 	}
 	c.nAlive = nd
+	c.refreshNorms(true)
 	if ver != analysis.Version {
 		return errStaleAnalysis
 	}
