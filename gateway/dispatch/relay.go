@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/propagation"
 
 	"github.com/hallgate/hallgate/connectors"
@@ -25,6 +27,7 @@ type Relay struct {
 	cfg   Config
 	log   *slog.Logger
 	stats *statsBook
+	ins   instruments
 	now   func() time.Time
 
 	// lastState remembers the state written per delivery so that an item
@@ -35,7 +38,8 @@ type Relay struct {
 
 // Options are the relay's collaborators.
 type Options struct {
-	Logger *slog.Logger
+	Logger        *slog.Logger
+	MeterProvider metric.MeterProvider // default otel.GetMeterProvider()
 }
 
 // New validates cfg (after defaults) and builds a relay.
@@ -51,7 +55,14 @@ func New(st store.Store, reg *Registry, cfg Config, opts Options) (*Relay, error
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Relay{st: st, reg: reg, cfg: cfg, log: opts.Logger, stats: newStatsBook(), now: time.Now, lastState: map[string]string{}}, nil
+	if opts.MeterProvider == nil {
+		opts.MeterProvider = otel.GetMeterProvider()
+	}
+	r := &Relay{st: st, reg: reg, cfg: cfg, log: opts.Logger, stats: newStatsBook(), now: time.Now, lastState: map[string]string{}}
+	if err := r.registerMetrics(opts.MeterProvider); err != nil {
+		return nil, fmt.Errorf("dispatch metrics: %w", err)
+	}
+	return r, nil
 }
 
 // Config returns the effective configuration.
@@ -178,6 +189,7 @@ func (r *Relay) process(ctx context.Context, it store.OutboxItem) {
 		recs = append(recs, AttemptRecord{Attempt: a, TicketID: d.TicketID, Department: d.Department, Connector: entry.Name,
 			Event: d.Event, IdempotencyKey: d.IdempotencyKey, OutboxID: it.ID, Relay: r.cfg.Consumer})
 		r.stats.observe(entry.Name, a)
+		r.recordAttempt(sctx, entry.Name, a)
 	}
 	amu.Unlock()
 

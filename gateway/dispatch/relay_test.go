@@ -23,6 +23,10 @@ func runRelay(t *testing.T, st store.Store, reg *dispatch.Registry, cfg dispatch
 	if err != nil {
 		t.Fatal(err)
 	}
+	return runRelayWith(t, r)
+}
+
+func runRelayWith(t *testing.T, r *dispatch.Relay) (*dispatch.Relay, func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = r.Run(ctx) })
