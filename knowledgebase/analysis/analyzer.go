@@ -129,7 +129,7 @@ type synonymSet struct {
 // analysis.
 type Analyzer struct {
 	dict     map[string]struct{}
-	maxWord  int // longest dictionary word in runes
+	maxWord  int                 // longest dictionary word in runes
 	prefix2  map[string]struct{} // first two runes of words of ≥ 3 runes
 	funcs    map[string]struct{}
 	maxFunc  int

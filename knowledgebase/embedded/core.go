@@ -40,16 +40,16 @@ const k1 = 1.2
 // for concurrent writes; Index guards it. Exported for benchmarks that
 // report the raw library figure beside the Index's.
 type Core struct {
-	terms  map[string]uint32
-	post   [][]posting
-	flen   [][nFields]uint16
+	terms map[string]uint32
+	post  [][]posting
+	flen  [][nFields]uint16
 	// norm[doc][f] = fieldWeight / BM25 length normalisation, computed
 	// against normAvg (refreshed when the averages drift by > 5%).
 	norm    [][nFields]float32
 	normAvg [nFields]float64
-	alive  []bool
-	nAlive int
-	sumLen [nFields]float64
+	alive   []bool
+	nAlive  int
+	sumLen  [nFields]float64
 }
 
 // NewCore returns an empty core.

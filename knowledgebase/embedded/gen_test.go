@@ -86,8 +86,8 @@ func genDoc(r *rand.Rand, i int) knowledgebase.Document {
 	return knowledgebase.Document{
 		ID: fmt.Sprintf("gen-%06d", i), Kind: knowledgebase.KindEntry, Title: title,
 		Body: body.String(), Department: genDepts[r.IntN(len(genDepts))],
-		Category:   "综合/" + subj, Channels: []string{genChannels[r.IntN(3)]},
-		Keywords:   []string{subj, act + subj}, Searchable: true,
+		Category: "综合/" + subj, Channels: []string{genChannels[r.IntN(3)]},
+		Keywords: []string{subj, act + subj}, Searchable: true,
 	}
 }
 
