@@ -27,6 +27,8 @@ const (
 	attrSearchable = "searchable"
 	attrExpiresAt  = "expires_at" // Unix milliseconds; 0 = never expires
 	attrUpdatedAt  = "updated_at" // Unix milliseconds
+	attrLenHead    = "len_head"   // number of terms in the head term fields
+	attrLenBody    = "len_body"   // number of terms in t_body
 
 	// Pre-analysed term fields, one encoded word per term occurrence.
 	attrTermsTitle = "t_title"
@@ -65,6 +67,8 @@ type meiliDoc struct {
 	Searchable bool     `json:"searchable"`
 	ExpiresAt  int64    `json:"expires_at"`
 	UpdatedAt  int64    `json:"updated_at"`
+	LenHead    int      `json:"len_head"`
+	LenBody    int      `json:"len_body"`
 
 	TermsTitle string `json:"t_title"`
 	TermsAlt   string `json:"t_alternates"`
@@ -178,6 +182,9 @@ func toMeili(a *analysis.Analyzer, d knowledgebase.Document) (meiliDoc, error) {
 		kw = append(kw, a.IndexTerms(analysis.FieldKeywords, s)...)
 	}
 	exp := unixMilli(d.ExpiresAt)
+	title := a.IndexTerms(analysis.FieldTitle, d.Title)
+	cat := a.IndexTerms(analysis.FieldCategory, strings.ReplaceAll(d.Category, "/", " "))
+	body := a.IndexTerms(analysis.FieldBody, d.Body)
 	return meiliDoc{
 		ID:         pk,
 		Kind:       d.Kind,
@@ -194,11 +201,13 @@ func toMeili(a *analysis.Analyzer, d knowledgebase.Document) (meiliDoc, error) {
 		Searchable: d.Searchable,
 		ExpiresAt:  exp,
 		UpdatedAt:  unixMilli(d.UpdatedAt),
-		TermsTitle: encodeTerms(a.IndexTerms(analysis.FieldTitle, d.Title)),
+		LenHead:    len(title) + len(alt) + len(kw) + len(cat),
+		LenBody:    len(body),
+		TermsTitle: encodeTerms(title),
 		TermsAlt:   encodeTerms(alt),
 		TermsKw:    encodeTerms(kw),
-		TermsCat:   encodeTerms(a.IndexTerms(analysis.FieldCategory, strings.ReplaceAll(d.Category, "/", " "))),
-		TermsBody:  encodeTerms(a.IndexTerms(analysis.FieldBody, d.Body)),
+		TermsCat:   encodeTerms(cat),
+		TermsBody:  encodeTerms(body),
 	}, nil
 }
 

@@ -36,7 +36,7 @@ const (
 	DefaultTimeout      = 30 * time.Second
 	DefaultPollInterval = 50 * time.Millisecond
 	DefaultBatchSize    = 500
-	DefaultMaxTerms     = 32
+	DefaultMaxTerms     = 48
 	DefaultCandidates   = 200
 )
 
@@ -56,7 +56,8 @@ type Options struct {
 	// BatchSize is the number of documents per add-documents request.
 	BatchSize int
 	// MaxTerms caps the analysed query terms sent per search (highest
-	// weights first); each becomes one query of the multi-search.
+	// weights first); each becomes two queries of the multi-search (all
+	// term fields, head fields). More terms help long colloquial queries.
 	MaxTerms int
 	// Candidates is how many hits each term query returns for fusion; it is
 	// raised to offset+limit when a page lies deeper.

@@ -72,7 +72,7 @@ func (ix *Index) Search(ctx context.Context, q knowledgebase.Query) (knowledgeba
 				Query:                encodeTerm(t.Text),
 				Filter:               filter,
 				Limit:                pool,
-				AttributesToRetrieve: []string{attrID, attrKind, attrTitle},
+				AttributesToRetrieve: []string{attrID, attrKind, attrTitle, attrLenHead, attrLenBody},
 				AttributesToSearchOn: on,
 				ShowRankingScore:     true,
 				MatchingStrategy:     meilisearch.All,
@@ -160,10 +160,10 @@ func buildFilter(q knowledgebase.Query, nowMilli int64) []string {
 
 // candidate is one document found by at least one term query.
 type candidate struct {
-	pk, kind, title string
-	score           float64
-	matched         []string // texts of the terms found in its head fields
-	matchedAny      []string // texts of all terms that found it
+	pk, kind, title  string
+	score            float64
+	lenHead, lenBody int      // stored term counts of the head and body fields
+	matched          []string // texts of the terms found in its head fields
 }
 
 // hitFields is what the adapter reads from a Meilisearch hit.
@@ -171,6 +171,8 @@ type hitFields struct {
 	ID           string            `json:"id"`
 	Kind         string            `json:"kind"`
 	Title        string            `json:"title"`
+	LenHead      int               `json:"len_head"`
+	LenBody      int               `json:"len_body"`
 	RankingScore *float64          `json:"_rankingScore"`
 	Formatted    map[string]string `json:"_formatted"`
 }
@@ -192,6 +194,8 @@ const (
 	k1         = 1.2
 	headWeight = 3.0
 	bodyWeight = 1.0
+	bHead      = 0.5
+	bBody      = 0.75
 )
 
 func idf(n, df float64) float64 {
@@ -201,62 +205,77 @@ func idf(n, df float64) float64 {
 
 // fuse scores candidates from the term queries' answers (results[0] is the
 // count query; then for term i, results[1+2i] over all term fields and
-// results[2+2i] over the head fields). Ties break by id so pages are stable.
-// Total is the number of distinct candidates, or the largest single-term
-// count when a term found more than the pool holds.
+// results[2+2i] over the head fields). Field lengths (stored term counts)
+// normalise each match against the candidates' average, as BM25's b does.
+// Ties break by id so pages are stable. Total is the number of distinct
+// candidates, or the largest single-term count when a term found more than
+// the pool holds.
 func fuse(terms []analysis.Term, results []meilisearch.SearchResponse) ([]*candidate, int, error) {
 	n := float64(results[0].EstimatedTotalHits)
 	byPK := map[string]*candidate{}
 	var cands []*candidate
+	type match struct {
+		c    *candidate
+		head bool
+		rs   float64
+	}
+	matches := make([][]match, len(terms))
 	maxTerm := 0
-	get := func(f hitFields) *candidate {
-		c := byPK[f.ID]
-		if c == nil {
-			c = &candidate{pk: f.ID, kind: f.Kind, title: f.Title}
-			byPK[f.ID] = c
-			cands = append(cands, c)
+	for i := range terms {
+		all, head := results[1+2*i], results[2+2*i]
+		maxTerm = max(maxTerm, int(all.EstimatedTotalHits))
+		seen := map[string]bool{}
+		for pass, res := range []meilisearch.SearchResponse{head, all} {
+			for _, h := range res.Hits {
+				f, err := decodeHit(h)
+				if err != nil {
+					return nil, 0, err
+				}
+				if seen[f.ID] {
+					continue // a head match already counted; the all-field hit adds nothing
+				}
+				seen[f.ID] = true
+				c := byPK[f.ID]
+				if c == nil {
+					c = &candidate{pk: f.ID, kind: f.Kind, title: f.Title, lenHead: f.LenHead, lenBody: f.LenBody}
+					byPK[f.ID] = c
+					cands = append(cands, c)
+				}
+				rs := 1.0
+				if f.RankingScore != nil {
+					rs = min(max(*f.RankingScore, 0), 1)
+				}
+				matches[i] = append(matches[i], match{c: c, head: pass == 0, rs: rs})
+			}
 		}
-		return c
+	}
+	var avgHead, avgBody float64
+	for _, c := range cands {
+		avgHead += float64(c.lenHead)
+		avgBody += float64(c.lenBody)
+	}
+	if len(cands) > 0 {
+		avgHead = max(avgHead/float64(len(cands)), 1)
+		avgBody = max(avgBody/float64(len(cands)), 1)
 	}
 	for i, t := range terms {
 		all, head := results[1+2*i], results[2+2*i]
 		dfAll := float64(max(all.EstimatedTotalHits, int64(len(all.Hits))))
 		dfHead := float64(max(head.EstimatedTotalHits, int64(len(head.Hits))))
-		if dfAll == 0 {
-			continue
-		}
-		maxTerm = max(maxTerm, int(dfAll))
 		w := float64(t.Weight) * (k1 + 1)
-		inHead := make(map[string]bool, len(head.Hits))
-		for _, h := range head.Hits {
-			f, err := decodeHit(h)
-			if err != nil {
-				return nil, 0, err
+		for _, m := range matches[i] {
+			c := m.c
+			if m.head {
+				// Meilisearch's attribute ranking tells a title match (1)
+				// from one in alternates, keywords or category: a mild factor.
+				tf := headWeight * (0.75 + 0.25*m.rs) / (1 - bHead + bHead*float64(c.lenHead)/avgHead)
+				sat := tf / (k1 + tf)
+				c.score += w*idf(n, dfAll)*sat + w*idf(n, dfHead)*sat
+				c.matched = append(c.matched, t.Text)
+			} else {
+				tf := bodyWeight / (1 - bBody + bBody*float64(c.lenBody)/avgBody)
+				c.score += w * idf(n, dfAll) * tf / (k1 + tf)
 			}
-			inHead[f.ID] = true
-			// Meilisearch's attribute ranking tells a title match (1) from
-			// one in alternates, keywords or category (less): a mild factor.
-			tf := headWeight
-			if f.RankingScore != nil {
-				tf *= 0.75 + 0.25*min(max(*f.RankingScore, 0), 1)
-			}
-			sat := tf / (k1 + tf)
-			c := get(f)
-			c.score += w*idf(n, dfAll)*sat + w*idf(n, dfHead)*sat
-			c.matched = append(c.matched, t.Text)
-			c.matchedAny = append(c.matchedAny, t.Text)
-		}
-		for _, h := range all.Hits {
-			f, err := decodeHit(h)
-			if err != nil {
-				return nil, 0, err
-			}
-			if inHead[f.ID] {
-				continue
-			}
-			c := get(f)
-			c.score += w * idf(n, dfAll) * bodyWeight / (k1 + bodyWeight)
-			c.matchedAny = append(c.matchedAny, t.Text)
 		}
 	}
 	slices.SortFunc(cands, func(a, b *candidate) int {
