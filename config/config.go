@@ -32,6 +32,12 @@ type Server struct {
 	ReadTimeout  time.Duration `yaml:"read_timeout"`
 	WriteTimeout time.Duration `yaml:"write_timeout"`
 	IdleTimeout  time.Duration `yaml:"idle_timeout"`
+	// ProxyHeader names the header carrying the client address when the
+	// gateway runs behind a load balancer (e.g. "X-Forwarded-For"); it is
+	// believed only from TrustedProxies (IPs or CIDRs), so a client cannot
+	// spoof its address to dodge the per-address rate limit. Default none.
+	ProxyHeader    string   `yaml:"proxy_header"`
+	TrustedProxies []string `yaml:"trusted_proxies"`
 	// ShutdownTimeout bounds draining in-flight requests and stopping
 	// background workers on SIGTERM. Default 20s.
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`

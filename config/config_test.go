@@ -81,7 +81,7 @@ func TestBadFixtureListsEveryProblem(t *testing.T) {
 		paths[p.Path] = true
 	}
 	want := []string{
-		"server.addr", "server.data_dir", "server.body_limit", "server.read_timeout",
+		"server.addr", "server.data_dir", "server.body_limit", "server.trusted_proxies[1]", "server.read_timeout",
 		"store.backend", "redis.url", "redis.appendfsync",
 		"telemetry.otlp_endpoint", "telemetry.sample_ratio", "telemetry.log_level",
 		"auth.bootstrap_admin_token", "security.pii_key", "rate_limit.public.burst",
@@ -119,13 +119,14 @@ func TestEnvOverridesFile(t *testing.T) {
 		"HALLGATE_BOOTSTRAP_ADMIN_TOKEN": "abcdefghijklmnopq",
 		"HALLGATE_BODY_LIMIT":            "4096",
 		"HALLGATE_SHUTDOWN_TIMEOUT":      "3s",
+		"HALLGATE_TRUSTED_PROXIES":       "10.0.0.1, 10.1.0.0/16",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if cfg.Server.Addr != ":9999" || cfg.Server.DataDir != "/tmp/x" || cfg.Redis.URL != "redis://10.0.0.1:6379/0" ||
 		cfg.Auth.BootstrapAdminToken.Reveal() != "abcdefghijklmnopq" || cfg.Server.BodyLimit != 4096 ||
-		cfg.Server.ShutdownTimeout != 3*time.Second {
+		cfg.Server.ShutdownTimeout != 3*time.Second || len(cfg.Server.TrustedProxies) != 2 {
 		t.Fatalf("env not applied: %+v", cfg)
 	}
 }
@@ -212,5 +213,18 @@ func TestEnsureKeysCreatesOnceAndKeeps(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(given.Server.DataDir, "keys", "pii.key")); !os.IsNotExist(err) {
 		t.Fatal("configured key was written to disk")
+	}
+}
+
+func TestProxyHeaderNeedsTrustedProxies(t *testing.T) {
+	cfg := Default()
+	cfg.Server.ProxyHeader = "X-Forwarded-For"
+	var ps Problems
+	if err := cfg.Validate(); !errors.As(err, &ps) || len(ps) != 1 || ps[0].Path != "server.trusted_proxies" {
+		t.Fatalf("want one problem at server.trusted_proxies, got %v", err)
+	}
+	cfg.Server.TrustedProxies = []string{"10.0.0.0/8", "127.0.0.1"}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
 	}
 }

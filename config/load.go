@@ -65,6 +65,8 @@ var envVars = []EnvVar{
 	{"HALLGATE_ADDR", "server.addr", str(func(c *Config) *string { return &c.Server.Addr })},
 	{"HALLGATE_DATA_DIR", "server.data_dir", str(func(c *Config) *string { return &c.Server.DataDir })},
 	{"HALLGATE_BODY_LIMIT", "server.body_limit", integer(func(c *Config) *int { return &c.Server.BodyLimit })},
+	{"HALLGATE_PROXY_HEADER", "server.proxy_header", str(func(c *Config) *string { return &c.Server.ProxyHeader })},
+	{"HALLGATE_TRUSTED_PROXIES", "server.trusted_proxies", list(func(c *Config) *[]string { return &c.Server.TrustedProxies })},
 	{"HALLGATE_SHUTDOWN_TIMEOUT", "server.shutdown_timeout", duration(func(c *Config) *time.Duration { return &c.Server.ShutdownTimeout })},
 	{"HALLGATE_STORE", "store.backend", str(func(c *Config) *string { return &c.Store.Backend })},
 	{"HALLGATE_REDIS_URL", "redis.url", str(func(c *Config) *string { return &c.Redis.URL })},
@@ -112,6 +114,20 @@ func ApplyEnv(cfg *Config, env LookupEnv) error {
 
 func str(field func(*Config) *string) func(*Config, string) error {
 	return func(c *Config, v string) error { *field(c) = v; return nil }
+}
+
+// list splits a comma-separated value.
+func list(field func(*Config) *[]string) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		var out []string
+		for _, item := range strings.Split(v, ",") {
+			if item = strings.TrimSpace(item); item != "" {
+				out = append(out, item)
+			}
+		}
+		*field(c) = out
+		return nil
+	}
 }
 
 func secret(field func(*Config) *Secret) func(*Config, string) error {

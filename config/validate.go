@@ -76,6 +76,16 @@ func (s Server) validate(p *problems) {
 	if s.BodyLimit < 1024 {
 		p.add("server.body_limit", "must be at least 1024 bytes, got %d", s.BodyLimit)
 	}
+	if s.ProxyHeader != "" && len(s.TrustedProxies) == 0 {
+		p.add("server.trusted_proxies", "required when server.proxy_header is set (otherwise any client could forge its address)")
+	}
+	for i, tp := range s.TrustedProxies {
+		if net.ParseIP(tp) == nil {
+			if _, _, err := net.ParseCIDR(tp); err != nil {
+				p.add(fmt.Sprintf("server.trusted_proxies[%d]", i), "must be an IP address or CIDR, got %q", tp)
+			}
+		}
+	}
 	for _, d := range []struct {
 		path string
 		v    int64

@@ -51,6 +51,10 @@ func (a *App) buildFiber() {
 		IdleTimeout:           a.Config.Server.IdleTimeout,
 		ErrorHandler:          errHandler,
 		DisableStartupMessage: true,
+		ProxyHeader:           a.Config.Server.ProxyHeader,
+		// With a proxy header, only the listed proxies may set it.
+		EnableTrustedProxyCheck: a.Config.Server.ProxyHeader != "",
+		TrustedProxies:          a.Config.Server.TrustedProxies,
 		// Handlers may keep strings from params and headers; the cost is
 		// small next to the bugs that fasthttp's buffer reuse causes.
 		Immutable: true,
