@@ -43,6 +43,9 @@
 // fails with ErrConflict (the first run did commit); forced puts are simply
 // written again with the same content.
 //
+// Requires Redis 7.0 or later (ZINTERCARD; scripts use effect replication so
+// that TIME may be read before writing).
+//
 // Keys are built inside the scripts from Options.Prefix; on Redis Cluster use
 // a hash-tag prefix such as "{hallgate}:" so every key lands in one slot.
 package redis
