@@ -103,59 +103,105 @@ func (s *Service) RecordClick(ctx context.Context, searchID, docID string) error
 	return nil
 }
 
-// FlushAnalytics merges the in-memory counts into the store.
+// flushChunk is how many query aggregates one flush commit carries.
+const flushChunk = 200
+
+// FlushAnalytics merges the in-memory counts into the store: chunks of
+// aggregates are read, added to and committed together with optimistic
+// versions; a chunk that loses a race with another replica is merged key by
+// key.
 func (s *Service) FlushAnalytics(ctx context.Context) error {
 	a := &s.analytics
 	a.mu.Lock()
 	pending := a.delta
 	a.delta = map[string]*QueryStats{}
 	a.mu.Unlock()
+	keys := make([]string, 0, len(pending))
+	for k := range pending {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
 	var errs []error
-	for key, d := range pending {
-		if err := s.mergeQueryStats(ctx, key, d); err != nil {
-			errs = append(errs, err)
+	for start := 0; start < len(keys); start += flushChunk {
+		chunk := keys[start:min(start+flushChunk, len(keys))]
+		var tx store.Tx
+		for _, key := range chunk {
+			put, ok, err := s.mergedQueryPut(ctx, key, pending[key])
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			if ok {
+				tx.Puts = append(tx.Puts, put)
+			}
+		}
+		if len(tx.Puts) == 0 {
+			continue
+		}
+		_, err := s.st.Commit(ctx, tx)
+		if err == nil {
+			continue
+		}
+		if !errors.Is(err, store.ErrConflict) {
+			errs = append(errs, mapStoreErr("analytics", err))
+			continue
+		}
+		for _, key := range chunk {
+			if err := s.mergeQueryStats(ctx, key, pending[key]); err != nil {
+				errs = append(errs, err)
+			}
 		}
 	}
 	return errors.Join(errs...)
 }
 
+// mergedQueryPut reads the stored aggregate of key and returns the put that
+// adds d to it; ok is false when there is nothing to write (a click on a
+// search this gateway never counted).
+func (s *Service) mergedQueryPut(ctx context.Context, key string, d *QueryStats) (store.Put, bool, error) {
+	var cur QueryStats
+	var ver uint64
+	rec, err := s.st.Get(ctx, CollQueries, key)
+	switch {
+	case err == nil:
+		if cur, err = decode[QueryStats](rec); err != nil {
+			return store.Put{}, false, err
+		}
+		ver = rec.Version
+	case errors.Is(err, store.ErrNotFound):
+		if d.Query == "" {
+			return store.Put{}, false, nil
+		}
+	default:
+		return store.Put{}, false, mapStoreErr("analytics", err)
+	}
+	if d.Query != "" {
+		cur.Query = d.Query
+	}
+	cur.Searches += d.Searches
+	cur.ZeroResults += d.ZeroResults
+	cur.Clicks += d.Clicks
+	if d.LastAt.After(cur.LastAt) {
+		cur.LastAt, cur.LastHits = d.LastAt, d.LastHits
+	}
+	data, err := json.Marshal(cur)
+	if err != nil {
+		return store.Put{}, false, err
+	}
+	idx := map[string]string{"zero": "no"}
+	if cur.LastHits == 0 {
+		idx["zero"] = "yes"
+	}
+	return store.Put{Record: store.Record{Collection: CollQueries, ID: key, Data: data, Index: idx}, ExpectVersion: ver}, true, nil
+}
+
 func (s *Service) mergeQueryStats(ctx context.Context, key string, d *QueryStats) error {
 	for attempt := 0; attempt < 5; attempt++ {
-		var cur QueryStats
-		var ver uint64
-		rec, err := s.st.Get(ctx, CollQueries, key)
-		switch {
-		case err == nil:
-			if cur, err = decode[QueryStats](rec); err != nil {
-				return err
-			}
-			ver = rec.Version
-		case errors.Is(err, store.ErrNotFound):
-			if d.Query == "" {
-				return nil // a click on a search we never saw counted
-			}
-		default:
-			return mapStoreErr("analytics", err)
-		}
-		if d.Query != "" {
-			cur.Query = d.Query
-		}
-		cur.Searches += d.Searches
-		cur.ZeroResults += d.ZeroResults
-		cur.Clicks += d.Clicks
-		if d.LastAt.After(cur.LastAt) {
-			cur.LastAt, cur.LastHits = d.LastAt, d.LastHits
-		}
-		data, err := json.Marshal(cur)
-		if err != nil {
+		put, ok, err := s.mergedQueryPut(ctx, key, d)
+		if err != nil || !ok {
 			return err
 		}
-		idx := map[string]string{"zero": "no"}
-		if cur.LastHits == 0 {
-			idx["zero"] = "yes"
-		}
-		_, err = s.st.Commit(ctx, store.Tx{Puts: []store.Put{{
-			Record: store.Record{Collection: CollQueries, ID: key, Data: data, Index: idx}, ExpectVersion: ver}}})
+		_, err = s.st.Commit(ctx, store.Tx{Puts: []store.Put{put}})
 		if errors.Is(err, store.ErrConflict) {
 			continue // another replica flushed the same query: re-read and add
 		}

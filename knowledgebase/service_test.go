@@ -3,7 +3,9 @@ package knowledgebase_test
 import (
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -396,5 +398,53 @@ func testAnalyticsGapsAndFeedback(t *testing.T, f *fixture) {
 	}
 	if _, err := f.kb.RecordFeedback(f.ctx, citizen, "nope", true, ""); !errors.Is(err, knowledgebase.ErrNotFound) {
 		t.Fatalf("feedback on unknown entry: %v", err)
+	}
+}
+
+// Two replicas over one store count the same queries and flush at the same
+// time: the stored totals are the sum, nothing is overwritten.
+func TestAnalyticsFlushFromTwoReplicasAdds(t *testing.T) {
+	eachStore(t, testAnalyticsFlushFromTwoReplicasAdds)
+}
+
+func testAnalyticsFlushFromTwoReplicasAdds(t *testing.T, f *fixture) {
+	e := sampleEntry("r2-1", "自来水过户办理")
+	e.Status = knowledgebase.StatusPublished
+	if _, err := f.kb.CreateEntry(f.ctx, editor, e); err != nil {
+		t.Fatal(err)
+	}
+	other := knowledgebase.NewService(f.st, f.idx, f.depts, knowledgebase.Options{Now: f.clock.Now})
+	queries := make([]string, 450) // more than one flush chunk
+	for i := range queries {
+		queries[i] = "查询第" + strconv.Itoa(i) + "号"
+	}
+	for _, kb := range []*knowledgebase.Service{f.kb, other} {
+		for _, q := range queries {
+			if _, err := kb.Search(f.ctx, citizen, knowledgebase.Query{Text: q}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i, kb := range []*knowledgebase.Service{f.kb, other} {
+		wg.Add(1)
+		go func() { defer wg.Done(); errs[i] = kb.FlushAnalytics(f.ctx) }()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	top, err := f.kb.TopQueries(f.ctx, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(top) != len(queries) {
+		t.Fatalf("%d aggregates, want %d", len(top), len(queries))
+	}
+	for _, q := range top {
+		if q.Searches != 2 || q.ZeroResults != 2 {
+			t.Fatalf("aggregate %+v, want 2 searches from 2 replicas", q)
+		}
 	}
 }
