@@ -91,10 +91,18 @@ func encodeTerm(t string) string {
 	return string(append(b, 'z'))
 }
 
+// maxTermBytes keeps encoded words (2 bytes per byte, plus 2) under the
+// length at which Meilisearch stops indexing a word; longer terms (long
+// Latin runs such as URLs) are left out of documents and queries alike.
+const maxTermBytes = 120
+
 func encodeTerms(terms []analysis.Term) string {
 	var b strings.Builder
-	for i, t := range terms {
-		if i > 0 {
+	for _, t := range terms {
+		if len(t.Text) > maxTermBytes {
+			continue
+		}
+		if b.Len() > 0 {
 			b.WriteByte(' ')
 		}
 		b.WriteString(encodeTerm(t.Text))

@@ -354,6 +354,14 @@ func (f *fakeMeili) updateSettings(uid string, body []byte) (any, int, *apiErr) 
 			return nil, 0, fail(400, "invalid_settings_synonyms", "synonyms: %v", err)
 		}
 	}
+	if raw, ok := s["pagination"]; ok {
+		var pg struct {
+			MaxTotalHits *int64 `json:"maxTotalHits"`
+		}
+		if err := strictDecode(raw, &pg); err != nil || pg.MaxTotalHits == nil || *pg.MaxTotalHits < 0 {
+			return nil, 0, fail(400, "invalid_settings_pagination", "pagination needs {maxTotalHits: positive integer}: %v", err)
+		}
+	}
 	if raw, ok := s["typoTolerance"]; ok {
 		var tt struct {
 			Enabled             *bool `json:"enabled"`
@@ -430,6 +438,17 @@ func (f *fakeMeili) addDocuments(uid, pk string, body []byte) (any, int, *apiErr
 		}
 		return ""
 	}), 202, nil
+}
+
+// maxTotalHits is the pagination setting, 1000 unless configured.
+func (ix *fakeIndex) maxTotalHits() int {
+	var pg struct {
+		MaxTotalHits int `json:"maxTotalHits"`
+	}
+	if raw, ok := ix.settings["pagination"]; ok && json.Unmarshal(raw, &pg) == nil && pg.MaxTotalHits > 0 {
+		return pg.MaxTotalHits
+	}
+	return 1000
 }
 
 // unindex drops a document's words from the inverted map.
@@ -589,7 +608,8 @@ func (f *fakeMeili) runSearch(uid string, sp searchParams) (map[string]any, int,
 		post = *sp.HighlightPostTag
 	}
 	hits := []map[string]any{}
-	for _, s := range found[min(offset, len(found)):min(offset+limit, len(found))] {
+	window := found[:min(len(found), ix.maxTotalHits())]
+	for _, s := range window[min(offset, len(window)):min(offset+limit, len(window))] {
 		d := ix.docs[s.id]
 		h := map[string]any{}
 		for k, v := range d {
@@ -616,7 +636,8 @@ func (f *fakeMeili) runSearch(uid string, sp searchParams) (map[string]any, int,
 	}
 	return map[string]any{
 		"hits": hits, "query": *sp.Q, "processingTimeMs": 0, "limit": limit, "offset": offset,
-		"estimatedTotalHits": len(found),
+		// Meilisearch caps every count at pagination.maxTotalHits.
+		"estimatedTotalHits": min(len(found), ix.maxTotalHits()),
 	}, 200, nil
 }
 

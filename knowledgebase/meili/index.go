@@ -90,6 +90,7 @@ func (ix *Index) settings() *meilisearch.Settings {
 			attrInternal, attrSearchable, attrExpiresAt,
 		},
 		SortableAttributes: []string{attrUpdatedAt, attrExpiresAt},
+		Pagination:         &meilisearch.Pagination{MaxTotalHits: ix.opts.MaxTotalHits},
 		RankingRules:       []string{"words", "typo", "proximity", "attribute", "sort", "exactness"},
 		Synonyms:           ix.synonymMap(nil),
 		Dictionary:         ix.dictionary(),

@@ -113,6 +113,9 @@ func TestOpenCreatesIndexAndAppliesSettings(t *testing.T) {
 			Enabled             bool     `json:"enabled"`
 			DisableOnAttributes []string `json:"disableOnAttributes"`
 		} `json:"typoTolerance"`
+		Pagination struct {
+			MaxTotalHits int64 `json:"maxTotalHits"`
+		} `json:"pagination"`
 	}
 	decodeBody(t, patches[0], &s)
 	if s.SearchableAttributes[0] != attrTermsTitle || !slices.Contains(s.SearchableAttributes, attrTermsBody) {
@@ -140,6 +143,10 @@ func TestOpenCreatesIndexAndAppliesSettings(t *testing.T) {
 	}
 	if !s.TypoTolerance.Enabled || !slices.Equal(s.TypoTolerance.DisableOnAttributes, termAttributes) {
 		t.Errorf("typo tolerance must be off exactly on the term fields: %+v", s.TypoTolerance)
+	}
+
+	if s.Pagination.MaxTotalHits != DefaultMaxTotalHits {
+		t.Errorf("pagination.maxTotalHits = %d: hit counts (the idf) would be capped", s.Pagination.MaxTotalHits)
 	}
 
 	// Reopening an existing index tolerates index_already_exists.
@@ -419,11 +426,11 @@ func TestAuthAndUnavailable(t *testing.T) {
 
 func TestOptionsValidateListsEveryProblem(t *testing.T) {
 	err := Options{URL: "ftp://x", IndexUID: "bad uid!", Timeout: -1, BatchSize: 20000, MaxTerms: 500,
-		Candidates: 5000, Dictionary: []string{""}}.Validate()
+		Candidates: 5000, MaxTotalHits: 10, Dictionary: []string{""}}.Validate()
 	if !errors.Is(err, ErrBadOptions) {
 		t.Fatalf("want ErrBadOptions, got %v", err)
 	}
-	for _, want := range []string{"URL", "IndexUID", "Timeout", "BatchSize", "MaxTerms", "Candidates", "Dictionary[0]"} {
+	for _, want := range []string{"URL", "IndexUID", "Timeout", "BatchSize", "MaxTerms", "Candidates", "MaxTotalHits", "Dictionary[0]"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not name %s: %v", want, err)
 		}

@@ -38,6 +38,7 @@ const (
 	DefaultBatchSize    = 500
 	DefaultMaxTerms     = 48
 	DefaultCandidates   = 200
+	DefaultMaxTotalHits = 1_000_000
 )
 
 // Options configure the Meilisearch index. Zero fields take the defaults
@@ -62,6 +63,10 @@ type Options struct {
 	// Candidates is how many hits each term query returns for fusion; it is
 	// raised to offset+limit when a page lies deeper.
 	Candidates int
+	// MaxTotalHits is the index's pagination.maxTotalHits. Meilisearch caps
+	// every hit count at it, and the adapter's idf needs true document
+	// frequencies, so it must exceed the number of documents.
+	MaxTotalHits int64
 	// Dictionary adds words to Meilisearch's own segmentation dictionary
 	// (used for the raw-text highlight query) beyond the shipped synonyms.
 	Dictionary []string
@@ -90,6 +95,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Candidates == 0 {
 		o.Candidates = DefaultCandidates
+	}
+	if o.MaxTotalHits == 0 {
+		o.MaxTotalHits = DefaultMaxTotalHits
 	}
 	return o
 }
@@ -122,6 +130,9 @@ func (o Options) Validate() error {
 	// Meilisearch's default pagination.maxTotalHits is 1000.
 	if o.Candidates < 0 || o.Candidates > 1000 {
 		errs = append(errs, fmt.Errorf("Candidates %d must be in 1..1000", o.Candidates))
+	}
+	if o.MaxTotalHits < 1000 {
+		errs = append(errs, fmt.Errorf("MaxTotalHits %d must be at least 1000", o.MaxTotalHits))
 	}
 	for i, w := range o.Dictionary {
 		if w == "" {

@@ -116,7 +116,7 @@ func (ix *Index) Search(ctx context.Context, q knowledgebase.Query) (knowledgeba
 // equals, so the term list (and Meilisearch's work) stays bounded for long
 // queries: unigrams, the weakest terms, go first.
 func pickTerms(terms []analysis.Term, max int) []analysis.Term {
-	out := slices.Clone(terms)
+	out := slices.DeleteFunc(slices.Clone(terms), func(t analysis.Term) bool { return len(t.Text) > maxTermBytes })
 	slices.SortStableFunc(out, func(a, b analysis.Term) int { return cmp.Compare(b.Weight, a.Weight) })
 	if len(out) > max {
 		out = out[:max]
