@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,7 +20,7 @@ const testAdminToken = "test-bootstrap-admin-token-0123456789"
 
 // testGateway is a full gateway serving on loopback.
 type testGateway struct {
-	t    *testing.T
+	t    testing.TB
 	app  *App
 	base string
 	logs *syncBuffer
@@ -27,29 +28,30 @@ type testGateway struct {
 	stop context.CancelFunc
 }
 
+// syncBuffer collects logs for assertions; discard drops them (benchmarks).
 type syncBuffer struct {
-	ch chan []byte
-	b  bytes.Buffer
+	mu      sync.Mutex
+	b       bytes.Buffer
+	discard bool
 }
 
 func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.ch <- append([]byte(nil), p...)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.discard {
+		s.b.Write(p)
+	}
 	return len(p), nil
 }
 
 // String returns everything logged so far.
 func (s *syncBuffer) String() string {
-	for {
-		select {
-		case p := <-s.ch:
-			s.b.Write(p)
-		default:
-			return s.b.String()
-		}
-	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
-func testConfig(t *testing.T) config.Config {
+func testConfig(t testing.TB) config.Config {
 	cfg := config.Default()
 	cfg.Server.DataDir = t.TempDir()
 	cfg.Server.Addr = "127.0.0.1:0"
@@ -61,9 +63,10 @@ func testConfig(t *testing.T) config.Config {
 	return cfg
 }
 
-func startGateway(t *testing.T, cfg config.Config, prepare func(*App)) *testGateway {
+func startGateway(t testing.TB, cfg config.Config, prepare func(*App)) *testGateway {
 	t.Helper()
-	logs := &syncBuffer{ch: make(chan []byte, 100000)}
+	_, bench := t.(*testing.B)
+	logs := &syncBuffer{discard: bench}
 	app, err := New(context.Background(), cfg, Options{LogOutput: logs, Version: "test"})
 	if err != nil {
 		t.Fatalf("New: %v", err)
