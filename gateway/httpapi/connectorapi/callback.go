@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/hallgate/hallgate/connectors"
+	"github.com/hallgate/hallgate/gateway/dispatch"
 	"github.com/hallgate/hallgate/gateway/httpapi"
 	"github.com/hallgate/hallgate/gateway/store"
 )
@@ -68,7 +69,7 @@ func (m *Module) callback(c *fiber.Ctx) error {
 
 	ctx := c.UserContext()
 	digest := sha256.Sum256(body)
-	key := "callback:" + name + ":" + ev.ID
+	key := dispatch.EventKey(name, ev.ID)
 	sum := hex.EncodeToString(digest[:])
 	stored, fresh, err := m.o.Store.PutIfAbsent(ctx, key, []byte(sum), m.o.DuplicateTTL)
 	if err != nil {

@@ -1,7 +1,6 @@
 package connectorapi
 
 import (
-	"context"
 	"errors"
 	"strconv"
 	"strings"
@@ -16,10 +15,9 @@ import (
 	"github.com/hallgate/hallgate/gateway/store"
 )
 
-// ApplyEvent applies a department's event to its ticket. The lead adapts
-// ticket.Service.ApplyDepartmentEvent to it (dropping the *Ticket), which
-// keeps this package free of an import of gateway/ticket.
-type ApplyEvent func(ctx context.Context, department string, ev connectors.Event) error
+// ApplyEvent applies a department's event to its ticket; the lead adapts
+// ticket.Service.ApplyDepartmentEvent to it (see dispatch.ApplyEvent).
+type ApplyEvent = dispatch.ApplyEvent
 
 // Options wire the module.
 type Options struct {
