@@ -4,6 +4,7 @@ package kinds
 
 import (
 	"github.com/hallgate/hallgate/connectors"
+	"github.com/hallgate/hallgate/connectors/email"
 	"github.com/hallgate/hallgate/connectors/httpjson"
 	"github.com/hallgate/hallgate/connectors/soap"
 )
@@ -13,5 +14,6 @@ func Default() connectors.Kinds {
 	return connectors.Kinds{
 		"httpjson": httpjson.Factory,
 		"soap":     soap.Factory,
+		"email":    email.Factory,
 	}
 }
