@@ -19,6 +19,7 @@ func outboxTests() []testCase {
 		{"OutboxRetryNotBefore", testRetry},
 		{"OutboxRelease", testRelease},
 		{"OutboxDeadLetterRedrive", testDeadLetter},
+		{"OutboxDeadLetterOrder", testDeadLetterOrder},
 		{"OutboxPending", testPending},
 		{"OutboxNotBefore", testNotBefore},
 		{"OutboxConcurrentConsumers", testConcurrentConsumers},
@@ -205,6 +206,9 @@ func testDeadLetter(t *testing.T, s store.Store, _ Features) {
 	if dls := try(s.ListDeadLetters(ctx, "delivery", 10)).must(t); len(dls) != 0 {
 		t.Fatalf("redriven item still dead: %+v", dls)
 	}
+	if p := try(s.Pending(ctx, "delivery")).must(t); p["k"].Depth != 2 {
+		t.Fatalf("pending after redrive = %v, want depth 2", p)
+	}
 	back := try(s.Claim(ctx, "delivery", "w", 10, leaseLong)).must(t)
 	if len(back) != 1 || back[0].ID != "a" || back[0].Attempts != 0 {
 		t.Fatalf("after redrive claimed %+v, want a with attempts 0", back)
@@ -362,5 +366,28 @@ func testTopicsIsolated(t *testing.T, s store.Store, _ Features) {
 	noErr(t, s.Ack(ctx, got[0]))
 	if got := try(s.Claim(ctx, "delivery", "w", 10, leaseLong)).must(t); len(got) != 1 || got[0].Topic != "delivery" {
 		t.Fatalf("claim delivery = %+v", got)
+	}
+}
+
+func testDeadLetterOrder(t *testing.T, s store.Store, _ Features) {
+	ctx := ctxT(t)
+	enqueue(t, s, item("a", "k"), item("b", "k"), item("c", "k"))
+	byID := map[string]store.OutboxItem{}
+	for _, it := range try(s.Claim(ctx, "delivery", "w", 10, leaseLong)).must(t) {
+		byID[it.ID] = it
+	}
+	for _, id := range []string{"c", "a", "b"} {
+		noErr(t, s.DeadLetter(ctx, byID[id], "reason "+id))
+		time.Sleep(5 * time.Millisecond) // distinct timestamps at millisecond precision
+	}
+	dls := try(s.ListDeadLetters(ctx, "delivery", 2)).must(t)
+	if len(dls) != 2 || dls[0].Item.ID != "c" || dls[1].Item.ID != "a" || dls[0].Reason != "reason c" {
+		t.Fatalf("dead letters (limit 2) = %+v, want c then a, oldest first", dls)
+	}
+	if !dls[0].At.Before(dls[1].At) {
+		t.Fatalf("dead-letter times not increasing: %v, %v", dls[0].At, dls[1].At)
+	}
+	if all := try(s.ListDeadLetters(ctx, "delivery", 0)).must(t); len(all) != 3 {
+		t.Fatalf("default limit listed %d", len(all))
 	}
 }
