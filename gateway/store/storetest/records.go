@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"sort"
@@ -127,7 +128,7 @@ func testConcurrentWriters(t *testing.T, s store.Store, _ Features) {
 	// Racing creates of one ID: exactly one wins.
 	for round := range 5 {
 		id := fmt.Sprintf("new-%d", round)
-		wins := raceN(writers, func(i int) error {
+		wins := raceN(t, writers, func(i int) error {
 			_, err := s.Commit(ctx, store.Tx{Puts: []store.Put{{Record: store.Record{Collection: "c", ID: id, Data: []byte(fmt.Sprint(i))}}}})
 			return err
 		})
@@ -139,7 +140,7 @@ func testConcurrentWriters(t *testing.T, s store.Store, _ Features) {
 	create(t, s, "c", "hot", `0`, nil)
 	for round := range 10 {
 		cur := try(s.Get(ctx, "c", "hot")).must(t)
-		wins := raceN(writers, func(i int) error {
+		wins := raceN(t, writers, func(i int) error {
 			_, err := s.Commit(ctx, store.Tx{Puts: []store.Put{{Record: store.Record{Collection: "c", ID: "hot", Data: []byte(fmt.Sprint(i))}, ExpectVersion: cur.Version}}})
 			return err
 		})
@@ -153,26 +154,35 @@ func testConcurrentWriters(t *testing.T, s store.Store, _ Features) {
 }
 
 // raceN runs fn on n goroutines released together and returns how many
-// succeeded; any error other than ErrConflict fails through panic-free count.
-func raceN(n int, fn func(i int) error) int {
+// succeeded; every loser must have failed with ErrConflict.
+func raceN(t *testing.T, n int, fn func(i int) error) int {
+	t.Helper()
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	start := make(chan struct{})
 	wins := 0
+	var other []error
 	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			<-start
-			if fn(i) == nil {
-				mu.Lock()
+			err := fn(i)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
 				wins++
-				mu.Unlock()
+			case !errors.Is(err, store.ErrConflict):
+				other = append(other, err)
 			}
 		}()
 	}
 	close(start)
 	wg.Wait()
+	if len(other) > 0 {
+		t.Fatalf("losers must fail with ErrConflict; got %v", other)
+	}
 	return wins
 }
 
