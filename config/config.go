@@ -67,6 +67,9 @@ type Redis struct {
 	// The gateway checks it at start (CONFIG GET) and logs a warning when
 	// the server promises less. Default "always".
 	AppendFsync string `yaml:"appendfsync"`
+	// Prefix starts every key the gateway writes, so several deployments
+	// (or test runs) can share one Redis. Default "hallgate:".
+	Prefix string `yaml:"prefix"`
 	// WaitReplicas, when > 0, makes every commit wait (WAIT) until that many
 	// replicas acknowledged it, for at most WaitTimeout (default 1s).
 	WaitReplicas int           `yaml:"wait_replicas"`
@@ -139,7 +142,7 @@ func Default() Config {
 			IdleTimeout:     60 * time.Second,
 			ShutdownTimeout: 20 * time.Second,
 		},
-		Redis:     Redis{AppendFsync: "always", WaitTimeout: time.Second},
+		Redis:     Redis{Prefix: "hallgate:", AppendFsync: "always", WaitTimeout: time.Second},
 		Meili:     Meili{Index: "hallgate"},
 		Telemetry: Telemetry{ServiceName: "hallgate", SampleRatio: 1, LogLevel: "info"},
 		RateLimit: RateLimit{

@@ -70,6 +70,7 @@ var envVars = []EnvVar{
 	{"HALLGATE_SHUTDOWN_TIMEOUT", "server.shutdown_timeout", duration(func(c *Config) *time.Duration { return &c.Server.ShutdownTimeout })},
 	{"HALLGATE_STORE", "store.backend", str(func(c *Config) *string { return &c.Store.Backend })},
 	{"HALLGATE_REDIS_URL", "redis.url", str(func(c *Config) *string { return &c.Redis.URL })},
+	{"HALLGATE_REDIS_PREFIX", "redis.prefix", str(func(c *Config) *string { return &c.Redis.Prefix })},
 	{"HALLGATE_REDIS_APPENDFSYNC", "redis.appendfsync", str(func(c *Config) *string { return &c.Redis.AppendFsync })},
 	{"HALLGATE_REDIS_WAIT_REPLICAS", "redis.wait_replicas", integer(func(c *Config) *int { return &c.Redis.WaitReplicas })},
 	{"HALLGATE_MEILI_URL", "meili.url", str(func(c *Config) *string { return &c.Meili.URL })},

@@ -117,6 +117,9 @@ func (c Config) validateStore(p *problems) {
 			p.add("redis.url", "must be redis://host:port/db or rediss://…")
 		}
 	}
+	if strings.ContainsAny(c.Redis.Prefix, "\x00 ") {
+		p.add("redis.prefix", "must not contain spaces or NUL")
+	}
 	switch c.Redis.AppendFsync {
 	case "", "always", "everysec", "no":
 	default:

@@ -15,6 +15,7 @@ import (
 func openRedis(ctx context.Context, cfg config.Config) (store.Store, error) {
 	return redis.Open(ctx, redis.Options{
 		URL:          cfg.Redis.URL,
+		Prefix:       cfg.Redis.Prefix,
 		WaitReplicas: cfg.Redis.WaitReplicas,
 		WaitTimeout:  cfg.Redis.WaitTimeout,
 	})

@@ -3,10 +3,12 @@ package gateway
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -107,6 +109,7 @@ func TestRedisBackendInProcess(t *testing.T) {
 	}
 	cfg := testConfig(t)
 	cfg.Redis.URL = url
+	cfg.Redis.Prefix = fmt.Sprintf("gatewaytest:%d:", time.Now().UnixNano())
 	if cfg.StoreBackend() != "redis" {
 		t.Fatal("redis.url does not select Redis")
 	}

@@ -219,7 +219,8 @@ func TestServeRedisRestartKeepsData(t *testing.T) {
 		t.Skip("HALLGATE_TEST_REDIS_URL not set; skipping the Redis serve test (bash .ci/run sets it)")
 	}
 	dataDir := filepath.Join(t.TempDir(), "data")
-	restartKeepsData(t, []string{"HALLGATE_REDIS_URL=" + url}, "--data-dir", dataDir)
+	prefix := fmt.Sprintf("HALLGATE_REDIS_PREFIX=servetest:%d:", time.Now().UnixNano())
+	restartKeepsData(t, []string{"HALLGATE_REDIS_URL=" + url, prefix}, "--data-dir", dataDir)
 	if _, err := os.Stat(filepath.Join(dataDir, "hallgate.db")); err == nil {
 		t.Fatal("HALLGATE_REDIS_URL set but the embedded store was created")
 	}
