@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -95,36 +96,97 @@ func (s *Service) Search(ctx context.Context, actor Actor, q Query) (SearchResul
 	return out, nil
 }
 
-// hydrate reads a hit's document from the store and re-checks its
-// visibility, so a stale index can never show a citizen an internal or
-// withdrawn answer.
+// hydrate fills a hit from its document in the store (through a short-lived
+// cache) and re-checks its visibility, so a stale index can never show a
+// citizen an internal or withdrawn answer.
 func (s *Service) hydrate(ctx context.Context, actor Actor, h Hit, now time.Time) (SearchHit, bool, error) {
 	hit := SearchHit{ID: h.ID, Kind: h.Kind, Score: h.Score, Highlight: h.Highlight}
-	if h.Kind == KindItem {
-		id := strings.TrimPrefix(h.ID, "item:")
-		it, err := s.loadItem(ctx, id)
-		if errors.Is(err, ErrNotFound) {
-			return hit, false, nil
-		}
-		if err != nil {
-			return hit, false, err
-		}
-		if it.Status != StatusPublished {
-			return hit, false, nil
-		}
-		hit.ID, hit.Question, hit.Answer, hit.Department = id, it.Name, it.GuideText(), it.Department
-		return hit, true, nil
-	}
-	e, err := s.loadEntry(ctx, h.ID)
+	v, err := s.hitView(ctx, h)
 	if errors.Is(err, ErrNotFound) {
 		return hit, false, nil
 	}
 	if err != nil {
 		return hit, false, err
 	}
-	if !searchable(e.Status, e.EffectiveFrom, e.ExpiresAt, now) || (e.Visibility == VisibilityInternal && !actor.Staff) {
+	if !searchable(v.status, v.effective, v.expires, now) || (v.internal && !actor.Staff) {
 		return hit, false, nil
 	}
-	hit.Question, hit.Answer, hit.Department = e.Title, e.Answer, e.Department
+	hit.ID, hit.Question, hit.Answer, hit.Department = v.id, v.question, v.answer, v.department
 	return hit, true, nil
+}
+
+// maxHitCache bounds the cache; it is cleared when full.
+const maxHitCache = 50000
+
+// hitView is what a search hit needs of its document.
+type hitView struct {
+	id, question, answer, department string
+	status                           string
+	internal                         bool
+	effective, expires               Date
+	at                               time.Time
+}
+
+type hitCache struct {
+	mu sync.Mutex
+	m  map[string]hitView
+}
+
+func (c *hitCache) get(docID string, now time.Time, ttl time.Duration) (hitView, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.m[docID]
+	if !ok || now.Sub(v.at) > ttl {
+		return hitView{}, false
+	}
+	return v, true
+}
+
+func (c *hitCache) put(docID string, v hitView) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= maxHitCache {
+		c.m = make(map[string]hitView)
+	}
+	c.m[docID] = v
+}
+
+func (c *hitCache) forget(docIDs ...string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, id := range docIDs {
+		delete(c.m, id)
+	}
+}
+
+func (s *Service) hitView(ctx context.Context, h Hit) (hitView, error) {
+	// The TTL runs on the wall clock, not Options.Now (tests move that).
+	wall := time.Now()
+	ttl := s.opts.HitCacheTTL
+	if ttl > 0 {
+		if v, ok := s.hits.get(h.ID, wall, ttl); ok {
+			return v, nil
+		}
+	}
+	var v hitView
+	if h.Kind == KindItem {
+		id := strings.TrimPrefix(h.ID, "item:")
+		it, err := s.loadItem(ctx, id)
+		if err != nil {
+			return v, err
+		}
+		v = hitView{id: id, question: it.Name, answer: it.GuideText(), department: it.Department, status: it.Status}
+	} else {
+		e, err := s.loadEntry(ctx, h.ID)
+		if err != nil {
+			return v, err
+		}
+		v = hitView{id: e.ID, question: e.Title, answer: e.Answer, department: e.Department, status: e.Status,
+			internal: e.Visibility == VisibilityInternal, effective: e.EffectiveFrom, expires: e.ExpiresAt}
+	}
+	v.at = wall
+	if ttl > 0 {
+		s.hits.put(h.ID, v)
+	}
+	return v, nil
 }

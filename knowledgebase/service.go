@@ -47,6 +47,10 @@ type Options struct {
 	// MaxTrackedQueries bounds the in-memory analytics between flushes.
 	// Default 10,000.
 	MaxTrackedQueries int
+	// HitCacheTTL is how long a search hit's question and answer, read from
+	// the store, are reused. This process's writes invalidate at once;
+	// another replica's show within the TTL. Default 2s; negative disables.
+	HitCacheTTL time.Duration
 	// Now is the clock (tests). Default time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -64,6 +68,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxTrackedQueries == 0 {
 		o.MaxTrackedQueries = 10000
+	}
+	if o.HitCacheTTL == 0 {
+		o.HitCacheTTL = 2 * time.Second
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -134,6 +141,7 @@ type Service struct {
 	stale     map[string]bool // index doc ids a search found out of date
 
 	analytics analytics
+	hits      hitCache
 }
 
 // NewService returns the knowledge-base service. Call Open before use and
@@ -238,6 +246,9 @@ func (s *Service) project(ctx context.Context, docs ...Document) {
 	if len(docs) == 0 {
 		return
 	}
+	for _, d := range docs {
+		s.hits.forget(d.ID)
+	}
 	if err := s.idx.Upsert(ctx, docs...); err != nil {
 		s.indexDirty.Store(true)
 		s.log.Warn("kb: index upsert failed; index marked dirty", "err", err, "docs", len(docs))
@@ -245,6 +256,7 @@ func (s *Service) project(ctx context.Context, docs ...Document) {
 }
 
 func (s *Service) unproject(ctx context.Context, ids ...string) {
+	s.hits.forget(ids...)
 	if err := s.idx.Delete(ctx, ids...); err != nil {
 		s.indexDirty.Store(true)
 		s.log.Warn("kb: index delete failed; index marked dirty", "err", err)

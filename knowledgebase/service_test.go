@@ -187,6 +187,8 @@ func TestDuplicateTitleAndGeneratedID(t *testing.T) {
 
 func TestSearchVisibilityAndHydration(t *testing.T) {
 	f := newFixture(t)
+	// Out-of-band store changes below must show at once: no hit cache.
+	f.kb = knowledgebase.NewService(f.st, f.idx, f.depts, knowledgebase.Options{Now: f.clock.Now, HitCacheTTL: -1})
 	pub := sampleEntry("s-pub", "自来水停水通知查询")
 	pub.Status = knowledgebase.StatusPublished
 	in := sampleEntry("s-int", "自来水停水内部口径")
@@ -446,5 +448,46 @@ func testAnalyticsFlushFromTwoReplicasAdds(t *testing.T, f *fixture) {
 		if q.Searches != 2 || q.ZeroResults != 2 {
 			t.Fatalf("aggregate %+v, want 2 searches from 2 replicas", q)
 		}
+	}
+}
+
+// The hit cache: this process's writes show at once, another replica's
+// within the TTL.
+func TestHitCache(t *testing.T) {
+	f := newFixture(t)
+	kb := knowledgebase.NewService(f.st, f.idx, f.depts, knowledgebase.Options{Now: f.clock.Now, HitCacheTTL: 200 * time.Millisecond})
+	e := sampleEntry("hc-1", "自来水过户办理")
+	e.Status = knowledgebase.StatusPublished
+	created, err := kb.CreateEntry(f.ctx, editor, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer := func() string {
+		res, err := kb.Search(f.ctx, citizen, knowledgebase.Query{Text: "自来水过户"})
+		if err != nil || len(res.Hits) != 1 {
+			t.Fatalf("search: %+v %v", res, err)
+		}
+		return res.Hits[0].Answer
+	}
+	answer() // fills the cache
+	e.Answer = "本进程改写的答案。"
+	if created, err = kb.UpdateEntry(f.ctx, editor, "hc-1", created.Version, e); err != nil {
+		t.Fatal(err)
+	}
+	if got := answer(); got != e.Answer {
+		t.Fatalf("own write not visible at once: %q", got)
+	}
+	// Another replica (its own service over the same store) updates it.
+	other := knowledgebase.NewService(f.st, newTestIndex(), f.depts, knowledgebase.Options{Now: f.clock.Now})
+	e.Answer = "另一副本改写的答案。"
+	if _, err := other.UpdateEntry(f.ctx, editor, "hc-1", created.Version, e); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for answer() != e.Answer {
+		if time.Now().After(deadline) {
+			t.Fatal("another replica's write not visible after the TTL")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
