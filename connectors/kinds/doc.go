@@ -6,6 +6,7 @@ import (
 	"github.com/hallgate/hallgate/connectors"
 	"github.com/hallgate/hallgate/connectors/email"
 	"github.com/hallgate/hallgate/connectors/httpjson"
+	"github.com/hallgate/hallgate/connectors/open311"
 	"github.com/hallgate/hallgate/connectors/soap"
 )
 
@@ -15,5 +16,6 @@ func Default() connectors.Kinds {
 		"httpjson": httpjson.Factory,
 		"soap":     soap.Factory,
 		"email":    email.Factory,
+		"open311":  open311.Factory,
 	}
 }

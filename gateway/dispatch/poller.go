@@ -146,6 +146,14 @@ func (p *Poller) pollOne(ctx context.Context, e Entry, sp connectors.StatusPolle
 		if ev.ID == "" {
 			continue // cannot deduplicate: ignored rather than applied twice
 		}
+		if ev.TicketID == "" && ev.TicketCode == "" && ev.Reference != "" {
+			id, err := TicketByReference(ctx, p.st, e.Department, ev.Reference)
+			if err != nil {
+				p.o.Logger.Warn("polled event for an unknown reference", "connector", e.Name, "event", ev.ID, "err", err)
+				continue
+			}
+			ev.TicketID = id
+		}
 		key := EventKey(e.Name, ev.ID)
 		_, fresh, err := p.st.PutIfAbsent(ctx, key, []byte("poll"), EventKeyTTL)
 		if err != nil {

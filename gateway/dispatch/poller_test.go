@@ -7,9 +7,11 @@ import (
 	"net/http/httptest"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/hallgate/hallgate/connectors"
 	"github.com/hallgate/hallgate/connectors/httpjson"
+	"github.com/hallgate/hallgate/connectors/open311"
 	"github.com/hallgate/hallgate/connectors/resilience"
 	"github.com/hallgate/hallgate/gateway/dispatch"
 )
@@ -50,5 +52,42 @@ func TestPollerAppliesEachEventOnce(t *testing.T) {
 	other := dispatch.NewPoller(st, reg, nil, dispatch.PollerOptions{Owner: "b"})
 	if n, err := other.PollOnce(t.Context()); n != 0 || err != nil {
 		t.Fatalf("second replica polled: %d %v", n, err)
+	}
+}
+
+func TestPollerResolvesReferences(t *testing.T) {
+	st := backend(t, "bolt")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			_, _ = io.WriteString(w, `[{"service_request_id":"D-9"}]`)
+			return
+		}
+		_, _ = io.WriteString(w, `[{"service_request_id":"D-9","status":"closed","status_notes":"已处理","updated_datetime":"2026-11-26T10:00:00Z"}]`)
+	}))
+	defer srv.Close()
+	c, err := open311.New("district", open311.Config{URL: srv.URL, ServiceCode: "s"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch, _ := resilience.Chain(resilience.Config{}, c, resilience.Deps{})
+	reg := dispatch.NewRegistry()
+	_ = reg.Put(dispatch.Entry{Name: "district", Department: "QX", Connector: ch})
+	_, stop := runRelay(t, st, reg, fastRelay())
+	enqueue(t.Context(), t, st, "ref", 0, 1, 1, "QX")
+	waitFor(t, 5*time.Second, "delivery", func() bool {
+		s, _, _ := dispatch.TicketDeliveries(t.Context(), st, "t-ref-0")
+		return len(s) == 1 && s[0].Reference == "D-9"
+	})
+	stop()
+	var got []connectors.Event
+	p := dispatch.NewPoller(st, reg, func(_ context.Context, _ string, ev connectors.Event) error {
+		got = append(got, ev)
+		return nil
+	}, dispatch.PollerOptions{})
+	if _, err := p.PollOnce(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].TicketID != "t-ref-0" || got[0].Type != connectors.EventReplied {
+		t.Fatalf("events %+v", got)
 	}
 }

@@ -73,10 +73,30 @@ func QueuedPut(d connectors.Delivery, outboxID string, now time.Time) store.Put 
 
 func statePut(st DeliveryState) store.Put {
 	data, _ := json.Marshal(st)
+	idx := map[string]string{"ticket_id": st.TicketID, "department": st.Department, "state": st.State}
+	if st.Reference != "" {
+		// Polled systems name tickets by their own reference only.
+		idx["reference"] = st.Department + ":" + st.Reference
+	}
 	return store.Put{Force: true, Record: store.Record{
-		Collection: CollDeliveries, ID: StateID(st.TicketID, st.Department), Data: data,
-		Index: map[string]string{"ticket_id": st.TicketID, "department": st.Department, "state": st.State},
+		Collection: CollDeliveries, ID: StateID(st.TicketID, st.Department), Data: data, Index: idx,
 	}}
+}
+
+// TicketByReference finds the ticket a department's own reference belongs to.
+func TicketByReference(ctx context.Context, st store.Store, department, reference string) (string, error) {
+	page, err := st.List(ctx, CollDeliveries, store.ListOptions{Filter: map[string]string{"reference": department + ":" + reference}, Limit: 1})
+	if err != nil {
+		return "", err
+	}
+	if len(page.Records) == 0 {
+		return "", store.ErrNotFound
+	}
+	var s DeliveryState
+	if err := json.Unmarshal(page.Records[0].Data, &s); err != nil {
+		return "", err
+	}
+	return s.TicketID, nil
 }
 
 func attemptPut(a AttemptRecord, seq int) store.Put {
