@@ -395,3 +395,25 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 	}
 	return out, nil
 }
+
+// History lists a caller's tickets for the hotline screen pop (wire it as
+// hotline.Lookups.History): open ones first, then the newest.
+func (s *Service) History(ctx context.Context, callerHash string, limit int) ([]hotline.TicketSummary, error) {
+	if callerHash == "" {
+		return []hotline.TicketSummary{}, nil
+	}
+	if limit <= 0 {
+		limit = 20
+	}
+	page, err := s.List(ctx, Filter{CallerHash: callerHash, Limit: limit})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]hotline.TicketSummary, 0, len(page.Tickets))
+	for _, t := range page.Tickets {
+		out = append(out, hotline.TicketSummary{ID: t.ID, Code: t.Code, Status: string(t.Status), Open: !t.Status.Final(),
+			Type: string(t.Type), Department: t.Department, Summary: summary(t.Text, 40), CreatedAt: t.CreatedAt, Deadline: t.Deadlines.Due})
+	}
+	hotline.SortHistory(out)
+	return out, nil
+}

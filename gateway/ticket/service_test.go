@@ -562,3 +562,33 @@ func TestImportTimeFormats(t *testing.T) {
 		t.Error("closed_at lost")
 	}
 }
+
+func TestHistoryForScreenPop(t *testing.T) {
+	e := newEnv(t, nil)
+	first := e.create(t, sampleIntake())
+	e.apply(t, agent, first.ID, Command{Type: EvClose})
+	e.clk.Add(time.Hour)
+	second := e.create(t, sampleIntake())
+	e.create(t, Intake{Channel: ChannelHotline, Type: TypeEnquiry, Text: "别人", Caller: Caller{Phone: "13700000000"}})
+	h, err := e.svc.History(context.Background(), e.svc.CallerHash("+86 138 1234 5678"), 10)
+	if err != nil || len(h) != 2 || h[0].ID != second.ID || !h[0].Open || h[1].Open {
+		t.Fatalf("history %v %+v", err, h)
+	}
+}
+
+func FuzzImport(f *testing.F) {
+	f.Add([]byte(`{"id":"x","text":"路灯","type":"求助","department":"tax"}` + "\n" + `{"id":"y"}`))
+	f.Add([]byte(`{"text":"a","type":"咨询","direct_answer":true,"created_at":"2025-01-01 10:00"}`))
+	f.Add([]byte("\n\n{\"id\":1}\n[]\nnull\n"))
+	e := newEnv(f, nil)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		res, err := e.svc.Import(context.Background(), supervisor, bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err) // store errors only; bad lines are reported, never fatal
+		}
+		lines := bytes.Count(data, []byte("\n")) + 1
+		if res.Imported+res.Skipped+len(res.Errors) > lines {
+			t.Fatalf("%+v for %d lines", res, lines)
+		}
+	})
+}
