@@ -354,6 +354,9 @@ func (f *fakeMeili) updateSettings(uid string, body []byte) (any, int, *apiErr) 
 			return nil, 0, fail(400, "invalid_settings_synonyms", "synonyms: %v", err)
 		}
 	}
+	if raw, ok := s["proximityPrecision"]; ok && string(raw) != `"byWord"` && string(raw) != `"byAttribute"` {
+		return nil, 0, fail(400, "invalid_settings_proximity_precision", "proximityPrecision must be byWord or byAttribute, got %s", raw)
+	}
 	if raw, ok := s["pagination"]; ok {
 		var pg struct {
 			MaxTotalHits *int64 `json:"maxTotalHits"`

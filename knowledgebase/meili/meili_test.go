@@ -116,6 +116,7 @@ func TestOpenCreatesIndexAndAppliesSettings(t *testing.T) {
 		Pagination struct {
 			MaxTotalHits int64 `json:"maxTotalHits"`
 		} `json:"pagination"`
+		ProximityPrecision string `json:"proximityPrecision"`
 	}
 	decodeBody(t, patches[0], &s)
 	if s.SearchableAttributes[0] != attrTermsTitle || !slices.Contains(s.SearchableAttributes, attrTermsBody) {
@@ -145,6 +146,9 @@ func TestOpenCreatesIndexAndAppliesSettings(t *testing.T) {
 		t.Errorf("typo tolerance must be off exactly on the term fields: %+v", s.TypoTolerance)
 	}
 
+	if s.ProximityPrecision != "byAttribute" {
+		t.Errorf("proximityPrecision = %q, want byAttribute", s.ProximityPrecision)
+	}
 	if s.Pagination.MaxTotalHits != DefaultMaxTotalHits {
 		t.Errorf("pagination.maxTotalHits = %d: hit counts (the idf) would be capped", s.Pagination.MaxTotalHits)
 	}

@@ -37,7 +37,7 @@ const (
 	DefaultPollInterval = 50 * time.Millisecond
 	DefaultBatchSize    = 500
 	DefaultMaxTerms     = 48
-	DefaultCandidates   = 200
+	DefaultCandidates   = 100
 	DefaultMaxTotalHits = 1_000_000
 )
 

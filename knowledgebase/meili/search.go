@@ -67,12 +67,19 @@ func (ix *Index) Search(ctx context.Context, q knowledgebase.Query) (knowledgeba
 	// matches, with their own document frequency).
 	for _, t := range terms {
 		for _, on := range [][]string{termAttributes, headAttributes} {
+			// Only head hits carry the title (for marking matched terms);
+			// the all-field answers stay small, since they dominate the
+			// response's size.
+			retrieve := []string{attrID, attrKind, attrLenHead, attrLenBody}
+			if len(on) == len(headAttributes) {
+				retrieve = append(retrieve, attrTitle)
+			}
 			req.Queries = append(req.Queries, &meilisearch.SearchRequest{
 				IndexUID:             ix.opts.IndexUID,
 				Query:                encodeTerm(t.Text),
 				Filter:               filter,
 				Limit:                pool,
-				AttributesToRetrieve: []string{attrID, attrKind, attrTitle, attrLenHead, attrLenBody},
+				AttributesToRetrieve: retrieve,
 				AttributesToSearchOn: on,
 				ShowRankingScore:     true,
 				MatchingStrategy:     meilisearch.All,
@@ -237,9 +244,12 @@ func fuse(terms []analysis.Term, results []meilisearch.SearchResponse) ([]*candi
 				seen[f.ID] = true
 				c := byPK[f.ID]
 				if c == nil {
-					c = &candidate{pk: f.ID, kind: f.Kind, title: f.Title, lenHead: f.LenHead, lenBody: f.LenBody}
+					c = &candidate{pk: f.ID, kind: f.Kind, lenHead: f.LenHead, lenBody: f.LenBody}
 					byPK[f.ID] = c
 					cands = append(cands, c)
+				}
+				if c.title == "" {
+					c.title = f.Title
 				}
 				rs := 1.0
 				if f.RankingScore != nil {
