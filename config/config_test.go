@@ -228,3 +228,15 @@ func TestProxyHeaderNeedsTrustedProxies(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func FuzzDecodeYAML(f *testing.F) {
+	raw, _ := os.ReadFile("example.yaml")
+	f.Add(raw)
+	f.Add([]byte("server: {addr: ':1'}\nconnectors: [{name: a, kind: soap, soap: {}}]"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		cfg := Default()
+		if decodeYAML(b, &cfg) == nil {
+			_ = cfg.Validate() // must not panic on anything that decodes
+		}
+	})
+}

@@ -31,8 +31,12 @@ import (
 //  3. metrics and the access log (see the final status, including errors)
 //  4. errors → problem+json (the one error handler)
 //  5. recover (a panic becomes a 500 problem)
-//  6. authentication (bearer token → principal; none → anonymous citizen)
-//  7. per route: authorization from the route table, rate limit, handler
+//  6. per route: authentication (bearer token → principal; none →
+//     anonymous citizen; a bad token → 401 even on public routes),
+//     authorization from the route table, rate limit, handler
+//
+// Authentication runs inside the matched route so metrics and logs of a
+// 401 name the route, and unknown paths cost no token lookup.
 //
 // Bodies over server.body_limit are refused by the HTTP layer before any
 // middleware runs; Fiber hands that 413 to the same error handler.
@@ -71,14 +75,14 @@ func (a *App) buildFiber() {
 	app.Use(requestID)
 	app.Use(func(c *fiber.Ctx) error { return a.observe(c, tracer, prop, m, known, errHandler) })
 	app.Use(recoverPanic)
-	app.Use(auth.Authenticate(a.Tokens))
 
+	authenticate := auth.Authenticate(a.Tokens)
 	public := auth.NewTokenBucket(a.Config.RateLimit.Public.PerSecond, a.Config.RateLimit.Public.Burst)
 	authed := auth.NewTokenBucket(a.Config.RateLimit.Authenticated.PerSecond, a.Config.RateLimit.Authenticated.Burst)
 	limit := auth.RateLimit(principalLimiter{public: public, authed: authed}, rateKey)
 	system := systemPaths()
 	for _, r := range routes {
-		chain := []fiber.Handler{auth.Require(r.Roles)}
+		chain := []fiber.Handler{authenticate, auth.Require(r.Roles)}
 		if !system[r.Path] {
 			chain = append(chain, limit)
 		}
@@ -207,17 +211,17 @@ func systemPaths() map[string]bool {
 	return map[string]bool{"/healthz": true, "/readyz": true, "/metrics": true, "/openapi.json": true}
 }
 
-var public = []auth.Role{auth.RoleCitizen}
+var publicRoles = []auth.Role{auth.RoleCitizen}
 
 func (a *App) systemRoutes() []httpapi.Route {
 	metrics := adaptor.HTTPHandler(a.Telemetry.MetricsHandler())
 	return []httpapi.Route{
-		{Method: fiber.MethodGet, Path: "/healthz", Roles: public, Summary: "存活检查 (liveness)", Handler: func(c *fiber.Ctx) error {
+		{Method: fiber.MethodGet, Path: "/healthz", Roles: publicRoles, Summary: "存活检查 (liveness)", Handler: func(c *fiber.Ctx) error {
 			return c.JSON(fiber.Map{"status": "ok"})
 		}},
-		{Method: fiber.MethodGet, Path: "/readyz", Roles: public, Summary: "就绪检查：存储与索引可用 (readiness)", Handler: a.readyz},
-		{Method: fiber.MethodGet, Path: "/metrics", Roles: public, Summary: "Prometheus 指标 (metrics)", Handler: metrics},
-		{Method: fiber.MethodGet, Path: "/openapi.json", Roles: public, Summary: "OpenAPI 3 接口描述", Handler: a.openapi},
+		{Method: fiber.MethodGet, Path: "/readyz", Roles: publicRoles, Summary: "就绪检查：存储与索引可用 (readiness)", Handler: a.readyz},
+		{Method: fiber.MethodGet, Path: "/metrics", Roles: publicRoles, Summary: "Prometheus 指标 (metrics)", Handler: metrics},
+		{Method: fiber.MethodGet, Path: "/openapi.json", Roles: publicRoles, Summary: "OpenAPI 3 接口描述", Handler: a.openapi},
 	}
 }
 

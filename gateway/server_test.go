@@ -106,11 +106,13 @@ func TestMetricsByRouteAndStatus(t *testing.T) {
 	g.do("GET", "/healthz", "", nil)
 	g.do("GET", "/api/v1/tokens", "", nil) // 401
 	g.do("GET", "/api/v1/tokens/abc/def", "", nil)
+	g.do("GET", "/healthz", "hg_bad", nil)
 	body := string(g.do("GET", "/metrics", "", nil).body)
 	for _, want := range []string{
 		`http_server_requests_total{http_request_method="GET",http_response_status_code="200",http_route="/healthz"} 1`,
 		`http_server_requests_total{http_request_method="GET",http_response_status_code="401",http_route="/api/v1/tokens"} 1`,
 		`http_server_requests_total{http_request_method="GET",http_response_status_code="404",http_route="unmatched"} 1`,
+		`http_server_requests_total{http_request_method="GET",http_response_status_code="401",http_route="/healthz"} 1`,
 		`http_server_request_duration_seconds_bucket{http_request_method="GET",http_response_status_code="200",http_route="/healthz",le="0.001"}`,
 	} {
 		if !strings.Contains(body, want) {
