@@ -34,12 +34,13 @@ type posting struct {
 
 // modelParams are the knobs of training; defaults are set in defaultParams.
 type modelParams struct {
-	Epochs     int
-	LearnRate  float32
-	KBWeight   float32
-	DutyWeight float32
-	RuleWeight float32
-	Seed       uint64
+	Epochs        int
+	LearnRate     float32
+	KBWeight      float32
+	HistoryWeight float32
+	DutyWeight    float32
+	RuleWeight    float32
+	Seed          uint64
 	// TermWeightPower > 0 turns on supervised term weighting.
 	TermWeightPower  float64
 	TermWeightSmooth float64
@@ -50,7 +51,7 @@ type modelParams struct {
 }
 
 func defaultParams() modelParams {
-	return modelParams{Epochs: 8, LearnRate: 2, KBWeight: 1, DutyWeight: 3, RuleWeight: 2, Seed: 1, TermWeightPower: 1, TermWeightSmooth: 0.05, MaxLinearExamples: 30000}
+	return modelParams{Epochs: 8, LearnRate: 2, KBWeight: 1, HistoryWeight: 1, DutyWeight: 3, RuleWeight: 2, Seed: 1, TermWeightPower: 1, TermWeightSmooth: 0.05, MaxLinearExamples: 30000}
 }
 
 // model is an immutable snapshot of everything learned; Suggester swaps a
@@ -81,6 +82,8 @@ type model struct {
 // kbAnswerRunes is how much of a KB answer joins its question as training
 // text; answers are long and generic, so by default none.
 var kbAnswerRunes = 0
+
+var typeBalance = 1.0
 
 func kbText(e KBEntry) string {
 	// Keywords and the question carry the topic; the answer's first
@@ -121,7 +124,7 @@ func buildModel(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []
 		if !ok {
 			continue
 		}
-		raws = append(raws, raw{counts(tok(stripLocation(ex.Text))), l, 1, kindHistory, i})
+		raws = append(raws, raw{counts(tok(stripLocation(ex.Text))), l, p.HistoryWeight, kindHistory, i})
 	}
 	for i, e := range kb {
 		l, ok := m.idx[e.Department]
@@ -189,7 +192,17 @@ func buildModel(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []
 	}
 	if len(typed) > 0 {
 		m.typeSeen = true
-		m.typeW, m.typeB = trainSoftmax(typed, len(RequestTypes), func(d trainDoc) int { return d.label }, func(d trainDoc) float32 { return 1 }, p)
+		// Balance the classes partly: praise and suggestions are rare but
+		// must not be swallowed by complaints.
+		T := len(RequestTypes)
+		freq := make([]float32, T)
+		for _, d := range typed {
+			freq[d.label]++
+		}
+		for i := range typed {
+			typed[i].weight = float32(math.Pow(float64(len(typed))/float64(T)/float64(freq[typed[i].label]), typeBalance))
+		}
+		m.typeW, m.typeB = trainSoftmax(typed, T, func(d trainDoc) int { return d.label }, func(d trainDoc) float32 { return d.weight }, p)
 	}
 
 	m.co = make([][]float32, C)

@@ -197,7 +197,10 @@ func (m *model) predictType(p *prediction, text string, vec sparse) {
 const urgentNeighbourShare = 0.3
 
 func (m *model) predictUrgent(p *prediction, text string) {
-	p.hazards = hazardMatches(text)
+	lexUrgent, hazards := urgentByLexicon(text, p.typ)
+	if lexUrgent {
+		p.hazards = hazards
+	}
 	var urg, tot float64
 	for _, n := range p.neighbours {
 		d := m.docs[n.doc]
@@ -216,7 +219,7 @@ func (m *model) predictUrgent(p *prediction, text string) {
 	}
 	lex := math.Min(1, float64(len(p.hazards))/2)
 	p.urgentScr = math.Max(lex, share)
-	p.urgent = len(p.hazards) > 0 || share >= urgentNeighbourShare
+	p.urgent = lexUrgent || share >= urgentNeighbourShare
 	if p.urgent {
 		if len(p.hazards) > 0 {
 			p.evidence = append(p.evidence, "疑似紧急险情：文字含「"+strings.Join(p.hazards, "、")+"」，请立即核实")

@@ -8,12 +8,14 @@ import "strings"
 // history decides how much each cue counts.
 var typeCues = map[string][]string{
 	"咨询": {"咨询", "请问", "想问", "问一下", "询问", "怎么办理", "如何", "怎么", "多少", "哪里", "能不能", "是否", "需要什么", "哪些材料", "什么条件", "?"},
-	"求助": {"求助", "请求", "帮忙", "帮助", "尽快", "抢修", "怎么办", "请安排", "派人", "处理一下", "解决"},
+	"求助": {"求助", "请求", "帮忙", "帮助", "尽快", "抢修", "怎么办", "请安排", "派人", "处理一下", "解决", "立即", "马上", "追讨", "救助", "困难"},
 	"投诉": {"投诉", "不满", "乱收费", "态度", "推诿", "不作为", "没人管", "管一管", "管一下", "退款", "欺骗", "拒绝", "不给"},
 	"举报": {"举报", "查处", "偷排", "非法", "违法", "无证", "私自", "违规", "取缔"},
 	"建议": {"建议", "希望增设", "增设", "能否增加", "延长", "希望能", "提议", "优化"},
 	"表扬": {"表扬", "感谢", "点赞", "锦旗", "感动", "致谢", "赞扬"},
 }
+
+var cueWeight, leadWeight float32 = 0.4, 0.6
 
 // cueTerms returns extra features for the type model: which cue phrases
 // occur, and which occur at the start, where agents write "来电咨询", "来电举报".
@@ -24,12 +26,16 @@ func cueTerms(text string) sparse {
 		head = head[:8]
 	}
 	h := string(head)
+	// A live hazard is a call for help, whatever words surround it.
+	if len(hazardMatches(text)) > 0 {
+		out = append(out, term{hashToken("cue:hazard"), cueWeight})
+	}
 	for _, t := range RequestTypes {
 		for _, cue := range typeCues[t] {
 			if strings.Contains(text, cue) {
-				out = append(out, term{hashToken("cue:" + t), 0.4})
+				out = append(out, term{hashToken("cue:" + t), cueWeight})
 				if strings.Contains(h, cue) {
-					out = append(out, term{hashToken("lead:" + t), 0.6})
+					out = append(out, term{hashToken("lead:" + t), leadWeight})
 				}
 				break
 			}

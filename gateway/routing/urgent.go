@@ -2,36 +2,67 @@ package routing
 
 import "strings"
 
-// hazardLexicon is a general safety-hazard lexicon: phrases that mean a live
-// risk to people (gas, carbon monoxide, collapse, falling objects, live wires,
-// people trapped, poisoning, exposure to cold, flooding with people or cars
-// inside). It is written once from general safety knowledge. Recall comes
-// first: a missed emergency costs more than an agent's second look.
-var hazardLexicon = []string{
+// The hazard lexicons are general safety knowledge, written once: phrases
+// that mean a live risk to people. They are not fitted to any city's tickets.
+//
+// strongHazards alone make a request urgent: gas, carbon monoxide, collapse,
+// falling objects, live wires, people trapped, poisoning, bursts, toppled
+// trees, rockfall, chemical leaks, fire, life-support without power.
+var strongHazards = []string{
 	"燃气泄漏", "燃气味", "煤气味", "天然气味", "液化气味", "漏气", "一氧化碳", "煤气中毒",
-	"塌陷", "坍塌", "塌方", "塌了", "地陷", "井盖缺失", "井盖丢失", "没有井盖", "井盖被偷",
-	"坠落", "下坠", "掉落", "砸伤", "砸到", "快掉", "要掉", "摇摇欲坠", "松动",
+	"塌陷", "坍塌", "塌方", "地陷", "井盖缺失", "井盖丢失", "没有井盖", "井盖被偷",
+	"坠落", "下坠", "掉落", "掉下", "掉到", "砸伤", "快掉", "要掉", "摇摇欲坠", "将坠",
 	"断落", "电线断", "冒火花", "打火花", "触电", "漏电", "带电",
 	"被困", "困在", "困车", "困人",
-	"中毒", "上吐下泻", "送医",
-	"爆管", "水管爆", "管道爆裂", "喷水",
-	"倒伏", "刮倒", "倒在", "压住", "横在",
+	"中毒", "上吐下泻",
+	"爆管", "水管爆", "管道爆裂",
+	"倒伏", "刮倒", "压住", "横在",
 	"落石", "滑坡", "泥石流",
-	"泄漏", "危化品", "废液", "刺鼻",
-	"冒烟", "起火", "着火", "火灾",
-	"制氧机", "呼吸机", "没有暖气", "暖气不热", "冻", "零下",
-	"危房", "裂缝",
-	"积水", "淹",
-	"昏迷", "晕倒", "生命危险",
+	"泄漏", "危化品", "废液",
+	"冒烟", "起火", "着火",
+	"制氧机", "呼吸机", "危房", "昏迷", "生命危险",
 }
 
-// hazardMatches lists the lexicon phrases found in text.
-func hazardMatches(text string) []string {
+// weakHazards suggest a risk but also appear in ordinary complaints (a loose
+// tooth implant, last month's flooding, a worry about fire): they make a
+// request urgent only in context (see urgentByLexicon).
+var weakHazards = []string{
+	"松动", "裂缝", "积水", "淹", "火灾", "刺鼻", "倒在", "塌了", "砸到", "晕倒", "送医",
+	"冻", "零下", "寒风", "没有暖气", "暖气不热", "喷水",
+}
+
+// immediacyCues say the risk is happening now.
+var immediacyCues = []string{"正在", "还在", "仍在", "刚", "现在", "今天", "今晚", "昨晚", "此刻", "随时", "立即", "马上", "赶紧", "尽快"}
+
+func matchAny(text string, list []string) []string {
 	var out []string
-	for _, h := range hazardLexicon {
+	for _, h := range list {
 		if strings.Contains(text, h) {
 			out = append(out, h)
 		}
 	}
 	return out
+}
+
+// hazardMatches lists the strong and weak lexicon phrases found in text.
+func hazardMatches(text string) []string {
+	return append(matchAny(text, strongHazards), matchAny(text, weakHazards)...)
+}
+
+// urgentByLexicon is recall-first: any strong hazard; weak hazards when two
+// occur, or when the request is not praise or a suggestion and either asks
+// for help or says the risk is live now.
+func urgentByLexicon(text, typ string) (bool, []string) {
+	strong := matchAny(text, strongHazards)
+	weak := matchAny(text, weakHazards)
+	if len(strong) > 0 {
+		return true, append(strong, weak...)
+	}
+	if len(weak) == 0 || typ == "表扬" || typ == "建议" {
+		return false, weak
+	}
+	if len(weak) >= 2 || typ == "求助" || len(matchAny(text, immediacyCues)) > 0 {
+		return true, weak
+	}
+	return false, weak
 }
