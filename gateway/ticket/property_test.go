@@ -3,12 +3,14 @@ package ticket
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"strconv"
 	"testing"
 	"time"
 
+	"github.com/hallgate/hallgate/connectors"
 	"github.com/hallgate/hallgate/gateway/auth"
 )
 
@@ -37,6 +39,7 @@ func TestStateMachineProperties(t *testing.T) {
 	}
 	var ids []string
 	initial := map[string]int{}
+	defer func() { drain(t, e.st) }()
 	for i := 0; i < tickets; i++ {
 		in := sampleIntake()
 		in.Type = RequestTypes[rng.IntN(len(RequestTypes))]
@@ -48,6 +51,7 @@ func TestStateMachineProperties(t *testing.T) {
 		ids = append(ids, tk.ID)
 		initial[tk.ID] = len(tk.Events) // intake (+ dispatch) land in version 1
 	}
+	drain(t, e.st) // intake deliveries are checked elsewhere
 	pick := func(ss []string) string { return ss[rng.IntN(len(ss))] }
 	applied := 0
 	for _, id := range ids {
@@ -120,6 +124,7 @@ func TestStateMachineProperties(t *testing.T) {
 				t.Fatalf("event %s after terminal %s", c.Type, before.Status)
 			}
 			checkTicketInvariants(t, stored, initial[id])
+			checkDeliveries(t, drain(t, e.st), before, stored, c.Type)
 		}
 		tk, _ := e.svc.Get(ctx, id)
 		checkTicketInvariants(t, tk, initial[id])
@@ -169,5 +174,33 @@ func checkTicketInvariants(t *testing.T, tk *Ticket, initialEvents int) {
 	}
 	if len(tk.Ratings) > 2 || tk.Reopens > 0 && tk.Status == StatusClosed && len(tk.Ratings) > 0 && tk.Rating != tk.Ratings[len(tk.Ratings)-1] {
 		t.Fatalf("ticket %s: ratings %v rating %s", tk.ID, tk.Ratings, tk.Rating)
+	}
+}
+
+// checkDeliveries: the deliveries committed with an event name it, carry the
+// ticket's new log position, go to departments of the ticket (or the lead
+// it was taken from), and dispatch/supervise/reopen reach lead and co-departments.
+func checkDeliveries(t *testing.T, ds []connectors.Delivery, before, after *Ticket, typ string) {
+	t.Helper()
+	last := after.Events[len(after.Events)-1]
+	got := map[string]bool{}
+	for _, d := range ds {
+		if d.TicketID == after.ID {
+			if d.Event != typ || d.IdempotencyKey != fmt.Sprintf("%s/%s/%d", after.ID, d.Department, last.Seq) {
+				t.Fatalf("%s: delivery %+v does not match event %d", typ, d, last.Seq)
+			}
+			if !after.Handles(d.Department) && !before.Handles(d.Department) {
+				t.Fatalf("%s: delivered to %s, not a department of the ticket", typ, d.Department)
+			}
+			got[d.Department] = true
+		}
+	}
+	notify := typ == EvDispatch || typ == EvSupervise || typ == EvReopen || (typ == EvRate && after.Status == StatusDispatched && before.Status != StatusDispatched)
+	if notify && after.Department != "" {
+		for _, d := range append([]string{after.Department}, after.CoDepartments...) {
+			if !got[d] {
+				t.Fatalf("%s: %s not notified (got %v)", typ, d, got)
+			}
+		}
 	}
 }

@@ -38,8 +38,8 @@ func View(p auth.Principal, t *Ticket) *Ticket {
 }
 
 // DepartmentView is the canonical ticket document delivered to a department:
-// the caller in clear unless confidential, no event log (the delivery names
-// its event), no scheduler markers.
+// the caller in clear unless confidential, and no event log (the delivery
+// names its event; the log carries other departments' notes).
 func DepartmentView(t *Ticket) *Ticket {
 	v := t.Clone()
 	if t.Caller.Confidential {
