@@ -12,15 +12,19 @@ import (
 // KBSearch; production wires the knowledge base's own index instead.
 type BM25 struct {
 	entries []KBEntry
-	tfs     []map[string]float64
+	post    map[string][]bmPosting
 	lens    []float64
-	df      map[string]int
 	avg     float64
+}
+
+type bmPosting struct {
+	doc int32
+	tf  float32
 }
 
 // NewBM25 indexes entries (question twice, keywords twice, then the answer).
 func NewBM25(entries []KBEntry) *BM25 {
-	ix := &BM25{entries: entries, df: map[string]int{}}
+	ix := &BM25{entries: entries, post: map[string][]bmPosting{}}
 	var total float64
 	for _, e := range entries {
 		toks := CharNGrams(e.Question + " " + e.Question + " " + strings.Join(e.Keywords, " ") + " " + strings.Join(e.Keywords, " ") + " " + e.Answer)
@@ -28,10 +32,9 @@ func NewBM25(entries []KBEntry) *BM25 {
 		for _, t := range toks {
 			tf[t]++
 		}
-		for t := range tf {
-			ix.df[t]++
+		for t, f := range tf {
+			ix.post[t] = append(ix.post[t], bmPosting{int32(len(ix.lens)), float32(f)})
 		}
-		ix.tfs = append(ix.tfs, tf)
 		ix.lens = append(ix.lens, float64(len(toks)))
 		total += float64(len(toks))
 	}
@@ -49,22 +52,23 @@ func (ix *BM25) Search(_ context.Context, text string, limit int) ([]KBHit, erro
 		q[t] = true
 	}
 	n := float64(len(ix.entries))
-	var hits []KBHit
-	for i, tf := range ix.tfs {
-		var s float64
-		for t := range q {
-			f := tf[t]
-			if f == 0 {
-				continue
-			}
-			df := float64(ix.df[t])
-			idf := math.Log(1 + (n-df+0.5)/(df+0.5))
-			s += idf * f * (k1 + 1) / (f + k1*(1-b+b*ix.lens[i]/ix.avg))
+	acc := make(map[int32]float64)
+	for t := range q {
+		ps := ix.post[t]
+		if len(ps) == 0 {
+			continue
 		}
-		if s > 0 {
-			e := ix.entries[i]
-			hits = append(hits, KBHit{ID: e.ID, Question: e.Question, Department: e.Department, Score: s})
+		df := float64(len(ps))
+		idf := math.Log(1 + (n-df+0.5)/(df+0.5))
+		for _, p := range ps {
+			f := float64(p.tf)
+			acc[p.doc] += idf * f * (k1 + 1) / (f + k1*(1-b+b*ix.lens[p.doc]/ix.avg))
 		}
+	}
+	hits := make([]KBHit, 0, len(acc))
+	for d, s := range acc {
+		e := ix.entries[d]
+		hits = append(hits, KBHit{ID: e.ID, Question: e.Question, Department: e.Department, Score: s})
 	}
 	slices.SortStableFunc(hits, func(a, b KBHit) int {
 		switch {
@@ -73,7 +77,7 @@ func (ix *BM25) Search(_ context.Context, text string, limit int) ([]KBHit, erro
 		case a.Score < b.Score:
 			return 1
 		}
-		return 0
+		return strings.Compare(a.ID, b.ID)
 	})
 	if len(hits) > limit {
 		hits = hits[:limit]

@@ -3,6 +3,7 @@ package routing
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -33,22 +34,45 @@ func (m *model) directAnswer(ctx context.Context, search KBSearch, q Query, p *p
 	}
 	lead := m.depts[p.ranked[0]].Code
 	qv := m.df.vector(counts(m.tok(q.Text)))
-	var out []DirectAnswer
+	type cand struct {
+		hit KBHit
+		sim float32
+	}
+	var cands []cand
 	for _, h := range hits {
 		if h.Department != "" && h.Department != lead {
 			continue
 		}
-		sim := dot(qv, m.df.vector(counts(m.tok(h.Question))))
-		if sim < directAnswerMinSim {
-			continue
+		// Rerank the search's hits by the model's own similarity, which
+		// weighs words by how much they say about the department's topics.
+		var sim float32
+		if d, ok := m.kbDoc[h.ID]; ok {
+			sim = dot(qv, m.docs[d].vec)
+		} else {
+			sim = dot(qv, m.df.vector(counts(m.tok(h.Question))))
 		}
-		if len(out) == 0 {
-			p.evidence = append(p.evidence, fmt.Sprintf("可按知识库「%s」当场答复（相似度 %.2f）", h.Question, sim))
+		if sim >= directAnswerMinSim {
+			cands = append(cands, cand{h, sim})
 		}
-		out = append(out, DirectAnswer{ID: h.ID, Question: h.Question})
-		if len(out) == 3 {
+	}
+	slices.SortStableFunc(cands, func(a, b cand) int {
+		switch {
+		case a.sim > b.sim:
+			return -1
+		case a.sim < b.sim:
+			return 1
+		}
+		return 0
+	})
+	var out []DirectAnswer
+	for i, c := range cands {
+		if i == 3 {
 			break
 		}
+		if i == 0 {
+			p.evidence = append(p.evidence, fmt.Sprintf("可按知识库「%s」当场答复（相似度 %.2f）", c.hit.Question, c.sim))
+		}
+		out = append(out, DirectAnswer{ID: c.hit.ID, Question: c.hit.Question})
 	}
 	return out, nil
 }

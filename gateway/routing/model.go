@@ -73,7 +73,8 @@ type model struct {
 	examples []Example
 	kb       []KBEntry
 	kbIndex  *BM25
-	plain    *docFreq // the same IDF without department weights, for the type model
+	kbDoc    map[string]int // KB entry id → index in docs
+	plain    *docFreq       // the same IDF without department weights, for the type model
 	rules    []Rule
 	dutyTerm [][]string // per department: duty phrases for evidence
 	accPool  sync.Pool  // *[]float32 of len(docs), all zero between uses
@@ -157,10 +158,14 @@ func buildModel(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []
 		m.df.tw = termWeights(tfs, labels, weights, C, p.TermWeightSmooth, p.TermWeightPower)
 	}
 	m.post = make(map[uint32][]posting)
+	m.kbDoc = make(map[string]int, len(kb))
 	for _, r := range raws {
 		d := trainDoc{vec: m.df.vector(r.tf), label: r.label, weight: r.weight, kind: r.kind, ref: r.ref}
 		id := int32(len(m.docs))
 		m.docs = append(m.docs, d)
+		if d.kind == kindKB {
+			m.kbDoc[kb[d.ref].ID] = int(id)
+		}
 		if d.kind == kindHistory || d.kind == kindKB {
 			for _, t := range d.vec {
 				m.post[t.id] = append(m.post[t.id], posting{id, t.w})
