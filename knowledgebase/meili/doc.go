@@ -24,4 +24,9 @@
 // Writes wait for their Meilisearch task (bounded by ctx and
 // Options.Timeout), so a read after a write sees it; a failed task is an
 // error wrapping ErrTaskFailed.
+//
+// The index implements knowledgebase.BuildStamper: the stamp of the last
+// complete build is kept in a side index (<uid>__meta) together with the
+// adapter's schema and the analysis version, so a binary whose analysis
+// would produce other terms sees an empty stamp and rebuilds.
 package meili

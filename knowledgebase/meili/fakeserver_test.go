@@ -131,6 +131,7 @@ var (
 	reSynonyms     = regexp.MustCompile(`^/indexes/([^/]+)/settings/synonyms$`)
 	reDocuments    = regexp.MustCompile(`^/indexes/([^/]+)/documents$`)
 	reDeleteBatch  = regexp.MustCompile(`^/indexes/([^/]+)/documents/delete-batch$`)
+	reDocument     = regexp.MustCompile(`^/indexes/([^/]+)/documents/([^/]+)$`)
 	reStats        = regexp.MustCompile(`^/indexes/([^/]+)/stats$`)
 	reSearch       = regexp.MustCompile(`^/indexes/([^/]+)/search$`)
 	reTask         = regexp.MustCompile(`^/tasks/(\d+)$`)
@@ -205,6 +206,31 @@ func (f *fakeMeili) route(r *http.Request, body []byte) (any, int, *apiErr) {
 					delete(ix.docs, id)
 					ix.order = slices.DeleteFunc(ix.order, func(o string) bool { return o == id })
 				}
+			}
+			return ""
+		}), 202, nil
+	case r.Method == http.MethodGet && reDocument.MatchString(p):
+		m := reDocument.FindStringSubmatch(p)
+		ix := f.indexes[m[1]]
+		if ix == nil {
+			return nil, 0, fail(404, "index_not_found", "Index `%s` not found.", m[1])
+		}
+		d, ok := ix.docs[m[2]]
+		if !ok {
+			return nil, 0, fail(404, "document_not_found", "Document `%s` not found.", m[2])
+		}
+		return d, 200, nil
+	case r.Method == http.MethodDelete && reDocument.MatchString(p):
+		m := reDocument.FindStringSubmatch(p)
+		return f.enqueue(m[1], "documentDeletion", func() string {
+			ix := f.indexes[m[1]]
+			if ix == nil {
+				return "index_not_found"
+			}
+			if _, ok := ix.docs[m[2]]; ok {
+				ix.unindex(m[2])
+				delete(ix.docs, m[2])
+				ix.order = slices.DeleteFunc(ix.order, func(o string) bool { return o == m[2] })
 			}
 			return ""
 		}), 202, nil

@@ -30,6 +30,9 @@ type Index struct {
 	// synMu serialises SetSynonyms so the analyzer and the server's
 	// synonyms setting change in the same order.
 	synMu sync.Mutex
+
+	stampMu sync.Mutex
+	stamp   string // see Stamp
 }
 
 // Open validates opts, creates the index if needed (primary key id) and
@@ -65,6 +68,10 @@ func Open(ctx context.Context, opts Options) (*Index, error) {
 		client.Close()
 		return nil, err
 	}
+	if err := ix.loadStamp(ctx); err != nil {
+		client.Close()
+		return nil, err
+	}
 	return ix, nil
 }
 
@@ -74,7 +81,7 @@ func (ix *Index) create(ctx context.Context) error {
 		return mapErr("create index", err)
 	}
 	err = ix.wait(ctx, "create index", info)
-	if errors.Is(err, ErrTaskFailed) && strings.Contains(err.Error(), string(meilisearch.APIErrCodeIndexAlreadyExists)) {
+	if isCode(err, meilisearch.APIErrCodeIndexAlreadyExists) {
 		return nil // reopening an existing index
 	}
 	return err
@@ -197,8 +204,8 @@ func (ix *Index) wait(ctx context.Context, op string, info *meilisearch.TaskInfo
 	case meilisearch.TaskStatusSucceeded:
 		return nil
 	case meilisearch.TaskStatusFailed, meilisearch.TaskStatusCanceled:
-		return fmt.Errorf("meili %s: task %d %s: %w: %s (%s)", op, info.TaskUID, task.Status, ErrTaskFailed,
-			task.Error.Message, task.Error.Code)
+		return &taskError{op: op, uid: info.TaskUID, status: string(task.Status),
+			code: string(task.Error.Code), message: task.Error.Message}
 	default:
 		return fmt.Errorf("meili %s: task %d: %w: unexpected status %q", op, info.TaskUID, ErrTaskFailed, task.Status)
 	}
@@ -302,6 +309,9 @@ func (ix *Index) Count(ctx context.Context) (int, error) {
 
 // Reset deletes every document and keeps the index and its settings.
 func (ix *Index) Reset(ctx context.Context) error {
+	if err := ix.forgetBuild(ctx); err != nil {
+		return err
+	}
 	info, err := ix.index.DeleteAllDocuments(ctx, nil)
 	if err != nil {
 		return mapErr("delete all documents", err)
@@ -337,11 +347,17 @@ func (ix *Index) Close() error {
 // Drop deletes the whole index on the server (tests, and operators moving
 // to a new index uid); the Index must not be used afterwards.
 func (ix *Index) Drop(ctx context.Context) error {
-	info, err := ix.client.DeleteIndex(ctx, ix.opts.IndexUID)
-	if err != nil {
-		return mapErr("delete index", err)
+	for _, uid := range []string{ix.opts.IndexUID, ix.metaUID()} {
+		info, err := ix.client.DeleteIndex(ctx, uid)
+		if err != nil {
+			return mapErr("delete index", err)
+		}
+		if err := ix.wait(ctx, "delete index", info); err != nil && !isCode(err, meilisearch.APIErrCodeIndexNotFound) {
+			return err
+		}
 	}
-	return ix.wait(ctx, "delete index", info)
+	ix.setStamp("")
+	return nil
 }
 
 // now is replaced in tests.
