@@ -14,7 +14,20 @@ type Config struct {
 	Auth       Auth        `yaml:"auth"`
 	Security   Security    `yaml:"security"`
 	RateLimit  RateLimit   `yaml:"rate_limit"`
+	City       City        `yaml:"city"`
 	Connectors []Connector `yaml:"connectors"`
+}
+
+// City describes the jurisdiction this gateway serves.
+type City struct {
+	// Name is shown on the pages, e.g. 江川市. Default "江川市".
+	Name string `yaml:"name"`
+	// AreaCode is the telephone area code (with the leading 0) assumed for
+	// landline callers whose number arrives without one. Default "" (none assumed).
+	AreaCode string `yaml:"area_code"`
+	// Jurisdiction is the Open311 jurisdiction_id; requests naming another
+	// get 404. Default "" (any).
+	Jurisdiction string `yaml:"jurisdiction"`
 }
 
 // Server configures the HTTP listener.
@@ -121,6 +134,9 @@ type RateLimit struct {
 	Public Bucket `yaml:"public"`
 	// Authenticated limits requests per token. Default 50 per second, burst 200.
 	Authenticated Bucket `yaml:"authenticated"`
+	// Messages limits citizens' website messages per client (政民互动).
+	// Default 1 every 20 seconds, burst 3.
+	Messages Bucket `yaml:"messages"`
 }
 
 // Bucket is a token bucket: PerSecond refill rate, Burst capacity.
@@ -148,7 +164,9 @@ func Default() Config {
 		RateLimit: RateLimit{
 			Public:        Bucket{PerSecond: 10, Burst: 40},
 			Authenticated: Bucket{PerSecond: 50, Burst: 200},
+			Messages:      Bucket{PerSecond: 0.05, Burst: 3},
 		},
+		City: City{Name: "江川市"},
 	}
 }
 

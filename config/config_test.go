@@ -13,6 +13,9 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/hallgate/hallgate/connectors/httpjson"
+	"github.com/hallgate/hallgate/connectors/kinds"
 )
 
 func noEnv(string) (string, bool) { return "", false }
@@ -43,6 +46,15 @@ func TestExampleIsAccepted(t *testing.T) {
 	}
 	if cfg.Connectors[1].SOAP == nil || cfg.Connectors[1].SOAP.Action != "urn:SubmitTicket" {
 		t.Fatalf("soap settings not decoded: %+v", cfg.Connectors[1])
+	}
+	// Decode hands the kind's typed settings to its factory.
+	var hj httpjson.Config
+	if err := cfg.Connectors[0].Decode(&hj); err != nil || hj.URL != "https://scjg.example.gov.cn/api/tickets" ||
+		hj.Auth.Type != "hmac" || hj.Timeout != 30*time.Second {
+		t.Fatalf("decode: %+v %v", hj, err)
+	}
+	if err := (Connector{Name: "x", Kind: KindSOAP}).Decode(&hj); !errors.Is(err, ErrNoSettings) {
+		t.Fatalf("missing block: %v", err)
 	}
 }
 
@@ -86,8 +98,9 @@ func TestBadFixtureListsEveryProblem(t *testing.T) {
 		"telemetry.otlp_endpoint", "telemetry.sample_ratio", "telemetry.log_level",
 		"auth.bootstrap_admin_token", "security.pii_key", "rate_limit.public.burst",
 		"connectors[0].name", "connectors[0].kind", "connectors[0].department",
-		"connectors[1].httpjson", "connectors[2].name", "connectors[2].soap.url",
-		"connectors[2].soap.version", "connectors[2].email",
+		"connectors[1].callback_secret", "connectors[1].httpjson", "connectors[2].name",
+		"connectors[2].soap.url", "connectors[2].soap.version", "connectors[2].soap.action", "connectors[2].email",
+		"connectors[3].httpjson.secret", "connectors[3].resilience.retry.max_attempts",
 	}
 	for _, w := range want {
 		if !paths[w] {
@@ -239,4 +252,24 @@ func FuzzDecodeYAML(f *testing.F) {
 			_ = cfg.Validate() // must not panic on anything that decodes
 		}
 	})
+}
+
+// TestExampleConnectorsBuild hands every example connector to the kind
+// registry, exactly as the wiring does.
+func TestExampleConnectorsBuild(t *testing.T) {
+	cfg, err := Load("example.yaml", noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := kinds.Default()
+	for _, c := range cfg.Connectors {
+		conn, err := reg.New(c.Kind, c.Name, c.Decode)
+		if err != nil {
+			t.Errorf("%s: %v", c.Name, err)
+			continue
+		}
+		if conn.Name() != c.Name {
+			t.Errorf("built %q for %q", conn.Name(), c.Name)
+		}
+	}
 }

@@ -78,6 +78,7 @@ var envVars = []EnvVar{
 	{"HALLGATE_OTLP_ENDPOINT", "telemetry.otlp_endpoint", str(func(c *Config) *string { return &c.Telemetry.OTLPEndpoint })},
 	{"HALLGATE_LOG_LEVEL", "telemetry.log_level", str(func(c *Config) *string { return &c.Telemetry.LogLevel })},
 	{"HALLGATE_BOOTSTRAP_ADMIN_TOKEN", "auth.bootstrap_admin_token", secret(func(c *Config) *Secret { return &c.Auth.BootstrapAdminToken })},
+	{"HALLGATE_CITY_AREA_CODE", "city.area_code", str(func(c *Config) *string { return &c.City.AreaCode })},
 	{"HALLGATE_PII_KEY", "security.pii_key", secret(func(c *Config) *Secret { return &c.Security.PIIKey })},
 	{"HALLGATE_HASH_KEY", "security.hash_key", secret(func(c *Config) *Secret { return &c.Security.HashKey })},
 }

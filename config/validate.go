@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/mail"
 	"net/url"
 	"regexp"
 	"strings"
@@ -187,93 +186,7 @@ func (b Bucket) validate(p *problems, path string) {
 	}
 }
 
-var kinds = []string{KindHTTPJSON, KindSOAP, KindEmail, KindOpen311}
-
 var connectorName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
-
-func validateConnectors(p *problems, cs []Connector) {
-	seen := map[string]int{}
-	for i, c := range cs {
-		path := fmt.Sprintf("connectors[%d]", i)
-		if !connectorName.MatchString(c.Name) {
-			p.add(path+".name", "must be 1-63 of a-z 0-9 - _, starting with a letter or digit, got %q", c.Name)
-		} else if j, dup := seen[c.Name]; dup {
-			p.add(path+".name", "duplicate of connectors[%d]", j)
-		} else {
-			seen[c.Name] = i
-		}
-		if c.Department == "" {
-			p.add(path+".department", "must not be empty")
-		}
-		blocks := map[string]bool{
-			KindHTTPJSON: c.HTTPJSON != nil, KindSOAP: c.SOAP != nil,
-			KindEmail: c.Email != nil, KindOpen311: c.Open311 != nil,
-		}
-		if _, known := blocks[c.Kind]; !known {
-			p.add(path+".kind", "must be httpjson, soap, email or open311, got %q", c.Kind)
-		} else if !blocks[c.Kind] {
-			p.add(path+"."+c.Kind, "settings block required for kind %s", c.Kind)
-		}
-		for _, kind := range kinds {
-			if blocks[kind] && kind != c.Kind {
-				p.add(path+"."+kind, "settings for kind %s given but kind is %q", kind, c.Kind)
-			}
-		}
-		r := c.Resilience
-		if r.Timeout < 0 || r.BreakerOpenFor < 0 || r.MaxAttempts < 0 || r.BreakerFailures < 0 || r.MaxConcurrent < 0 {
-			p.add(path+".resilience", "values must not be negative")
-		}
-		switch c.Kind {
-		case KindHTTPJSON:
-			if h := c.HTTPJSON; h != nil {
-				checkHTTPURL(p, path+".httpjson.url", h.URL)
-				switch h.Auth {
-				case "", "none":
-				case "bearer", "hmac":
-					if h.Secret == "" {
-						p.add(path+".httpjson.secret", "required when auth is %s", h.Auth)
-					}
-				default:
-					p.add(path+".httpjson.auth", "must be none, bearer or hmac, got %q", h.Auth)
-				}
-				if h.Timeout < 0 || h.PollInterval < 0 {
-					p.add(path+".httpjson", "durations must not be negative")
-				}
-			}
-		case KindSOAP:
-			if s := c.SOAP; s != nil {
-				checkHTTPURL(p, path+".soap.url", s.URL)
-				if s.Version != "" && s.Version != "1.1" && s.Version != "1.2" {
-					p.add(path+".soap.version", "must be 1.1 or 1.2, got %q", s.Version)
-				}
-			}
-		case KindEmail:
-			if e := c.Email; e != nil {
-				if _, _, err := net.SplitHostPort(e.SMTPAddr); err != nil {
-					p.add(path+".email.smtp_addr", "must be host:port")
-				}
-				if _, err := mail.ParseAddress(e.From); err != nil {
-					p.add(path+".email.from", "must be an e-mail address")
-				}
-				if len(e.To) == 0 {
-					p.add(path+".email.to", "needs at least one address")
-				}
-				for j, to := range e.To {
-					if _, err := mail.ParseAddress(to); err != nil {
-						p.add(fmt.Sprintf("%s.email.to[%d]", path, j), "must be an e-mail address")
-					}
-				}
-			}
-		case KindOpen311:
-			if o := c.Open311; o != nil {
-				checkHTTPURL(p, path+".open311.url", o.URL)
-				if o.ServiceCode == "" {
-					p.add(path+".open311.service_code", "must not be empty")
-				}
-			}
-		}
-	}
-}
 
 func checkHTTPURL(p *problems, path, raw string) {
 	u, err := url.Parse(raw)
