@@ -252,6 +252,8 @@ func (f *fakeMeili) route(r *http.Request, body []byte) (any, int, *apiErr) {
 		return f.search(uid, sr)
 	case r.Method == http.MethodPost && p == "/multi-search":
 		return f.multiSearch(body)
+	case r.Method == http.MethodGet && p == "/health":
+		return map[string]string{"status": "available"}, 200, nil
 	case r.Method == http.MethodGet && reTask.MatchString(p):
 		n, _ := strconv.Atoi(reTask.FindStringSubmatch(p)[1])
 		return f.getTask(n)

@@ -337,6 +337,19 @@ func (ix *Index) SetSynonyms(ctx context.Context, groups [][]string) error {
 	return nil
 }
 
+// Ping checks that the server answers and reports itself available (for
+// readiness probes; the same method name as store.Store's).
+func (ix *Index) Ping(ctx context.Context) error {
+	h, err := ix.client.Health(ctx)
+	if err != nil {
+		return mapErr("health", err)
+	}
+	if h.Status != "available" {
+		return fmt.Errorf("meili health: %w: status %q", ErrUnavailable, h.Status)
+	}
+	return nil
+}
+
 // Close releases the client's idle connections. The server-side index
 // stays: it is the deployment's search index.
 func (ix *Index) Close() error {

@@ -416,6 +416,18 @@ func TestCallerCancellationIsNotATimeout(t *testing.T) {
 	}
 }
 
+func TestPing(t *testing.T) {
+	f := newFakeMeili(t, "")
+	ix := openFake(t, f)
+	if err := ix.Ping(t.Context()); err != nil {
+		t.Fatalf("Ping: %v", err)
+	}
+	f.srv.Close()
+	if err := ix.Ping(t.Context()); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("Ping of a stopped server: want ErrUnavailable, got %v", err)
+	}
+}
+
 func TestAuthAndUnavailable(t *testing.T) {
 	f := newFakeMeili(t, "right")
 	_, err := Open(t.Context(), Options{URL: f.URL(), APIKey: "wrong", IndexUID: "auth"})
