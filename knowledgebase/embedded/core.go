@@ -182,20 +182,47 @@ func (c *Core) compact() (remap []int32) {
 
 // accum collects scores for one query; pooled by Index.
 type accum struct {
-	score   []float32
-	strong  []bool
+	slot    []slot // by ordinal: one cache access per posting
 	touched []uint32
+	// With track set, addTerms lists each document it changes once per
+	// generation in changed (the feedback pass re-ranks only those).
+	track   bool
+	gen     uint32
+	mark    []uint32
+	changed []uint32
+	newly   []uint32 // documents that became hits in the tracked pass
 }
 
 func (a *accum) reset(n int) {
 	for _, d := range a.touched {
-		a.score[d] = 0
-		a.strong[d] = false
+		a.slot[d] = slot{}
 	}
 	a.touched = a.touched[:0]
-	if len(a.score) < n {
-		a.score = make([]float32, n+n/4)
-		a.strong = make([]bool, n+n/4)
+	a.track = false
+	a.changed = a.changed[:0]
+	a.newly = a.newly[:0]
+	if len(a.slot) < n {
+		a.slot = make([]slot, n+n/4)
+		a.mark = make([]uint32, n+n/4)
+		a.gen = 0
+	}
+}
+
+// slot is one document's running score and whether a strong term matched.
+type slot struct {
+	score  float32
+	strong bool
+}
+
+// startTracking begins a new generation of changed documents.
+func (a *accum) startTracking() {
+	a.track = true
+	a.changed = a.changed[:0]
+	a.newly = a.newly[:0]
+	a.gen++
+	if a.gen == 0 { // wrapped: old marks could collide
+		clear(a.mark)
+		a.gen = 1
 	}
 }
 
@@ -223,12 +250,12 @@ func (c *Core) score(qt []analysis.Term, acc *accum) {
 			}
 		}
 	}
-	c.addTerms(qt, acc, anyStrong)
+	c.addTerms(qt, acc, anyStrong, len(c.alive)+1)
 }
 
-// addTerms adds the contributions of terms to acc. With anyStrong false
-// every matched term makes its documents hits.
-func (c *Core) addTerms(qt []analysis.Term, acc *accum, anyStrong bool) {
+// addTerms adds the contributions of terms with at most maxDF postings to
+// acc. With anyStrong false every matched term makes its documents hits.
+func (c *Core) addTerms(qt []analysis.Term, acc *accum, anyStrong bool, maxDF int) {
 	n := float64(c.nAlive)
 	for _, t := range qt {
 		id, ok := c.terms[t.Text]
@@ -236,6 +263,9 @@ func (c *Core) addTerms(qt []analysis.Term, acc *accum, anyStrong bool) {
 			continue
 		}
 		ps := c.post[id]
+		if len(ps) > maxDF {
+			continue
+		}
 		strong := !anyStrong || isStrong(t)
 		// Very common single characters add cost and little ranking signal.
 		if !strong && float64(len(ps)) > n/4 && n > 20000 {
@@ -245,17 +275,28 @@ func (c *Core) addTerms(qt []analysis.Term, acc *accum, anyStrong bool) {
 			continue
 		}
 		w := float32(c.idf(len(ps)) * float64(t.Weight) * (k1 + 1))
+		checkAlive := c.nAlive != len(c.alive)
 		for _, p := range ps {
-			if !c.alive[p.doc] {
+			if checkAlive && !c.alive[p.doc] {
 				continue
 			}
 			s := w * c.sat(p)
-			if acc.score[p.doc] == 0 && !acc.strong[p.doc] {
+			sl := &acc.slot[p.doc]
+			if sl.score == 0 && !sl.strong {
 				acc.touched = append(acc.touched, p.doc)
 			}
-			acc.score[p.doc] += s
+			if acc.track {
+				if acc.mark[p.doc] != acc.gen {
+					acc.mark[p.doc] = acc.gen
+					acc.changed = append(acc.changed, p.doc)
+				}
+				if strong && !sl.strong {
+					acc.newly = append(acc.newly, p.doc)
+				}
+			}
+			sl.score += s
 			if strong {
-				acc.strong[p.doc] = true
+				sl.strong = true
 			}
 		}
 	}

@@ -388,11 +388,12 @@ func (x *Index) Search(ctx context.Context, q knowledgebase.Query) (knowledgebas
 	if prfDocs > 0 && len(cands.top) > 1 {
 		// Second pass with the feedback terms only, on top of the first
 		// pass's scores: it can bring in an entry the caller's words missed.
+		// Only the pool and the documents the expansion changed can reach
+		// the page, so only they are ranked again.
 		if exp := x.feedback(qt, cands.top); len(exp) > 0 {
-			x.core.addTerms(exp, acc, true)
-			total := cands.total
-			cands = x.rank(q, acc)
-			cands.total = max(total, cands.total)
+			acc.startTracking()
+			x.core.addTerms(exp, acc, true, len(x.core.alive)+1)
+			cands.top, cands.total = x.rerankChanged(q, acc, cands.top, cands.total)
 		}
 	}
 	if k := q.Offset + q.Limit; len(cands.top) > k {
@@ -491,6 +492,49 @@ func (x *Index) visible(ord uint32, q *knowledgebase.Query, now int64, filters b
 	return true
 }
 
+// rerankChanged merges the first pass's pool (with updated scores) and the
+// documents changed by the feedback pass into a new pool.
+func (x *Index) rerankChanged(q knowledgebase.Query, acc *accum, pool []cand, total int) ([]cand, int) {
+	inPool := make(map[uint32]bool, len(pool))
+	for i := range pool {
+		inPool[pool[i].doc] = true
+		pool[i].score = acc.slot[pool[i].doc].score
+	}
+	now, filters := q.Now.UnixNano(), hasFilters(&q)
+	size := max(len(pool), q.Offset+q.Limit)
+	h := candHeap(pool)
+	for i := len(h)/2 - 1; i >= 0; i-- {
+		h.down(i)
+	}
+	for _, d := range acc.newly {
+		if x.core.alive[d] && x.visible(d, &q, now, filters) {
+			total++ // matched only through feedback
+		}
+	}
+	for _, d := range acc.changed {
+		if inPool[d] || !x.core.alive[d] {
+			continue
+		}
+		if !x.visible(d, &q, now, filters) {
+			continue
+		}
+		if sl := acc.slot[d]; !sl.strong || sl.score == 0 {
+			continue
+		}
+		c := cand{doc: d, score: acc.slot[d].score}
+		if len(h) < size {
+			h = append(h, c)
+			h.up(len(h) - 1)
+		} else if c.score > h[0].score || (c.score == h[0].score && c.doc < h[0].doc) {
+			h[0] = c
+			h.down(0)
+		}
+	}
+	top := []cand(h)
+	sortCands(top)
+	return top, total
+}
+
 type cand struct {
 	doc   uint32
 	score float32
@@ -557,14 +601,14 @@ func (x *Index) rank(q knowledgebase.Query, acc *accum) ranked {
 	total := 0
 	now, filters := q.Now.UnixNano(), hasFilters(&q)
 	for _, d := range acc.touched {
-		if !acc.strong[d] || !x.core.alive[d] {
+		if !acc.slot[d].strong || !x.core.alive[d] {
 			continue
 		}
 		if !x.visible(d, &q, now, filters) {
 			continue
 		}
 		total++
-		c := cand{doc: d, score: acc.score[d]}
+		c := cand{doc: d, score: acc.slot[d].score}
 		if len(h) < pool {
 			h = append(h, c)
 			h.up(len(h) - 1)
