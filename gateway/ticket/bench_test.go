@@ -1,6 +1,7 @@
 package ticket
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -36,4 +37,22 @@ func BenchmarkCreate(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "tickets/s")
+}
+
+// BenchmarkImport imports synthetic history (b.N lines in one body) on the
+// embedded store and reports lines per second.
+func BenchmarkImport(b *testing.B) {
+	e := newEnv(b, func(o *Options) { o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil)) })
+	var buf bytes.Buffer
+	depts := []string{"tax", "housing", "eco", "transport"}
+	for i := range b.N {
+		fmt.Fprintf(&buf, `{"id":"hist-%d","channel":"hotline","text":"第%d号历史工单：小区路灯损坏已多日，夜间出行不便，请尽快维修。","district":"江川区","type":"求助","department":%q,"co_departments":[],"urgent":false,"direct_answer":false}`+"\n", i, i, depts[i%len(depts)])
+	}
+	b.ResetTimer()
+	start := time.Now()
+	res, err := e.svc.Import(context.Background(), supervisor, &buf)
+	if err != nil || res.Imported != b.N {
+		b.Fatalf("%v %+v", err, res)
+	}
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "lines/s")
 }
