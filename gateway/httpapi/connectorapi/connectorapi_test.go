@@ -288,3 +288,18 @@ func TestCreateConnector(t *testing.T) {
 		t.Fatalf("second connector for one department: %d", st)
 	}
 }
+
+// The callback scheme is the same as gateway/auth's HMAC helpers, so a
+// department SDK built on either interoperates.
+func TestCallbackAcceptsAuthSignHMAC(t *testing.T) {
+	e := setup(t)
+	ev, _ := json.Marshal(connectors.Event{ID: "ev-auth", Type: connectors.EventAccepted, TicketID: "t1"})
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	hdr := map[string]string{auth.HeaderTimestamp: ts, auth.HeaderSignature: auth.SignHMAC([]byte(secret), ts, ev)}
+	if st, body := e.do(t, "POST", "/api/v1/connectors/zjj/callbacks", "", ev, hdr); st != 200 || body["applied"] != true {
+		t.Fatalf("%d %v", st, body)
+	}
+	if err := auth.VerifyHMAC([]byte(secret), connectors.Sign([]byte(secret), 42, ev), "42", ev, time.Unix(42, 0), time.Minute); err != nil {
+		t.Fatalf("auth.VerifyHMAC rejects connectors.Sign: %v", err)
+	}
+}
