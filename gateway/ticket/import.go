@@ -92,7 +92,7 @@ const importBatch = 256
 const MaxImportLine = 1 << 20
 
 // Import stores JSON Lines of historical tickets as closed tickets and shows
-// each to the observers. Lines already imported (same id) are skipped, so an
+// them to the observers (ImportObservers batch by batch, else Observers). Lines already imported (same id) are skipped, so an
 // import can be re-run after a failure.
 func (s *Service) Import(ctx context.Context, p auth.Principal, r io.Reader) (ImportResult, error) {
 	res := ImportResult{Errors: []ImportError{}}
@@ -116,8 +116,18 @@ func (s *Service) Import(ctx context.Context, p auth.Principal, r io.Reader) (Im
 			return fmt.Errorf("import: %w", err)
 		}
 		res.Imported += len(batch)
-		for _, t := range batch {
-			s.observe(ctx, t)
+		if len(s.opts.ImportObservers) > 0 {
+			for _, o := range s.opts.ImportObservers {
+				cp := make([]*Ticket, len(batch))
+				for i, t := range batch {
+					cp[i] = t.Clone()
+				}
+				o(ctx, cp)
+			}
+		} else {
+			for _, t := range batch {
+				s.observe(ctx, t)
+			}
 		}
 		batch, inBatch = batch[:0], map[string]bool{}
 		return nil

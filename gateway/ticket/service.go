@@ -59,6 +59,10 @@ type Options struct {
 	DepartmentExists func(ctx context.Context, code string) (bool, error)
 	// Observers see every imported ticket and every ticket that closes (routing learns from them).
 	Observers []func(ctx context.Context, t *Ticket)
+	// ImportObservers, when set, see each committed batch of imported
+	// tickets (up to 256) instead of Observers seeing them one by one, so a
+	// learner can store a batch in one write (routing.ObserveBatch).
+	ImportObservers []func(ctx context.Context, ts []*Ticket)
 	// IdempotencyTTL is how long an Idempotency-Key is remembered (default 24h).
 	IdempotencyTTL time.Duration
 	// SchedulerInterval between SLA scans (default 1m); LeaseTTL of the scan lease (default 3×interval).

@@ -426,7 +426,11 @@ func TestImportDevTickets(t *testing.T) {
 }
 
 func TestImportBadLines(t *testing.T) {
-	e := newEnv(t, nil)
+	var batches [][]*Ticket
+	e := newEnv(t, func(o *Options) {
+		o.ImportObservers = []func(context.Context, []*Ticket){func(_ context.Context, ts []*Ticket) { batches = append(batches, ts) }}
+		o.Observers = []func(context.Context, *Ticket){func(context.Context, *Ticket) { t.Error("per-ticket observer called for an import") }}
+	})
 	in := strings.Join([]string{
 		`{"id":"h1","channel":"hotline","text":"路灯不亮","district":"江川区","type":"求助","department":"housing","co_departments":[],"urgent":false,"direct_answer":false}`,
 		`{not json`,
@@ -437,6 +441,9 @@ func TestImportBadLines(t *testing.T) {
 	res, err := e.svc.Import(context.Background(), supervisor, strings.NewReader(in))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(batches) != 1 || len(batches[0]) != 1 || batches[0][0].ExternalID != "h1" {
+		t.Errorf("import observers saw %v", batches)
 	}
 	if res.Imported != 1 || res.Skipped != 1 || len(res.Errors) != 2 || res.Errors[0].Line != 2 || res.Errors[1].Line != 3 {
 		t.Fatalf("%+v", res)
