@@ -73,8 +73,9 @@ type model struct {
 	examples []Example
 	kb       []KBEntry
 	kbIndex  *BM25
-	kbDoc    map[string]int // KB entry id → index in docs
-	plain    *docFreq       // the same IDF without department weights, for the type model
+	centroid []map[uint32]float32 // per department, L2-normalised mean of its documents
+	kbDoc    map[string]int       // KB entry id → index in docs
+	plain    *docFreq             // the same IDF without department weights, for the type model
 	rules    []Rule
 	dutyTerm [][]string // per department: duty phrases for evidence
 	accPool  sync.Pool  // *[]float32 of len(docs), all zero between uses
@@ -175,6 +176,27 @@ func buildModel(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []
 	lin := linearSample(m.docs, p.MaxLinearExamples)
 	if len(kb) > 0 {
 		m.kbIndex = NewBM25(kb)
+	}
+	m.centroid = make([]map[uint32]float32, C)
+	for i := range m.centroid {
+		m.centroid[i] = map[uint32]float32{}
+	}
+	for _, d := range m.docs {
+		for _, t := range d.vec {
+			m.centroid[d.label][t.id] += t.w * d.weight
+		}
+	}
+	for _, c := range m.centroid {
+		var n float64
+		for _, w := range c {
+			n += float64(w) * float64(w)
+		}
+		if n > 0 {
+			inv := float32(1 / math.Sqrt(n))
+			for id := range c {
+				c[id] *= inv
+			}
+		}
 	}
 	n := len(m.docs)
 	m.accPool.New = func() any { a := make([]float32, n); return &a }

@@ -30,7 +30,11 @@ var (
 	blendKNN    = 0.5
 	knnK        = 12
 	blendKB     = 0.3
-	kbVoteK     = 20
+	// blendCentroid weighs the cosine to each department's centroid,
+	// sharpened by centroidPower so the best few dominate.
+	blendCentroid = 0.6
+	centroidPower = 4.0
+	kbVoteK       = 20
 )
 
 func (m *model) predict(q Query, rules []Rule) prediction {
@@ -65,9 +69,24 @@ func (m *model) predict(q Query, rules []Rule) prediction {
 			}
 		}
 	}
+	cen := make([]float64, C)
+	var cenTot float64
+	if blendCentroid > 0 {
+		for c := 0; c < C; c++ {
+			var s float32
+			for _, t := range vec {
+				s += t.w * m.centroid[c][t.id]
+			}
+			cen[c] = math.Pow(math.Max(0, float64(s)), centroidPower)
+			cenTot += cen[c]
+		}
+	}
 	p.scores = make([]float64, C)
 	for c := 0; c < C; c++ {
 		v := blendLinear * float64(lin[c])
+		if cenTot > 0 {
+			v += blendCentroid * cen[c] / cenTot
+		}
 		if tot > 0 {
 			v += blendKNN * knn[c] / tot
 		} else {

@@ -33,15 +33,11 @@ func TestTune(t *testing.T) {
 		t.Skip("set ROUTING_TUNE=1")
 	}
 	tuneTok = WordTokenizer(analysis.Shared())
-	for _, hw := range []float32{1, 2} {
-		for _, lr := range []float32{1, 2, 4} {
-			for _, bl := range []float64{0.3, 0.5, 0.7} {
-				blendLinear, blendKNN = bl, 1-bl
-				evalParams = defaultParams()
-				evalParams.HistoryWeight = hw
-				evalParams.LearnRate = lr
-				runEval(t, fmt.Sprintf("hw=%.0f lr=%.0f lin=%.1f", hw, lr, bl))
-			}
+	for _, bc := range []float64{0, 0.3, 0.6, 1} {
+		for _, cp := range []float64{2, 6} {
+			blendCentroid, centroidPower = bc, cp
+			evalParams = defaultParams()
+			runEval(t, fmt.Sprintf("cen=%.1f pow=%.0f", bc, cp))
 		}
 	}
 }
