@@ -132,6 +132,7 @@ var (
 	reDocuments    = regexp.MustCompile(`^/indexes/([^/]+)/documents$`)
 	reDeleteBatch  = regexp.MustCompile(`^/indexes/([^/]+)/documents/delete-batch$`)
 	reDocument     = regexp.MustCompile(`^/indexes/([^/]+)/documents/([^/]+)$`)
+	reFetch        = regexp.MustCompile(`^/indexes/([^/]+)/documents/fetch$`)
 	reStats        = regexp.MustCompile(`^/indexes/([^/]+)/stats$`)
 	reSearch       = regexp.MustCompile(`^/indexes/([^/]+)/search$`)
 	reTask         = regexp.MustCompile(`^/tasks/(\d+)$`)
@@ -209,6 +210,8 @@ func (f *fakeMeili) route(r *http.Request, body []byte) (any, int, *apiErr) {
 			}
 			return ""
 		}), 202, nil
+	case r.Method == http.MethodPost && reFetch.MatchString(p):
+		return f.fetchDocuments(reFetch.FindStringSubmatch(p)[1], body)
 	case r.Method == http.MethodGet && reDocument.MatchString(p):
 		m := reDocument.FindStringSubmatch(p)
 		ix := f.indexes[m[1]]
@@ -469,6 +472,50 @@ func (f *fakeMeili) addDocuments(uid, pk string, body []byte) (any, int, *apiErr
 		}
 		return ""
 	}), 202, nil
+}
+
+// fetchDocuments answers POST /indexes/{uid}/documents/fetch: documents
+// passing the filter, with only the requested fields, as
+// {results, offset, limit, total}.
+func (f *fakeMeili) fetchDocuments(uid string, body []byte) (any, int, *apiErr) {
+	var req struct {
+		Offset int      `json:"offset"`
+		Limit  *int     `json:"limit"`
+		Fields []string `json:"fields"`
+		Filter any      `json:"filter"`
+	}
+	if err := strictDecode(body, &req); err != nil {
+		return nil, 0, fail(400, "bad_request", "documents fetch: %v", err)
+	}
+	ix := f.indexes[uid]
+	if ix == nil {
+		return nil, 0, fail(404, "index_not_found", "Index `%s` not found.", uid)
+	}
+	match, err := compileFilter(req.Filter, ix.filterable)
+	if err != nil {
+		return nil, 0, fail(400, "invalid_document_filter", "%v", err)
+	}
+	limit := 20
+	if req.Limit != nil {
+		limit = *req.Limit
+	}
+	var all []map[string]any
+	for _, id := range ix.order {
+		if d := ix.docs[id]; match(d) {
+			out := map[string]any{}
+			for k, v := range d {
+				if req.Fields == nil || slices.Contains(req.Fields, k) {
+					out[k] = v
+				}
+			}
+			all = append(all, out)
+		}
+	}
+	page := all[min(req.Offset, len(all)):min(req.Offset+limit, len(all))]
+	if page == nil {
+		page = []map[string]any{}
+	}
+	return map[string]any{"results": page, "offset": req.Offset, "limit": limit, "total": len(all)}, 200, nil
 }
 
 // maxTotalHits is the pagination setting, 1000 unless configured.

@@ -615,3 +615,36 @@ func TestResetWithoutBuildRecord(t *testing.T) {
 		t.Fatalf("Reset before any MarkBuilt: %v", err)
 	}
 }
+
+// TestBodyOnlyHitStillHasItsTitle: a document found only through its
+// answer, by a query the highlight search does not match (the fake matches
+// the raw text as one word), gets its title from a documents fetch rather
+// than an empty highlight.
+func TestBodyOnlyHitStillHasItsTitle(t *testing.T) {
+	f := newFakeMeili(t, "")
+	ix := openFake(t, f)
+	if err := ix.Upsert(t.Context(), knowledgebase.Document{ID: "b1", Kind: knowledgebase.KindEntry,
+		Title: "窗口服务时间", Body: "可以办理公积金提取。", Searchable: true}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := ix.Search(t.Context(), knowledgebase.Query{Text: "公积金提取怎么弄"})
+	if err != nil || len(res.Hits) != 1 {
+		t.Fatalf("Search: %+v %v", res, err)
+	}
+	if res.Hits[0].Highlight != "窗口服务时间" {
+		t.Fatalf("highlight = %q, want the plain title", res.Hits[0].Highlight)
+	}
+	fetches := f.find("POST", regexp.MustCompile(`/documents/fetch$`))
+	if len(fetches) != 1 {
+		t.Fatalf("want one documents fetch, got %d", len(fetches))
+	}
+	var body struct {
+		Filter string   `json:"filter"`
+		Fields []string `json:"fields"`
+		Limit  int      `json:"limit"`
+	}
+	decodeBody(t, fetches[0], &body)
+	if body.Filter != `id IN ["b1"]` || !slices.Equal(body.Fields, []string{"id", "title"}) || body.Limit != 1 {
+		t.Errorf("fetch body = %+v", body)
+	}
+}

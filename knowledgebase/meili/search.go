@@ -107,6 +107,9 @@ func (ix *Index) Search(ctx context.Context, q knowledgebase.Query) (knowledgeba
 	if err != nil {
 		return knowledgebase.Result{}, err
 	}
+	if err := ix.fillTitles(ctx, page, formatted); err != nil {
+		return knowledgebase.Result{}, err
+	}
 	hits := make([]knowledgebase.Hit, len(page))
 	for i, c := range page {
 		hits[i] = knowledgebase.Hit{
@@ -327,6 +330,48 @@ func (ix *Index) highlights(ctx context.Context, text string, page []*candidate)
 		out[f.ID] = f.Formatted
 	}
 	return out, nil
+}
+
+// fillTitles fetches the titles of page documents that only the answer
+// fields matched and that the highlight search did not return either, so
+// that every hit has at least its title as highlight.
+func (ix *Index) fillTitles(ctx context.Context, page []*candidate, formatted map[string]map[string]string) error {
+	var missing []string
+	for _, c := range page {
+		if c.title == "" {
+			if t := formatted[c.pk][attrTitle]; t != "" {
+				c.title = strings.NewReplacer(preTag, "", postTag, "").Replace(t)
+				continue
+			}
+			missing = append(missing, quote(c.pk))
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	var res meilisearch.DocumentsResult
+	err := ix.index.GetDocuments(ctx, &meilisearch.DocumentsQuery{
+		Filter: attrID + " IN [" + strings.Join(missing, ", ") + "]",
+		Fields: []string{attrID, attrTitle},
+		Limit:  int64(len(missing)),
+	}, &res)
+	if err != nil {
+		return mapErr("fetch titles", err)
+	}
+	titles := make(map[string]string, len(res.Results))
+	for _, h := range res.Results {
+		f, err := decodeHit(h)
+		if err != nil {
+			return err
+		}
+		titles[f.ID] = f.Title
+	}
+	for _, c := range page {
+		if c.title == "" {
+			c.title = titles[c.pk]
+		}
+	}
+	return nil
 }
 
 func (ix *Index) chooseHighlight(c *candidate, formatted map[string]string) string {
