@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/hallgate/hallgate/config"
+	"github.com/hallgate/hallgate/gateway/auth"
+	"github.com/hallgate/hallgate/gateway/telemetry"
 )
 
 const testAdminToken = "test-bootstrap-admin-token-0123456789"
@@ -63,11 +65,32 @@ func testConfig(t testing.TB) config.Config {
 	return cfg
 }
 
+// startGateway serves a minimal gateway on loopback: the server, auth,
+// telemetry, store and the token module, without the capabilities (index,
+// tickets, …) whose start-up cost the server's own tests do not need.
 func startGateway(t testing.TB, cfg config.Config, prepare func(*App)) *testGateway {
+	t.Helper()
+	return serveApp(t, cfg, prepare, false)
+}
+
+// startFullGateway serves the gateway exactly as New wires it, with every
+// module: for tests that must cover the whole route table.
+func startFullGateway(t testing.TB, cfg config.Config, prepare func(*App)) *testGateway {
+	t.Helper()
+	return serveApp(t, cfg, prepare, true)
+}
+
+func serveApp(t testing.TB, cfg config.Config, prepare func(*App), full bool) *testGateway {
 	t.Helper()
 	_, bench := t.(*testing.B)
 	logs := &syncBuffer{discard: bench}
-	app, err := New(context.Background(), cfg, Options{LogOutput: logs, Version: "test"})
+	var app *App
+	var err error
+	if full {
+		app, err = New(context.Background(), cfg, Options{LogOutput: logs, Version: "test"})
+	} else {
+		app, err = newMinimalApp(cfg, logs)
+	}
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -83,6 +106,33 @@ func startGateway(t testing.TB, cfg config.Config, prepare func(*App)) *testGate
 	go func() { g.done <- app.Run(ctx, ln) }()
 	t.Cleanup(func() { g.shutdown() })
 	return g
+}
+
+// newMinimalApp is New without the capability wiring.
+func newMinimalApp(cfg config.Config, logs io.Writer) (*App, error) {
+	ctx := context.Background()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if err := config.EnsureKeys(&cfg); err != nil {
+		return nil, err
+	}
+	tel, err := telemetry.New(ctx, telemetry.Options{LogOutput: logs, LogLevel: telemetry.ParseLevel(cfg.Telemetry.LogLevel)})
+	if err != nil {
+		return nil, err
+	}
+	st, err := OpenStore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{Config: cfg, Store: st, Telemetry: tel, Log: tel.Logger, Version: "test",
+		Tokens: auth.NewTokens(st, cfg.Auth.BootstrapAdminToken.Reveal())}
+	registerErrorMappings()
+	a.Modules = append(a.Modules, &tokenModule{tokens: a.Tokens})
+	if _, err := a.routeTable(); err != nil {
+		return nil, err
+	}
+	return a, nil
 }
 
 // shutdown stops the gateway and returns Run's error (once).

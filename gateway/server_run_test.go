@@ -113,7 +113,7 @@ func TestRedisBackendInProcess(t *testing.T) {
 	if cfg.StoreBackend() != "redis" {
 		t.Fatal("redis.url does not select Redis")
 	}
-	g := startGateway(t, cfg, nil)
+	g := startFullGateway(t, cfg, nil)
 	if r := g.do("GET", "/readyz", "", nil); r.status != 200 {
 		t.Fatalf("readyz on Redis: %d %s", r.status, r.body)
 	}

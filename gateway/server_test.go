@@ -232,7 +232,7 @@ var paramPattern = regexp.MustCompile(`:[A-Za-z_]+\??|\*|\+`)
 // route answers 401 to anonymous callers and 403 to every role it does not
 // list. Routes added later are covered without touching this test.
 func TestEveryRouteRefusesRolesItDoesNotAdmit(t *testing.T) {
-	g := startGateway(t, testConfig(t), nil)
+	g := startFullGateway(t, testConfig(t), nil)
 	roles := []auth.Role{auth.RoleAgent, auth.RoleSupervisor, auth.RoleEditor, auth.RoleAdmin,
 		auth.RoleOpen311, auth.RolePartner, auth.DepartmentRole("T01")}
 	tokens := map[auth.Role]string{}
@@ -285,7 +285,7 @@ func TestEveryRouteRefusesRolesItDoesNotAdmit(t *testing.T) {
 // TestOpenAPIMatchesRoutes checks /openapi.json is a valid OpenAPI 3 document
 // and that every registered route is documented, and nothing else.
 func TestOpenAPIMatchesRoutes(t *testing.T) {
-	g := startGateway(t, testConfig(t), nil)
+	g := startFullGateway(t, testConfig(t), nil)
 	r := g.do("GET", "/openapi.json", "", nil)
 	if r.status != 200 {
 		t.Fatalf("openapi: %d", r.status)
