@@ -15,7 +15,8 @@ func testHighlight(s *suite) {
 	s.require("Highlight", s.f.Highlight)
 	title := "电动自行车如何上牌"
 	body := "携带购车发票和合格证到登记点办理号牌。"
-	s.upsert(doc("hl-1", title, body))
+	s.upsert(doc("hl-1", title, body),
+		doc("hl-2", "非机动车登记须知", "新车购买后十五日内完成上牌。"))
 	emRe := regexp.MustCompile(`<em>(.*?)</em>`)
 	s.eventually(func() error {
 		res, err := s.search(q("上牌"))
@@ -42,6 +43,12 @@ func testHighlight(s *suite) {
 		plain := strings.NewReplacer("<em>", "", "</em>", "", "…", "").Replace(h)
 		if !strings.Contains(title, plain) && !strings.Contains(body, plain) && !strings.Contains(title+body, plain) {
 			return fmt.Errorf("highlight %q is not a fragment of the title or body", h)
+		}
+		// A document matched only in its answer still shows something.
+		for _, hit := range res.Hits[1:] {
+			if hit.ID == "hl-2" && strings.TrimSpace(hit.Highlight) == "" {
+				return fmt.Errorf("answer-only hit hl-2 has an empty highlight")
+			}
 		}
 		return nil
 	})
