@@ -54,6 +54,10 @@ func (c Config) Validate() error {
 	c.Security.validate(&p)
 	c.RateLimit.Public.validate(&p, "rate_limit.public")
 	c.RateLimit.Authenticated.validate(&p, "rate_limit.authenticated")
+	c.RateLimit.Messages.validate(&p, "rate_limit.messages")
+	if ac := c.City.AreaCode; ac != "" && (len(ac) < 3 || len(ac) > 4 || ac[0] != '0' || strings.Trim(ac, "0123456789") != "") {
+		p.add("city.area_code", "must be a telephone area code with its leading 0, e.g. 027 or 0710, not %q", ac)
+	}
 	validateConnectors(&p, c.Connectors)
 	if len(p.list) == 0 {
 		return nil

@@ -100,6 +100,8 @@ type App struct {
 	Stoppers []func(ctx context.Context) error
 	// Readiness checks run by /readyz in addition to the store ping.
 	Readiness []ReadinessCheck
+	// Caps are the capabilities wired by wireCapabilities.
+	Caps *Capabilities
 
 	fiberOnce sync.Once
 	fiber     *fiber.App

@@ -8,9 +8,8 @@ import (
 // line here (plus its own readiness checks, background workers and stoppers
 // when it has any).
 func (a *App) wireModules(ctx context.Context) error {
-	_ = ctx
 	a.Modules = append(a.Modules,
 		&tokenModule{tokens: a.Tokens},
 	)
-	return nil
+	return a.wireCapabilities(ctx)
 }

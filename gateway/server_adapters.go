@@ -1,0 +1,141 @@
+package gateway
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/hallgate/hallgate/gateway/auth"
+	"github.com/hallgate/hallgate/gateway/department"
+	"github.com/hallgate/hallgate/gateway/hotline"
+	"github.com/hallgate/hallgate/gateway/open311"
+	"github.com/hallgate/hallgate/gateway/routing"
+	"github.com/hallgate/hallgate/gateway/ticket"
+	"github.com/hallgate/hallgate/knowledgebase"
+)
+
+// The adapters below connect capabilities that do not import each other;
+// each is the whole contract between two packages.
+
+// systemActor reads the knowledge base on behalf of the gateway itself.
+var systemActor = knowledgebase.Actor{ID: "system", Staff: true}
+
+func routingDepartments(d *department.Service) routing.Departments {
+	return func(ctx context.Context) ([]routing.DepartmentInfo, error) {
+		list, err := d.List(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]routing.DepartmentInfo, len(list))
+		for i, x := range list {
+			out[i] = routing.DepartmentInfo{Code: x.Code, Name: x.Name, ShortName: x.ShortName, Responsibilities: x.Responsibilities}
+		}
+		return out, nil
+	}
+}
+
+// routingKBEntries gives the routing model every published entry as
+// training material (entries carry their department).
+func routingKBEntries(kb *knowledgebase.Service) routing.KBEntries {
+	return func(ctx context.Context) ([]routing.KBEntry, error) {
+		var out []routing.KBEntry
+		cursor := ""
+		for {
+			page, err := kb.ListEntries(ctx, systemActor, knowledgebase.EntryFilter{Status: knowledgebase.StatusPublished, Limit: 500, Cursor: cursor})
+			if err != nil {
+				return nil, err
+			}
+			for _, e := range page.Entries {
+				out = append(out, routing.KBEntry{ID: e.ID, Question: e.Title, Answer: e.Answer, Department: e.Department,
+					Category: e.Category, Keywords: e.Keywords})
+			}
+			if page.NextCursor == "" {
+				return out, nil
+			}
+			cursor = page.NextCursor
+		}
+	}
+}
+
+func routingKBSearch(kb *knowledgebase.Service) routing.KBSearch {
+	return func(ctx context.Context, text string, limit int) ([]routing.KBHit, error) {
+		res, err := kb.Search(ctx, systemActor, knowledgebase.Query{Text: text, Limit: limit, Kind: knowledgebase.KindEntry})
+		if err != nil {
+			return nil, err
+		}
+		out := make([]routing.KBHit, len(res.Hits))
+		for i, h := range res.Hits {
+			out[i] = routing.KBHit{ID: h.ID, Question: h.Question, Department: h.Department, Score: h.Score}
+		}
+		return out, nil
+	}
+}
+
+// observeForRouting teaches the routing model from every imported or
+// closed ticket that has a lead department.
+func observeForRouting(s *routing.Suggester, a *App) func(context.Context, *ticket.Ticket) {
+	return func(ctx context.Context, t *ticket.Ticket) {
+		if t.Department == "" {
+			return
+		}
+		ex := routing.Example{ID: t.ID, Text: t.Text, District: t.District, Channel: string(t.Channel), Type: string(t.Type),
+			Department: t.Department, CoDepartments: t.CoDepartments, Urgent: t.Urgent, DirectAnswer: t.DirectAnswer}
+		if err := s.Observe(ctx, ex); err != nil {
+			a.Log.WarnContext(ctx, "routing could not learn from a ticket", "ticket", t.ID, "error", err)
+		}
+	}
+}
+
+// kbSuggestions offers the dialled department's published entries on the
+// screen pop.
+func kbSuggestions(kb *knowledgebase.Service) func(ctx context.Context, dept string, limit int) ([]hotline.Suggestion, error) {
+	return func(ctx context.Context, dept string, limit int) ([]hotline.Suggestion, error) {
+		page, err := kb.ListEntries(ctx, systemActor, knowledgebase.EntryFilter{Status: knowledgebase.StatusPublished, Department: dept, Limit: limit})
+		if err != nil {
+			return nil, err
+		}
+		out := make([]hotline.Suggestion, 0, len(page.Entries))
+		for _, e := range page.Entries {
+			out = append(out, hotline.Suggestion{ID: e.ID, Question: e.Title})
+		}
+		return out, nil
+	}
+}
+
+// kbDraft turns a published reply into a knowledge-base draft.
+func kbDraft(kb *knowledgebase.Service) func(ctx context.Context, p auth.Principal, title, answer, dept string) (string, error) {
+	return func(ctx context.Context, p auth.Principal, title, answer, dept string) (string, error) {
+		actor := knowledgebase.Actor{ID: p.ID, Editor: p.Has(auth.RoleEditor) || p.Has(auth.RoleAdmin), Staff: true, Departments: p.Departments()}
+		e, err := kb.CreateEntry(ctx, actor, knowledgebase.Entry{Title: title, Answer: answer, Department: dept,
+			Category: "热点问答", MaterialType: "热点问答", Channels: []string{"website", "hotline"},
+			Visibility: knowledgebase.VisibilityPublic, Status: knowledgebase.StatusDraft})
+		if err != nil {
+			return "", err
+		}
+		return e.ID, nil
+	}
+}
+
+func departmentName(d *department.Service) func(ctx context.Context, code string) string {
+	return func(ctx context.Context, code string) string {
+		if dep, err := d.Get(ctx, code); err == nil {
+			return dep.Name
+		}
+		return code
+	}
+}
+
+func open311Catalogue(d *department.Service) open311.Catalogue {
+	return open311.Catalogue{Departments: func(ctx context.Context) ([]open311.DepartmentInfo, error) {
+		list, err := d.List(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]open311.DepartmentInfo, len(list))
+		for i, x := range list {
+			out[i] = open311.DepartmentInfo{Code: x.Code, Name: x.Name, ShortName: x.ShortName, Responsibilities: x.Responsibilities}
+		}
+		return out, nil
+	}}
+}
+
+var _ = slog.Default
