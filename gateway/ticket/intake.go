@@ -290,7 +290,8 @@ func (s *Service) create(ctx context.Context, p auth.Principal, in Intake, id st
 		if err != nil {
 			return Answer{}, err
 		}
-		tx.Puts = append(tx.Puts, store.Put{Record: store.Record{Collection: AnswersCollection, ID: ik.id, Data: data}, ExpectVersion: ik.expect})
+		tx.Puts = append(tx.Puts, store.Put{Record: store.Record{Collection: AnswersCollection, ID: ik.id, Data: data,
+			Index: map[string]string{ixExpires: expiryDay(now.Add(s.opts.IdempotencyTTL))}}, ExpectVersion: ik.expect})
 	}
 	if tx.Enqueue, err = s.deliveries(t, t.Events[len(t.Events)-1], ch.targets); err != nil {
 		return Answer{}, err

@@ -599,3 +599,33 @@ func FuzzImport(f *testing.F) {
 		}
 	})
 }
+
+func TestIdempotencyKeysExpireAndArePurged(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.IdempotencyTTL = time.Hour })
+	ctx := context.Background()
+	first, err := e.svc.Create(ctx, agent, sampleIntake(), "exp-1", "fp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.clk.Add(2 * time.Hour) // expired, not yet purged: the key is free again
+	second, err := e.svc.Create(ctx, agent, sampleIntake(), "exp-1", "fp")
+	if err != nil || second.Replayed || second.Result.Ticket.ID == first.Result.Ticket.ID {
+		t.Fatalf("expired key: %v replayed=%v", err, second.Replayed)
+	}
+	if _, err := e.svc.Create(ctx, agent, sampleIntake(), "exp-2", "fp"); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := e.st.Count(ctx, AnswersCollection, nil); n != 2 {
+		t.Fatalf("%d answers stored", n)
+	}
+	e.clk.Add(48 * time.Hour)
+	if _, _, err := e.svc.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := e.st.Count(ctx, AnswersCollection, nil); n != 0 {
+		t.Errorf("%d expired answers left after the sweep", n)
+	}
+	if n, _ := e.st.Count(ctx, Collection, nil); n != 3 {
+		t.Errorf("purge touched tickets: %d", n)
+	}
+}

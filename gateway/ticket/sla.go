@@ -42,7 +42,46 @@ func (s *Service) Sweep(ctx context.Context) (warned, overdue int, err error) {
 	if err != nil || !ok {
 		return 0, 0, err
 	}
+	if err := s.purgeAnswers(ctx, s.now()); err != nil {
+		s.log.WarnContext(ctx, "purge idempotency answers", "err", err)
+	}
 	return s.sweep(ctx)
+}
+
+// ixExpires indexes stored intake answers by the UTC day they expire.
+const ixExpires = "exp"
+
+func expiryDay(t time.Time) string { return t.UTC().Format("20060102") }
+
+// purgeDays is how far back purgeAnswers looks for expired days.
+const purgeDays = 14
+
+// purgeAnswers deletes intake answers whose expiry day has passed, so
+// idempotency keys do not pile up (their records are created with the
+// ticket, so nothing else would remove them).
+func (s *Service) purgeAnswers(ctx context.Context, now time.Time) error {
+	for d := purgeDays; d >= 1; d-- {
+		day := expiryDay(now.AddDate(0, 0, -d))
+		for {
+			page, err := s.st.List(ctx, AnswersCollection, store.ListOptions{Filter: map[string]string{ixExpires: day}, Limit: 500})
+			if err != nil {
+				return err
+			}
+			if len(page.Records) == 0 {
+				break
+			}
+			var tx store.Tx
+			for _, r := range page.Records {
+				tx.Deletes = append(tx.Deletes, store.Delete{Collection: AnswersCollection, ID: r.ID, ExpectVersion: r.Version})
+			}
+			if _, err := s.st.Commit(ctx, tx); errors.Is(err, store.ErrConflict) {
+				break // another replica purged (or a key was reused) meanwhile: next sweep
+			} else if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func (s *Service) sweep(ctx context.Context) (warned, overdue int, err error) {
