@@ -587,6 +587,7 @@ func (f *fakeMeili) multiSearch(body []byte) (any, int, *apiErr) {
 			e.Message = fmt.Sprintf("Inside `.queries[%d]`: %s", i, e.Message)
 			return nil, 0, e
 		}
+		res["indexUid"] = q.IndexUID // multi-search results name their index
 		results = append(results, res)
 	}
 	return map[string]any{"results": results}, 200, nil
