@@ -10,6 +10,7 @@ import (
 
 	"github.com/hallgate/hallgate/config"
 	"github.com/hallgate/hallgate/connectors"
+	"github.com/hallgate/hallgate/connectors/kinds"
 	"github.com/hallgate/hallgate/connectors/resilience"
 	"github.com/hallgate/hallgate/gateway/auth"
 	"github.com/hallgate/hallgate/gateway/department"
@@ -202,11 +203,13 @@ func retrainOnChange(c *Capabilities, st interface {
 	}
 }
 
-// connectorRegistry builds the configured department connectors.
-// TODO(lead): map cfg.Connectors through dispatch.BuildRegistry once the
-// config/connector kinds settle; until then no connector is configured and
-// every department's deliveries show "no_connector".
+// connectorRegistry builds the configured department connectors, each in
+// its resilience chain.
 func connectorRegistry(cfg config.Config, deps resilience.Deps) (*dispatch.Registry, error) {
-	_, _ = cfg, deps
-	return dispatch.NewRegistry(), nil
+	specs := make([]dispatch.Spec, len(cfg.Connectors))
+	for i, c := range cfg.Connectors {
+		specs[i] = dispatch.Spec{Name: c.Name, Kind: c.Kind, Department: c.Department,
+			CallbackSecret: c.CallbackSecret.Reveal(), Resilience: c.Resilience, Decode: c.Decode}
+	}
+	return dispatch.BuildRegistry(specs, kinds.Default(), deps)
 }
