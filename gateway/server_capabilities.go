@@ -164,7 +164,12 @@ func (a *App) wireCapabilities(ctx context.Context) error {
 			return err == nil && ok
 		}),
 		messageapi.New(c.Messages, auth.NewTokenBucket(cfg.RateLimit.Messages.PerSecond, cfg.RateLimit.Messages.Burst)),
-		connectorapi.New(connectorapi.Options{Relay: c.Relay, Store: a.Store, Apply: apply}),
+		connectorapi.New(connectorapi.Options{Relay: c.Relay, Store: a.Store, Apply: apply, Kinds: kinds.Default(),
+			Chain: func(dept string, conn connectors.Connector) (connectors.Connector, error) {
+				d := deps
+				d.Department = dept
+				return resilience.Chain(resilience.Defaults(), conn, d)
+			}}),
 		open311.New(c.Tickets, open311Catalogue(c.Departments), open311.Options{
 			Jurisdiction: cfg.City.Jurisdiction, Authenticate: a.Tokens.Authenticate, Log: a.Log,
 		}),
