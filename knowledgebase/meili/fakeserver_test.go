@@ -701,6 +701,13 @@ func (f *fakeMeili) runSearch(uid string, sp searchParams) (map[string]any, int,
 		}
 		if len(sp.AttributesToHighlight) > 0 {
 			fm := map[string]any{}
+			// Like Meilisearch, _formatted also carries the other retrieved
+			// attributes, arrays included, unmarked.
+			for _, a := range sp.AttributesToRetrieve {
+				if v, ok := d[a]; ok {
+					fm[a] = v
+				}
+			}
 			for _, a := range sp.AttributesToHighlight {
 				if v, ok := d[a].(string); ok {
 					for _, w := range words {

@@ -14,10 +14,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/meilisearch/meilisearch-go"
+
 	"github.com/hallgate/hallgate/knowledgebase"
 	"github.com/hallgate/hallgate/knowledgebase/analysis"
 	"github.com/hallgate/hallgate/knowledgebase/indextest"
 )
+
+type meilisearchHit = meilisearch.Hit
 
 func randomUID(t testing.TB) string {
 	b := make([]byte, 6)
@@ -646,5 +650,20 @@ func TestBodyOnlyHitStillHasItsTitle(t *testing.T) {
 	decodeBody(t, fetches[0], &body)
 	if body.Filter != `id IN ["b1"]` || !slices.Equal(body.Fields, []string{"id", "title"}) || body.Limit != 1 {
 		t.Errorf("fetch body = %+v", body)
+	}
+}
+
+func TestDecodeHitToleratesArraysInFormatted(t *testing.T) {
+	var h meilisearchHit
+	if err := json.Unmarshal([]byte(`{"id":"a","kind":"entry","_rankingScore":0.5,
+		"_formatted":{"id":"a","title":"<em>上牌</em>","channels":["hotline"],"internal":false}}`), &h); err != nil {
+		t.Fatal(err)
+	}
+	f, err := decodeHit(h)
+	if err != nil {
+		t.Fatalf("decodeHit: %v", err)
+	}
+	if f.ID != "a" || f.RankingScore == nil || *f.RankingScore != 0.5 || f.Formatted["title"] != "<em>上牌</em>" {
+		t.Fatalf("decoded %+v", f)
 	}
 }

@@ -178,13 +178,13 @@ type candidate struct {
 
 // hitFields is what the adapter reads from a Meilisearch hit.
 type hitFields struct {
-	ID           string            `json:"id"`
-	Kind         string            `json:"kind"`
-	Title        string            `json:"title"`
-	LenHead      int               `json:"len_head"`
-	LenBody      int               `json:"len_body"`
-	RankingScore *float64          `json:"_rankingScore"`
-	Formatted    map[string]string `json:"_formatted"`
+	ID           string         `json:"id"`
+	Kind         string         `json:"kind"`
+	Title        string         `json:"title"`
+	LenHead      int            `json:"len_head"`
+	LenBody      int            `json:"len_body"`
+	RankingScore *float64       `json:"_rankingScore"`
+	Formatted    map[string]any `json:"_formatted"` // strings, but other retrieved attributes may be arrays
 }
 
 func decodeHit(h meilisearch.Hit) (hitFields, error) {
@@ -327,7 +327,13 @@ func (ix *Index) highlights(ctx context.Context, text string, page []*candidate)
 		if err != nil {
 			return nil, err
 		}
-		out[f.ID] = f.Formatted
+		strs := make(map[string]string, len(f.Formatted))
+		for k, v := range f.Formatted {
+			if str, ok := v.(string); ok {
+				strs[k] = str
+			}
+		}
+		out[f.ID] = strs
 	}
 	return out, nil
 }
