@@ -197,7 +197,8 @@ func (s *Service) Calendar() *calendar.Calendar { return s.cal }
 // Options returns the effective options.
 func (s *Service) Options() Options { return s.opts }
 
-func (s *Service) now() time.Time { return s.opts.Now() }
+// now is in the calendar's zone, so stored and shown times read as local (UTC+8) time.
+func (s *Service) now() time.Time { return s.opts.Now().In(s.cal.Location()) }
 
 // sealedCaller is the caller at rest.
 type sealedCaller struct {
