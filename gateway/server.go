@@ -77,9 +77,7 @@ func (a *App) buildFiber() {
 	app.Use(recoverPanic)
 
 	authenticate := auth.Authenticate(a.Tokens)
-	public := auth.NewTokenBucket(a.Config.RateLimit.Public.PerSecond, a.Config.RateLimit.Public.Burst)
-	authed := auth.NewTokenBucket(a.Config.RateLimit.Authenticated.PerSecond, a.Config.RateLimit.Authenticated.Burst)
-	limit := auth.RateLimit(principalLimiter{public: public, authed: authed}, rateKey)
+	limit := auth.RateLimit(a.rateLimiter(), rateKey)
 	system := systemPaths()
 	for _, r := range routes {
 		chain := []fiber.Handler{authenticate, auth.Require(r.Roles)}
@@ -357,23 +355,4 @@ func (h headerCarrier) Keys() []string {
 	var keys []string
 	h.c.Request().Header.VisitAll(func(k, _ []byte) { keys = append(keys, string(k)) })
 	return keys
-}
-
-// principalLimiter applies the public bucket to anonymous callers (keyed by
-// address) and the authenticated bucket to tokens (keyed by principal).
-type principalLimiter struct{ public, authed auth.Limiter }
-
-func (l principalLimiter) Allow(ctx context.Context, key string) (bool, time.Duration, error) {
-	if strings.HasPrefix(key, "ip:") {
-		return l.public.Allow(ctx, key)
-	}
-	return l.authed.Allow(ctx, key)
-}
-
-func rateKey(c *fiber.Ctx) string {
-	p := auth.FromCtx(c)
-	if p.ID == auth.Anonymous.ID {
-		return "ip:" + c.IP()
-	}
-	return "p:" + p.ID
 }

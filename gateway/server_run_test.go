@@ -127,3 +127,39 @@ func TestRedisBackendInProcess(t *testing.T) {
 		t.Fatalf("unexpected policy %q", policy)
 	}
 }
+
+// TestRedisRateLimitSharedByReplicas: two gateways on one Redis share the
+// public budget, as replicas behind a load balancer must.
+func TestRedisRateLimitSharedByReplicas(t *testing.T) {
+	url := os.Getenv("HALLGATE_TEST_REDIS_URL")
+	if url == "" {
+		t.Skip("HALLGATE_TEST_REDIS_URL not set; skipping the shared rate limit test (bash .ci/run sets it)")
+	}
+	cfg := testConfig(t)
+	cfg.Redis.URL = url
+	cfg.Redis.Prefix = fmt.Sprintf("gatewaytest:%d:", time.Now().UnixNano())
+	cfg.RateLimit.Public.PerSecond = 0.01
+	cfg.RateLimit.Public.Burst = 3
+	add := func(a *App) { a.Modules = append(a.Modules, pingModule{}) }
+	cfg2 := cfg
+	cfg2.Server.DataDir = t.TempDir()
+	g1 := startGateway(t, cfg, add)
+	g2 := startGateway(t, cfg2, add)
+	allowed := 0
+	for i := 0; i < 6; i++ {
+		g := g1
+		if i%2 == 1 {
+			g = g2
+		}
+		switch r := g.do("GET", "/test/ping", "", nil); r.status {
+		case 200:
+			allowed++
+		case 429:
+		default:
+			t.Fatalf("status %d", r.status)
+		}
+	}
+	if allowed != 3 {
+		t.Fatalf("%d of 6 allowed across two replicas, want the shared burst of 3", allowed)
+	}
+}
