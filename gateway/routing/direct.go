@@ -14,7 +14,7 @@ var caseCues = []string{"进度", "至今", "还没", "一直没", "迟迟", "�
 
 // directAnswerMinSim is the least cosine between the request and the KB
 // entry's question for the entry to count as the same question.
-const directAnswerMinSim = 0.12
+const directAnswerMinSim = 0.05
 
 // directAnswer proposes KB entries of the lead department when the request
 // is a general enquiry the KB can answer on the spot.
@@ -33,7 +33,9 @@ func (m *model) directAnswer(ctx context.Context, search KBSearch, q Query, p *p
 		return nil, fmt.Errorf("routing: kb search: %w", err)
 	}
 	lead := m.depts[p.ranked[0]].Code
-	qv := m.df.vector(counts(m.tok(q.Text)))
+	// Topical similarity uses plain TF-IDF: the department is settled, now
+	// the question matters, not the words that mark the department.
+	qv := m.plain.vector(counts(m.tok(stripLocation(q.Text))))
 	type cand struct {
 		hit KBHit
 		sim float32
@@ -43,14 +45,14 @@ func (m *model) directAnswer(ctx context.Context, search KBSearch, q Query, p *p
 		if h.Department != "" && h.Department != lead {
 			continue
 		}
-		// Rerank the search's hits by the model's own similarity, which
-		// weighs words by how much they say about the department's topics.
-		var sim float32
+		// Rerank the search's hits by similarity to the question and its
+		// keywords: answers are long and share much generic wording.
+		text := h.Question
 		if d, ok := m.kbDoc[h.ID]; ok {
-			sim = dot(qv, m.docs[d].vec)
-		} else {
-			sim = dot(qv, m.df.vector(counts(m.tok(h.Question))))
+			e := m.kb[m.docs[d].ref]
+			text = e.Question + " " + strings.Join(e.Keywords, " ")
 		}
+		sim := dot(qv, m.plain.vector(counts(m.tok(text))))
 		if sim >= directAnswerMinSim {
 			cands = append(cands, cand{h, sim})
 		}

@@ -40,11 +40,17 @@ func devData(t testing.TB) string {
 func TestEvaluateDev(t *testing.T) {
 	data := devData(t)
 	var out testWriter
-	rep, err := Evaluate(context.Background(), &out, EvalOptions{
+	opts := EvalOptions{
 		DepartmentsFile: filepath.Join(data, "departments.json"),
 		KBFile:          filepath.Join(data, "kb_dev.jsonl"),
 		TicketsFile:     filepath.Join(data, "tickets_dev.jsonl"),
-	})
+	}
+	want := 10
+	if testing.Short() {
+		// The fast variant: two random splits, no folds.
+		opts.Splits, opts.Folds, want = 2, -1, 2
+	}
+	rep, err := Evaluate(context.Background(), &out, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +72,7 @@ func TestEvaluateDev(t *testing.T) {
 	if rep.Worst.UrgentRecall < 1 {
 		t.Errorf("an urgent ticket was missed: worst urgent recall %.3f", rep.Worst.UrgentRecall)
 	}
-	if len(rep.Splits) != 10 {
-		t.Errorf("want 5 random splits + 5 folds, got %d", len(rep.Splits))
+	if len(rep.Splits) != want {
+		t.Errorf("want %d splits, got %d", want, len(rep.Splits))
 	}
 }

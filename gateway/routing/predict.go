@@ -250,10 +250,15 @@ func (m *model) predictUrgent(p *prediction, text string) {
 
 // explain adds the neighbours and duty words behind the lead department.
 func (m *model) explain(p *prediction, text string, lead int) {
+	summary := fmt.Sprintf("建议主办 %s（综合得分 %.2f）", m.label(lead), p.scores[lead])
+	if len(p.ranked) > 1 && p.scores[p.ranked[1]] > p.scores[lead]/2 {
+		summary += fmt.Sprintf("；%s 得分接近（%.2f），请坐席确认", m.label(p.ranked[1]), p.scores[p.ranked[1]])
+	}
+	p.evidence = append([]string{summary}, p.evidence...)
 	var sims []string
 	for _, n := range p.neighbours {
 		d := m.docs[n.doc]
-		if d.kind != kindHistory || len(sims) >= 3 {
+		if d.kind != kindHistory || len(sims) >= 3 || n.sim < 0.15 {
 			continue
 		}
 		ex := m.examples[d.ref]

@@ -361,6 +361,8 @@ func (s *Suggester) Suggest(ctx context.Context, q Query) (Suggestion, error) {
 	}
 	if len(out.Candidates) > 0 {
 		out.Department = out.Candidates[0].Department
+	} else {
+		out.Candidates = []Candidate{}
 	}
 	return out, nil
 }

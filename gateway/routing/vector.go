@@ -1,7 +1,6 @@
 package routing
 
 import (
-	"hash/fnv"
 	"math"
 	"slices"
 )
@@ -24,10 +23,14 @@ type term struct {
 // sparse is a feature vector sorted by id, usually L2-normalised.
 type sparse []term
 
+// hashToken is 32-bit FNV-1a, inlined to avoid an allocation per token.
 func hashToken(tok string) uint32 {
-	h := fnv.New32a()
-	_, _ = h.Write([]byte(tok))
-	return h.Sum32() & (dims - 1)
+	h := uint32(2166136261)
+	for i := 0; i < len(tok); i++ {
+		h ^= uint32(tok[i])
+		h *= 16777619
+	}
+	return h & (dims - 1)
 }
 
 // counts hashes tokens into term frequencies.
