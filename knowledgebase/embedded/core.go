@@ -212,6 +212,7 @@ func (a *accum) reset(n int) {
 type slot struct {
 	score  float32
 	strong bool
+	pool   bool // in the feedback pass's candidate pool
 }
 
 // startTracking begins a new generation of changed documents.

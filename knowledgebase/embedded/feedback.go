@@ -12,9 +12,10 @@ import (
 // described; their terms, weighted by how strongly those candidates won,
 // are added to the query for a second pass.
 var (
-	prfDocs   = 5    // candidates that vote
-	prfTerms  = 12   // expansion terms kept
-	prfWeight = 0.15 // weight of the strongest expansion term
+	prfDocs   = 5     // candidates that vote
+	prfTerms  = 12    // expansion terms kept
+	prfWeight = 0.15  // weight of the strongest expansion term
+	prfBudget = 30000 // postings the second pass may visit
 )
 
 func (x *Index) feedback(qt []analysis.Term, top []cand) []analysis.Term {
@@ -62,6 +63,22 @@ func (x *Index) feedback(qt []analysis.Term, top []cand) []analysis.Term {
 	})
 	if len(all) > prfTerms {
 		all = all[:prfTerms]
+	}
+	// Bound the second pass's cost: at most prfBudget postings, spent on
+	// the strongest expansion terms first.
+	budget := prfBudget
+	kept := all[:0]
+	for _, a := range all {
+		if id, ok := x.core.terms[a.t]; ok {
+			if n := len(x.core.post[id]); n <= budget {
+				budget -= n
+				kept = append(kept, a)
+			}
+		}
+	}
+	all = kept
+	if len(all) == 0 {
+		return nil
 	}
 	out := make([]analysis.Term, 0, len(all))
 	for _, a := range all {

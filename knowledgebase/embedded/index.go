@@ -167,7 +167,7 @@ func (x *Index) applyUpsert(docs []knowledgebase.Document, fts []*docTerms) {
 		if old, ok := x.byID[docs[i].ID]; ok {
 			x.core.remove(old)
 			x.docs[old] = knowledgebase.Document{}
-			x.meta[old] = docMeta{}
+			x.meta[old] = 0
 		}
 		ord := x.core.add(fts[i])
 		x.docs = append(x.docs, docs[i])
@@ -183,7 +183,7 @@ func (x *Index) applyDelete(ids []string) {
 		if ord, ok := x.byID[id]; ok {
 			x.core.remove(ord)
 			x.docs[ord] = knowledgebase.Document{}
-			x.meta[ord] = docMeta{}
+			x.meta[ord] = 0
 			delete(x.byID, id)
 		}
 	}
@@ -425,28 +425,27 @@ func (x *Index) SearchIDs(ctx context.Context, text string, limit int) ([]string
 	return ids, nil
 }
 
-// docMeta is the part of a document every candidate is checked against,
-// kept apart from the Document so the match loop stays in cache.
-type docMeta struct {
-	expires int64 // unix nanoseconds; 0 = never
-	flags   uint8
-}
+// docMeta is what every candidate is checked against, one byte per
+// document (kept apart from the Document so the match loop stays in cache;
+// the expiry time itself is read only for documents that have one).
+type docMeta uint8
 
 const (
-	metaSearchable = 1 << iota
+	metaSearchable docMeta = 1 << iota
 	metaInternal
+	metaExpires
 )
 
 func metaOf(d *knowledgebase.Document) docMeta {
 	var m docMeta
 	if d.Searchable {
-		m.flags |= metaSearchable
+		m |= metaSearchable
 	}
 	if d.Internal {
-		m.flags |= metaInternal
+		m |= metaInternal
 	}
 	if !d.ExpiresAt.IsZero() {
-		m.expires = d.ExpiresAt.UnixNano()
+		m |= metaExpires
 	}
 	return m
 }
@@ -458,10 +457,10 @@ func hasFilters(q *knowledgebase.Query) bool {
 
 func (x *Index) visible(ord uint32, q *knowledgebase.Query, now int64, filters bool) bool {
 	m := x.meta[ord]
-	if m.flags&metaSearchable == 0 || (m.flags&metaInternal != 0 && !q.IncludeInternal) {
+	if m&metaSearchable == 0 || (m&metaInternal != 0 && !q.IncludeInternal) {
 		return false
 	}
-	if m.expires != 0 && m.expires < now {
+	if m&metaExpires != 0 && x.docs[ord].ExpiresAt.UnixNano() < now {
 		return false
 	}
 	if !filters {
@@ -495,11 +494,16 @@ func (x *Index) visible(ord uint32, q *knowledgebase.Query, now int64, filters b
 // rerankChanged merges the first pass's pool (with updated scores) and the
 // documents changed by the feedback pass into a new pool.
 func (x *Index) rerankChanged(q knowledgebase.Query, acc *accum, pool []cand, total int) ([]cand, int) {
-	inPool := make(map[uint32]bool, len(pool))
 	for i := range pool {
-		inPool[pool[i].doc] = true
-		pool[i].score = acc.slot[pool[i].doc].score
+		sl := &acc.slot[pool[i].doc]
+		sl.pool = true
+		pool[i].score = sl.score
 	}
+	defer func() {
+		for _, c := range pool {
+			acc.slot[c.doc].pool = false
+		}
+	}()
 	now, filters := q.Now.UnixNano(), hasFilters(&q)
 	size := max(len(pool), q.Offset+q.Limit)
 	h := candHeap(pool)
@@ -512,7 +516,7 @@ func (x *Index) rerankChanged(q knowledgebase.Query, acc *accum, pool []cand, to
 		}
 	}
 	for _, d := range acc.changed {
-		if inPool[d] || !x.core.alive[d] {
+		if acc.slot[d].pool || !x.core.alive[d] {
 			continue
 		}
 		if !x.visible(d, &q, now, filters) {

@@ -19,13 +19,14 @@ import (
 //
 //	magic "HGKX" | format u32 | analysis.Version | stamp | synonym groups
 //	| docs: count, each Document field | field length sums
-//	| terms: count, each text, posting count, postings (doc u32 + 4 tf bytes)
+//	| terms: count, total postings, each text, posting count, postings
+//	  (doc u32 + 4 tf bytes)
 //
 // Only live documents are written (the snapshot is compacted), so ordinals
 // in the file are dense.
 const (
 	snapMagic  = "HGKX"
-	snapFormat = 1
+	snapFormat = 2
 	snapName   = "index.snap"
 	walName    = "wal.jsonl"
 )
@@ -131,6 +132,11 @@ func (x *Index) encode(b *binWriter) {
 		}
 	}
 	b.uvarint(uint64(len(x.core.terms)))
+	total := 0
+	for _, id := range x.core.terms {
+		total += len(x.core.post[id])
+	}
+	b.uvarint(uint64(total))
 	var pb [8]byte
 	for text, id := range x.core.terms {
 		b.str(text)
@@ -262,6 +268,11 @@ func (x *Index) decode(r io.Reader) error {
 	}
 	nt := b.count(1 << 30)
 	c.post = make([][]posting, 0, nt)
+	// One allocation (without pointers, so the GC never scans it) holds
+	// every posting list; each list is a capped window, so a later append
+	// copies it out instead of overwriting its neighbour.
+	arena := make([]posting, b.count(1<<34))
+	off := 0
 	var pb []byte
 	for i := range nt {
 		text := b.str()
@@ -276,7 +287,11 @@ func (x *Index) decode(r io.Reader) error {
 		if _, err := io.ReadFull(b.r, pb); err != nil {
 			return fmt.Errorf("%w: postings of term %d: %v", ErrCorrupt, i, err)
 		}
-		ps := make([]posting, np)
+		if off+np > len(arena) {
+			return fmt.Errorf("%w: more postings than announced", ErrCorrupt)
+		}
+		ps := arena[off : off+np : off+np]
+		off += np
 		for k := range ps {
 			o := pb[k*8:]
 			ps[k].doc = binary.LittleEndian.Uint32(o)
