@@ -169,8 +169,13 @@ func pinyinOf(r run, i, j int) (string, bool) {
 func (a *Analyzer) IndexTerms(field, text string) []Term {
 	short := shortField(field)
 	maxW := a.maxWord
-	var out []Term
-	for _, r := range runs(Normalize(text)) {
+	norm := Normalize(text)
+	per := 2 // unigram + bigram per rune; short fields add pinyin and initials
+	if short {
+		per = 4
+	}
+	out := make([]Term, 0, utf8.RuneCountInString(norm)*per+4)
+	for _, r := range runs(norm) {
 		if !r.han {
 			out = append(out, Term{Text: r.s, Type: TermWord, Weight: 1})
 			continue

@@ -3,6 +3,7 @@ package embedded
 import (
 	"math"
 	"slices"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/hallgate/hallgate/knowledgebase/analysis"
@@ -67,9 +68,19 @@ type docTerms struct {
 	lens  [nFields]uint16
 }
 
+var reduceMaps = sync.Pool{New: func() any { return make(map[string]int, 256) }}
+
 func reduceTerms(ft *fieldTerms) *docTerms {
-	dt := &docTerms{}
-	idx := make(map[string]int, 128)
+	n := 0
+	for f := range ft {
+		n += len(ft[f])
+	}
+	dt := &docTerms{terms: make([]string, 0, n/2+8), tfs: make([][nFields]uint8, 0, n/2+8)}
+	idx := reduceMaps.Get().(map[string]int)
+	defer func() {
+		clear(idx)
+		reduceMaps.Put(idx)
+	}()
 	for f := range ft {
 		n := 0
 		for _, t := range ft[f] {
