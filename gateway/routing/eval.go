@@ -28,6 +28,9 @@ type EvalOptions struct {
 	Folds           int     // k-fold cross-validation folds; default 5, negative = none
 	Seed            uint64  // default 1
 	Tokenizer       Tokenizer
+	// KBBackend searches the KB for direct answers: "embedded" (default,
+	// the gateway's own index) or "bm25" (this package's small BM25).
+	KBBackend string
 }
 
 func (o *EvalOptions) defaults() {
@@ -46,6 +49,9 @@ func (o *EvalOptions) defaults() {
 	if o.Tokenizer == nil {
 		o.Tokenizer = WordTokenizer(analysis.Shared())
 	}
+	if o.KBBackend == "" {
+		o.KBBackend = "embedded"
+	}
 }
 
 // Validate reports every problem at once.
@@ -59,6 +65,9 @@ func (o EvalOptions) Validate() error {
 	}
 	if o.TestFraction < 0 || o.TestFraction >= 1 {
 		errs = append(errs, errors.New("test fraction must be in [0,1)"))
+	}
+	if o.KBBackend != "embedded" && o.KBBackend != "bm25" {
+		errs = append(errs, fmt.Errorf("kb backend %q: want embedded or bm25", o.KBBackend))
 	}
 	if o.Folds == 1 {
 		errs = append(errs, errors.New("folds must be at least 2 (or negative for none)"))
@@ -176,8 +185,17 @@ func Evaluate(ctx context.Context, w io.Writer, opts EvalOptions) (Report, error
 		}
 	}
 	var search KBSearch
-	if len(kb) > 0 {
+	switch {
+	case len(kb) == 0:
+	case opts.KBBackend == "bm25":
 		search = NewBM25(kb).Search
+	default:
+		s, closeIx, err := embeddedSearch(ctx, kb)
+		if err != nil {
+			return Report{}, err
+		}
+		defer closeIx()
+		search = s
 	}
 	kbByID := map[string]KBEntry{}
 	for _, e := range kb {

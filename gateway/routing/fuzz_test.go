@@ -1,0 +1,50 @@
+package routing
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// FuzzReadJSONL: imported history is outside input; the parser must never
+// panic and must either fail or return one example per non-empty line.
+func FuzzReadJSONL(f *testing.F) {
+	f.Add(`{"text":"家里停水了","department":"water","type":"求助"}` + "\n\n" + `{"text":"x","department":"y"}`)
+	f.Add(`{"text":`)
+	f.Add("\xff\xfe")
+	f.Fuzz(func(t *testing.T, in string) {
+		exs, err := ReadJSONL[Example](strings.NewReader(in))
+		if err != nil {
+			return
+		}
+		lines := 0
+		for _, l := range strings.Split(in, "\n") {
+			if strings.TrimSpace(l) != "" {
+				lines++
+			}
+		}
+		if len(exs) != lines {
+			t.Fatalf("%d examples from %d lines", len(exs), lines)
+		}
+	})
+}
+
+// FuzzFeatures: tokenising and location stripping accept any text.
+func FuzzFeatures(f *testing.F) {
+	f.Add("【位置】某路12号 【描述】井盖丢失，请尽快处理")
+	f.Add("地址")
+	f.Add("【位置】")
+	f.Fuzz(func(t *testing.T, in string) {
+		s := stripLocation(in)
+		if utf8.ValidString(in) && !utf8.ValidString(s) {
+			t.Fatalf("stripLocation broke UTF-8: %q → %q", in, s)
+		}
+		for _, tok := range CharNGrams(s) {
+			if tok == "" {
+				t.Fatal("empty token")
+			}
+		}
+		_ = cueTerms(in)
+		_, _ = urgentByLexicon(in, "求助")
+	})
+}
