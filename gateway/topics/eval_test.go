@@ -1,0 +1,87 @@
+package topics
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// devTickets finds ../shared/data/tickets_dev.jsonl next to the repository
+// root (the directory holding go.mod); the test skips when it is absent.
+func devTickets(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Skip("go.mod not found above the test directory")
+		}
+		dir = parent
+	}
+	p := filepath.Join(dir, "..", "shared", "data", "tickets_dev.jsonl")
+	if _, err := os.Stat(p); err != nil {
+		t.Skipf("dev tickets absent (%s): %v", p, err)
+	}
+	return p
+}
+
+func TestEvaluateDevFixedSeed(t *testing.T) {
+	path := devTickets(t)
+	rep, err := Evaluate(context.Background(), newTestWriter(t), EvalOptions{TicketsPath: path, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkTargets(t, rep)
+}
+
+func TestEvaluateDevSeeds(t *testing.T) {
+	path := devTickets(t)
+	seeds := []uint64{2, 3, 4}
+	if testing.Short() {
+		seeds = seeds[:1]
+	}
+	for _, seed := range seeds {
+		rep, err := Evaluate(context.Background(), newTestWriter(t), EvalOptions{TicketsPath: path, Seed: seed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkTargets(t, rep)
+	}
+}
+
+func checkTargets(t *testing.T, rep Report) {
+	t.Helper()
+	if len(rep.Bursts) == 0 {
+		t.Fatal("no bursts were injected")
+	}
+	for i, b := range rep.Bursts {
+		if !b.Detected || b.TicketsToDetect > 10 {
+			t.Errorf("seed %d burst %d (%s, %d tickets): detected=%v after %d tickets", rep.Seed, i+1, b.Kind, b.Size, b.Detected, b.TicketsToDetect)
+		}
+	}
+	if rep.FalseAlarmsPerDay > 1 {
+		t.Errorf("seed %d: %.2f false alarms per day > 1 (%v)", rep.Seed, rep.FalseAlarmsPerDay, rep.FalseAlarmTopics)
+	}
+}
+
+// testWriter buffers the report and logs it in one piece.
+type testWriter struct {
+	t   *testing.T
+	buf *strings.Builder
+}
+
+func newTestWriter(t *testing.T) testWriter {
+	w := testWriter{t: t, buf: &strings.Builder{}}
+	t.Cleanup(func() { t.Log("\n" + w.buf.String()) })
+	return w
+}
+
+func (w testWriter) Write(p []byte) (int, error) { return w.buf.Write(p) }
