@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -164,5 +165,23 @@ func BenchmarkSegment(b *testing.B) {
 	a := Shared()
 	for b.Loop() {
 		a.Segment("小区化粪池满了冒出来找谁清掏，物业不管")
+	}
+}
+
+func TestShippedSynonymsAreWellFormed(t *testing.T) {
+	seen := map[string]int{}
+	for i, g := range DefaultSynonyms() {
+		if len(g) < 2 {
+			t.Errorf("group %d has %d terms", i, len(g))
+		}
+		for _, term := range g {
+			if Normalize(term) != term && Normalize(term) != strings.ToLower(term) {
+				t.Errorf("group %d: term %q is not normalized", i, term)
+			}
+		}
+		seen[g[0]]++
+	}
+	if len(DefaultSynonyms()) < 200 {
+		t.Errorf("only %d default groups", len(DefaultSynonyms()))
 	}
 }
