@@ -61,6 +61,20 @@ func TestTokenCreateCLI(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "hallgate.db")); err != nil {
 		t.Fatal("token not written to the data dir's store")
 	}
+	out, _, err = runCLI(t, env, "token", "list")
+	if err != nil || !strings.Contains(out, got.ID) || !strings.Contains(out, "admin,agent") || strings.Contains(out, got.Token) {
+		t.Fatalf("list: %v\n%s", err, out)
+	}
+	if out, _, err = runCLI(t, env, "token", "revoke", "--id", got.ID); err != nil || !strings.Contains(out, "revoked") {
+		t.Fatalf("revoke: %v %s", err, out)
+	}
+	out, _, err = runCLI(t, env, "token", "list", "--json")
+	if err != nil || strings.TrimSpace(out) != "[]" {
+		t.Fatalf("list after revoke: %v %q", err, out)
+	}
+	if _, _, err := runCLI(t, env, "token", "revoke", "--id", got.ID); err == nil {
+		t.Fatal("second revoke succeeded")
+	}
 	if _, _, err := runCLI(t, env, "token", "create", "--name", "x", "--roles", "root"); err == nil {
 		t.Fatal("unknown role accepted")
 	}

@@ -30,6 +30,8 @@ var commands = map[string]command{
 	"serve":        {"run the gateway", runServe},
 	"config check": {"validate the configuration and list every problem", runConfigCheck},
 	"token create": {"mint an API token directly in the store", runTokenCreate},
+	"token list":   {"list API tokens (no secrets)", runTokenList},
+	"token revoke": {"revoke an API token by id", runTokenRevoke},
 }
 
 // cliEnv is what a subcommand may touch of the process, so tests can run

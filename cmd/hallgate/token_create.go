@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/hallgate/hallgate/gateway"
 	"github.com/hallgate/hallgate/gateway/auth"
 )
 
@@ -34,19 +33,12 @@ func runTokenCreate(ctx context.Context, env *cliEnv, args []string) error {
 	if err := auth.ValidateRoles(rs); err != nil {
 		return err
 	}
-	cfg, err := cf.load(env)
+	tokens, closeStore, err := openTokens(ctx, env, &cf)
 	if err != nil {
 		return err
 	}
-	if err := cfg.Validate(); err != nil {
-		return err
-	}
-	st, err := gateway.OpenStore(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	tok, secret, err := auth.NewTokens(st, "").Create(ctx, *name, rs, "cli")
+	defer closeStore()
+	tok, secret, err := tokens.Create(ctx, *name, rs, "cli")
 	if err != nil {
 		return err
 	}
