@@ -12,7 +12,7 @@ import (
 // Version changes whenever IndexTerms would produce different terms for
 // the same text; persisted indexes built with another version re-analyse
 // their documents.
-const Version = "2"
+const Version = "3"
 
 // ErrBadOptions is returned by New for invalid options.
 var ErrBadOptions = errors.New("analysis: bad options")

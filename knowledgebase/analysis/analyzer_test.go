@@ -185,3 +185,12 @@ func TestShippedSynonymsAreWellFormed(t *testing.T) {
 		t.Errorf("only %d default groups", len(DefaultSynonyms()))
 	}
 }
+
+func TestPolyphonicReadings(t *testing.T) {
+	a := Shared()
+	for q, title := range map[string]string{"yinhang": "银行网点", "huankuan": "提前还款", "changqi": "长期护理", "yh": "银行卡"} {
+		if !intersects(termTexts(a.QueryTerms(q)), termTexts(a.IndexTerms(FieldTitle, title))) {
+			t.Errorf("query %q shares no term with %q", q, title)
+		}
+	}
+}

@@ -10,7 +10,8 @@ import (
 // and the set of valid syllables. Built once (a few milliseconds) on first
 // use instead of calling go-pinyin per character, which allocates.
 type pinyinTable struct {
-	byRune    []string // index r-0x4E00
+	byRune    []string          // index r-0x4E00: the most common reading
+	alts      map[rune][]string // polyphonic characters: every distinct toneless reading, most common first
 	syllables map[string]struct{}
 	maxSyl    int
 }
@@ -24,9 +25,12 @@ func pinyinTab() *pinyinTable {
 	pyOnce.Do(func() {
 		t := &pinyinTable{
 			byRune:    make([]string, 0x9FFF-0x4E00+1),
+			alts:      make(map[rune][]string, 1024),
 			syllables: make(map[string]struct{}, 512),
 		}
 		args := gopinyin.NewArgs() // Normal style: no tones
+		hetero := args
+		hetero.Heteronym = true
 		for r := rune(0x4E00); r <= 0x9FFF; r++ {
 			if _, ok := gopinyin.PinyinDict[int(r)]; !ok {
 				continue
@@ -37,6 +41,11 @@ func pinyinTab() *pinyinTable {
 			}
 			s := p[0]
 			t.byRune[r-0x4E00] = s
+			if all := gopinyin.SinglePinyin(r, hetero); len(all) > 1 {
+				// 还 hai/huan, 行 xing/hang, 长 chang/zhang: callers type
+				// either, and go-pinyin cannot tell which from one character.
+				t.alts[r] = all[:min(len(all), maxReadings)]
+			}
 			t.syllables[s] = struct{}{}
 			if len(s) > t.maxSyl {
 				t.maxSyl = len(s)
@@ -45,6 +54,25 @@ func pinyinTab() *pinyinTable {
 		pyTable = t
 	})
 	return pyTable
+}
+
+// maxReadings caps the readings kept per polyphonic character.
+const maxReadings = 3
+
+// runeReadings returns every kept reading of a Han character (most common
+// first), or nil.
+func runeReadings(r rune) []string {
+	if r < 0x4E00 || r > 0x9FFF {
+		return nil
+	}
+	t := pinyinTab()
+	if alts, ok := t.alts[r]; ok {
+		return alts
+	}
+	if p := t.byRune[r-0x4E00]; p != "" {
+		return []string{p}
+	}
+	return nil
 }
 
 // runePinyin returns the toneless pinyin of a Han character, or "".

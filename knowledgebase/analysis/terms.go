@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -134,30 +135,45 @@ func (a *Analyzer) inDict(w string) bool {
 
 func shortField(field string) bool { return field != FieldBody }
 
-func initialsOf(r run, i, j int) (string, bool) {
-	b := make([]byte, 0, j-i)
-	for k := i; k < j; k++ {
-		p := runePinyin(r.at(k))
-		if p == "" {
-			return "", false
-		}
-		b = append(b, p[0])
+// maxVariants caps the reading combinations of one n-gram.
+const maxVariants = 4
+
+// readingCombos returns the pinyin spellings of runes i..j of r, one per
+// combination of the characters' readings (most common first, at most
+// maxVariants), each either whole syllables or their first letters
+// (initials), with prefix. ok is false if a rune has no pinyin.
+func readingCombos(r run, i, j int, initials bool) ([]string, bool) {
+	prefix := PinyinPrefix
+	if initials {
+		prefix = InitialsPrefix
 	}
-	return InitialsPrefix + string(b), true
+	out := []string{prefix}
+	for k := i; k < j; k++ {
+		rs := runeReadings(r.at(k))
+		if len(rs) == 0 {
+			return nil, false
+		}
+		next := make([]string, 0, min(len(out)*len(rs), maxVariants))
+		for _, o := range out {
+			for _, p := range rs {
+				if len(next) == maxVariants {
+					break
+				}
+				if initials {
+					next = append(next, o+p[:1])
+				} else {
+					next = append(next, o+p)
+				}
+			}
+		}
+		out = slices.Compact(next)
+	}
+	return out, true
 }
 
-func pinyinOf(r run, i, j int) (string, bool) {
-	b := make([]byte, 0, 1+6*(j-i))
-	b = append(b, PinyinPrefix...)
-	for k := i; k < j; k++ {
-		p := runePinyin(r.at(k))
-		if p == "" {
-			return "", false
-		}
-		b = append(b, p...)
-	}
-	return string(b), true
-}
+func initialsOf(r run, i, j int) ([]string, bool) { return readingCombos(r, i, j, true) }
+
+func pinyinOf(r run, i, j int) ([]string, bool) { return readingCombos(r, i, j, false) }
 
 // IndexTerms returns the terms of one field of a document, one per
 // occurrence: Han unigrams and bigrams, dictionary words of three or more
@@ -186,19 +202,25 @@ func (a *Analyzer) IndexTerms(field, text string) []Term {
 			if i+1 < n {
 				out = append(out, Term{Text: r.sub(i, i+2), Type: TermNgram, Weight: 1})
 				if short {
-					if p, ok := pinyinOf(r, i, i+2); ok {
-						out = append(out, Term{Text: p, Type: TermPinyin, Weight: 1})
+					if ps, ok := pinyinOf(r, i, i+2); ok {
+						for _, p := range ps {
+							out = append(out, Term{Text: p, Type: TermPinyin, Weight: 1})
+						}
 					}
 					if a.inDict(r.sub(i, i+2)) {
-						if p, ok := initialsOf(r, i, i+2); ok {
-							out = append(out, Term{Text: p, Type: TermInitials, Weight: 1})
+						if ps, ok := initialsOf(r, i, i+2); ok {
+							for _, p := range ps {
+								out = append(out, Term{Text: p, Type: TermInitials, Weight: 1})
+							}
 						}
 					}
 				}
 			}
 			if short && i+2 < n {
-				if p, ok := initialsOf(r, i, i+3); ok {
-					out = append(out, Term{Text: p, Type: TermInitials, Weight: 1})
+				if ps, ok := initialsOf(r, i, i+3); ok {
+					for _, p := range ps {
+						out = append(out, Term{Text: p, Type: TermInitials, Weight: 1})
+					}
 				}
 			}
 			for l := 3; l <= maxW && i+l <= n && a.hasPrefix(r, i); l++ {
@@ -208,12 +230,16 @@ func (a *Analyzer) IndexTerms(field, text string) []Term {
 				}
 				out = append(out, Term{Text: w, Type: TermWord, Weight: 1})
 				if short {
-					if p, ok := pinyinOf(r, i, i+l); ok {
-						out = append(out, Term{Text: p, Type: TermPinyin, Weight: 1})
+					if ps, ok := pinyinOf(r, i, i+l); ok {
+						for _, p := range ps {
+							out = append(out, Term{Text: p, Type: TermPinyin, Weight: 1})
+						}
 					}
 					if l == 4 {
-						if p, ok := initialsOf(r, i, i+l); ok {
-							out = append(out, Term{Text: p, Type: TermInitials, Weight: 1})
+						if ps, ok := initialsOf(r, i, i+l); ok {
+							for _, p := range ps {
+								out = append(out, Term{Text: p, Type: TermInitials, Weight: 1})
+							}
 						}
 					}
 				}
@@ -310,8 +336,10 @@ func (a *Analyzer) QueryTerms(text string) []Term {
 			q.add(r.sub(i, i+1), TermNgram, fw(i, i+1, wUnigram))
 			if i+1 < n {
 				q.add(r.sub(i, i+2), TermNgram, fw(i, i+2, wBigram))
-				if p, ok := pinyinOf(r, i, i+2); ok {
-					q.addOf(p, TermVariant, fw(i, i+2, wVariant), r.sub(i, i+2))
+				if ps, ok := pinyinOf(r, i, i+2); ok {
+					for _, p := range ps {
+						q.addOf(p, TermVariant, fw(i, i+2, wVariant), r.sub(i, i+2))
+					}
 				}
 			}
 			for l := 1; l <= maxW && i+l <= n; l++ {
