@@ -85,6 +85,8 @@ type model struct {
 // text; answers are long and generic, so by default none.
 var kbAnswerRunes = 0
 
+// typeBalance is the exponent of inverse class frequency weighting in the
+// type model (1 = fully balanced).
 var typeBalance = 1.0
 
 func kbText(e KBEntry) string {

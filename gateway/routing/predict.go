@@ -30,6 +30,11 @@ var (
 	blendKNN    = 0.5
 	knnK        = 12
 	blendKB     = 0.3
+	// co-department from history: pair seen at least coMinCount times, in
+	// coMinShare of the lead's tickets, and the text scores the partner.
+	coMinCount float32 = 2
+	coMinShare float32 = 0.3
+	coMinScore         = 0.08
 	// blendCentroid weighs the cosine to each department's centroid,
 	// sharpened by centroidPower so the best few dominate.
 	blendCentroid = 0.6
@@ -169,6 +174,16 @@ func (m *model) predict(q Query, rules []Rule) prediction {
 	for c, v := range coVotes {
 		if v >= 0.35 && c != m.depts[lead].Code {
 			coSet[c] = true
+		}
+	}
+	// A department the text also points to, which history often pairs with
+	// this lead as co-handler.
+	if n := m.leadN[lead]; n > 0 {
+		for j, k := range m.co[lead] {
+			if k >= coMinCount && k/n >= coMinShare && p.scores[j] >= coMinScore {
+				coSet[m.depts[j].Code] = true
+				p.evidence = append(p.evidence, fmt.Sprintf("历史上 %s 主办的工单中 %.0f%% 由 %s 协办，且本诉求也涉及其职责", m.label(lead), 100*k/n, m.label(j)))
+			}
 		}
 	}
 	for c := range coSet {
