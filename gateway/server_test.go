@@ -71,6 +71,9 @@ func TestRequestID(t *testing.T) {
 	if p["request_id"] != "err-1" {
 		t.Fatalf("problem lacks request id: %v", p)
 	}
+	if id, _ := p["trace_id"].(string); len(id) != 32 {
+		t.Fatalf("problem lacks trace id: %v", p)
+	}
 }
 
 func TestAccessLogHasTraceAndNoPersonalData(t *testing.T) {

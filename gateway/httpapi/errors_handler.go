@@ -5,6 +5,7 @@ import (
 	"log/slog"
 
 	"github.com/gofiber/fiber/v2"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // ContentTypeProblem is the media type of every error body.
@@ -33,6 +34,11 @@ func NewErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 		out.Instance = c.Path()
 		if id, ok := c.Locals(RequestIDLocal).(string); ok && id != "" {
 			out = *out.clone().With("request_id", id)
+		}
+		// The trace id lets support find the whole request in the tracing
+		// backend from what a caller pastes.
+		if sc := trace.SpanContextFromContext(c.UserContext()); sc.IsValid() {
+			out = *out.clone().With("trace_id", sc.TraceID().String())
 		}
 		if out.Status >= 500 && log != nil {
 			var perr *Problem
