@@ -69,9 +69,11 @@ func NewBreaker(name string, cfg BreakerConfig, onChange func(name string, from,
 
 // NewSharedBreaker builds a breaker whose state lives in a SharedDataStore
 // (see RedisSharedStore) so every replica sees the same state. gobreaker
-// v2.4.0 holds the shared lock for the whole request, so a shared breaker
-// serialises one connector's calls across replicas: use it for departments
-// whose systems take little traffic anyway, or keep breakers local.
+// v2.4.0 holds the shared lock for the whole request; to keep a department's
+// calls concurrent, a closed breaker lets the call run outside the lock and
+// then records its outcome through the distributed breaker, and only
+// half-open probes run inside it (which also enforces the probe budget
+// across replicas).
 func NewSharedBreaker(name string, cfg BreakerConfig, st gobreaker.SharedDataStore, onChange func(name string, from, to gobreaker.State)) (*Breaker, error) {
 	d, err := gobreaker.NewDistributedCircuitBreaker[connectors.Receipt](st, breakerSettings(name, cfg, onChange))
 	if err != nil {
@@ -102,12 +104,31 @@ func (b *Breaker) State() State {
 }
 
 func (b *Breaker) execute(fn func() (connectors.Receipt, error)) (connectors.Receipt, error) {
-	if b.dist != nil {
+	if b.dist == nil {
+		return b.local.Execute(fn)
+	}
+	b.distMu.Lock()
+	st, err := b.dist.State()
+	b.distMu.Unlock()
+	switch {
+	case err != nil:
+		// The shared store is unreachable: deliver anyway rather than
+		// block every department on Redis; the outcome cannot be counted.
+		return fn()
+	case st == gobreaker.StateOpen:
+		return connectors.Receipt{}, gobreaker.ErrOpenState
+	case st == gobreaker.StateHalfOpen:
 		b.distMu.Lock()
 		defer b.distMu.Unlock()
 		return b.dist.Execute(fn)
 	}
-	return b.local.Execute(fn)
+	rc, callErr := fn()
+	b.distMu.Lock()
+	// ErrOpenState here means another replica opened the breaker while
+	// this call ran: its result stands all the same.
+	_, _ = b.dist.Execute(func() (connectors.Receipt, error) { return rc, callErr })
+	b.distMu.Unlock()
+	return rc, callErr
 }
 
 // Middleware guards calls with the breaker.

@@ -19,7 +19,11 @@ type RedisSharedStore struct {
 	LockTTL time.Duration // must exceed the longest attempt; default 30 s
 	// OpTimeout bounds each Redis call (gobreaker's interface has no ctx).
 	OpTimeout time.Duration
-	token     string
+	// LockWait is how long Lock keeps trying before it reports ErrLocked;
+	// gobreaker itself then sleeps 500 ms between tries, far too long for
+	// a lock held for a few round trips.
+	LockWait time.Duration
+	token    string
 }
 
 var _ gobreaker.SharedDataStore = (*RedisSharedStore)(nil)
@@ -29,25 +33,31 @@ var ErrLocked = errors.New("resilience: shared breaker locked")
 
 // NewRedisSharedStore returns a store with defaults filled in.
 func NewRedisSharedStore(client redis.UniversalClient, owner string) *RedisSharedStore {
-	return &RedisSharedStore{Client: client, Prefix: "hallgate:", LockTTL: 30 * time.Second, OpTimeout: 2 * time.Second, token: owner + fmt.Sprintf(":%d", time.Now().UnixNano())}
+	return &RedisSharedStore{Client: client, Prefix: "hallgate:", LockTTL: 30 * time.Second, OpTimeout: 2 * time.Second, LockWait: 2 * time.Second, token: owner + fmt.Sprintf(":%d", time.Now().UnixNano())}
 }
 
 func (s *RedisSharedStore) ctx() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), s.OpTimeout)
 }
 
-// Lock takes the named lock or returns ErrLocked.
+// Lock takes the named lock, retrying briefly, or returns ErrLocked.
 func (s *RedisSharedStore) Lock(name string) error {
-	ctx, cancel := s.ctx()
-	defer cancel()
-	ok, err := s.Client.SetNX(ctx, s.Prefix+name, s.token, s.LockTTL).Result()
-	if err != nil {
-		return err
+	deadline := time.Now().Add(s.LockWait)
+	for wait := time.Millisecond; ; wait = min(2*wait, 20*time.Millisecond) {
+		ctx, cancel := s.ctx()
+		ok, err := s.Client.SetNX(ctx, s.Prefix+name, s.token, s.LockTTL).Result()
+		cancel()
+		if err != nil {
+			return err
+		}
+		if ok {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return ErrLocked
+		}
+		time.Sleep(wait)
 	}
-	if !ok {
-		return ErrLocked
-	}
-	return nil
 }
 
 var unlockScript = redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) end return 0`)

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -67,3 +69,43 @@ type named struct {
 }
 
 func (n named) Name() string { return n.name }
+
+// TestSharedBreakerKeepsCallsConcurrent: a closed shared breaker must not
+// serialise a department's calls behind its Redis lock.
+func TestSharedBreakerKeepsCallsConcurrent(t *testing.T) {
+	u := os.Getenv("HALLGATE_TEST_REDIS_URL")
+	if u == "" {
+		t.Skip("HALLGATE_TEST_REDIS_URL is not set; skipping shared breaker test")
+	}
+	opt, _ := redis.ParseURL(u)
+	client := redis.NewClient(opt)
+	defer client.Close()
+	var cur, peak atomic.Int32
+	slow := &scripted{fn: func(context.Context, int) (connectors.Receipt, error) {
+		n := cur.Add(1)
+		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+		}
+		time.Sleep(30 * time.Millisecond)
+		cur.Add(-1)
+		return connectors.Receipt{}, nil
+	}}
+	ch, err := Chain(fastCfg(), named{slow, fmt.Sprintf("conc-%d", time.Now().UnixNano())}, Deps{Redis: client, Owner: "r"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			if _, err := ch.Deliver(t.Context(), connectors.Delivery{}); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if p := peak.Load(); p < 2 {
+		t.Fatalf("peak concurrency %d through a closed shared breaker, want > 1", p)
+	}
+	if slow.Calls() != 8 {
+		t.Fatalf("calls %d", slow.Calls())
+	}
+}

@@ -29,6 +29,9 @@ type Config struct {
 	// NoConnectorWait is how often an item of a department without a
 	// connector is looked at again (default 1 m).
 	NoConnectorWait time.Duration `json:"no_connector_wait" yaml:"no_connector_wait"`
+	// DrainTimeout is how long deliveries in flight at shutdown may finish
+	// before they are cancelled and released (default 5 s).
+	DrainTimeout time.Duration `json:"drain_timeout" yaml:"drain_timeout"`
 }
 
 // WithDefaults fills zero fields.
@@ -54,6 +57,7 @@ func (c Config) WithDefaults() Config {
 	def(&c.RetryMax, 10*time.Minute)
 	def(&c.BreakerWait, 10*time.Second)
 	def(&c.NoConnectorWait, time.Minute)
+	def(&c.DrainTimeout, 5*time.Second)
 	return c
 }
 
@@ -70,7 +74,7 @@ func (c Config) Validate() error {
 		p = append(p, "workers must be ≥ 1 and batch in [1, 1000]")
 	}
 	for name, d := range map[string]time.Duration{"lease": c.Lease, "poll_interval": c.PollInterval, "max_age": c.MaxAge,
-		"retry_base": c.RetryBase, "retry_max": c.RetryMax, "breaker_wait": c.BreakerWait, "no_connector_wait": c.NoConnectorWait} {
+		"retry_base": c.RetryBase, "retry_max": c.RetryMax, "breaker_wait": c.BreakerWait, "no_connector_wait": c.NoConnectorWait, "drain_timeout": c.DrainTimeout} {
 		if d <= 0 {
 			p = append(p, name+" must be > 0")
 		}

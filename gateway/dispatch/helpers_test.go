@@ -86,11 +86,17 @@ func (tr *transitions) list() []string {
 
 // restEntry builds a registry entry for dept talking to a simulator's REST flavour.
 func restEntry(t testing.TB, name, dept, url string, tr *transitions) dispatch.Entry {
+	return restEntryDeps(t, name, dept, url, tr, resilience.Deps{})
+}
+
+// restEntryDeps is restEntry with chain deps (e.g. a Redis client for a
+// shared breaker).
+func restEntryDeps(t testing.TB, name, dept, url string, tr *transitions, deps resilience.Deps) dispatch.Entry {
 	c, err := httpjson.New(name, httpjson.Config{URL: url + "/rest/deliveries"}, &http.Client{Timeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	deps := resilience.Deps{Department: dept}
+	deps.Department = dept
 	if tr != nil {
 		deps.OnStateChange = tr.add
 	}

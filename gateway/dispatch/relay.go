@@ -73,7 +73,20 @@ func (r *Relay) Config() Config { return r.cfg }
 func (r *Relay) Run(ctx context.Context) error {
 	sem := make(chan struct{}, r.cfg.Workers)
 	var wg sync.WaitGroup
-	defer wg.Wait()
+	// Deliveries in flight when ctx ends get DrainTimeout to finish and be
+	// acked; only then are they cancelled and released. Without the grace
+	// a department that already took the item would get it again.
+	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
+	stopDrain := context.AfterFunc(ctx, func() {
+		t := time.AfterFunc(r.cfg.DrainTimeout, cancelWork)
+		<-work.Done()
+		t.Stop()
+	})
+	defer func() {
+		wg.Wait()
+		stopDrain()
+		cancelWork()
+	}()
 	idle := time.NewTimer(0)
 	defer idle.Stop()
 	for {
@@ -118,7 +131,7 @@ func (r *Relay) Run(ctx context.Context) error {
 			wg.Add(1)
 			go func() {
 				defer func() { <-sem; wg.Done() }()
-				r.process(ctx, it)
+				r.process(work, it)
 			}()
 		}
 		if len(items) == 0 {

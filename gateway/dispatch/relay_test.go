@@ -3,15 +3,20 @@ package dispatch_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	goredis "github.com/redis/go-redis/v9"
+
 	"github.com/hallgate/hallgate/connectors"
+	"github.com/hallgate/hallgate/connectors/resilience"
 	"github.com/hallgate/hallgate/connectors/simulator"
 	"github.com/hallgate/hallgate/gateway/dispatch"
 	"github.com/hallgate/hallgate/gateway/store"
@@ -41,12 +46,28 @@ func runRelayWith(t *testing.T, r *dispatch.Relay) (*dispatch.Relay, func()) {
 // delivery arrives once it is back, duplicates are absorbed, the breaker
 // opens and closes again, nothing is dead-lettered.
 func TestOutageEveryDeliveryArrives(t *testing.T) {
-	for _, kind := range []string{"bolt", "redis"} {
-		t.Run(kind, func(t *testing.T) { outage(t, kind) })
+	// The Redis variant also shares the breaker through Redis, as
+	// replicas would.
+	for _, kind := range []string{"bolt", "redis-shared-breaker"} {
+		t.Run(kind, func(t *testing.T) { t.Parallel(); outage(t, kind) })
 	}
 }
 
 func outage(t *testing.T, kind string) {
+	label := kind
+	var deps resilience.Deps
+	if kind == "redis-shared-breaker" {
+		kind = "redis"
+		if u := os.Getenv("HALLGATE_TEST_REDIS_URL"); u != "" {
+			opt, err := goredis.ParseURL(u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			client := goredis.NewClient(opt)
+			defer client.Close()
+			deps = resilience.Deps{Redis: client, Owner: "outage-test"}
+		}
+	}
 	const n = 1000
 	st := backend(t, kind)
 	sim := simulator.New(simulator.Options{Department: "ZJJ"})
@@ -57,7 +78,8 @@ func outage(t *testing.T, kind string) {
 
 	tr := &transitions{}
 	reg := dispatch.NewRegistry()
-	if err := reg.Put(restEntry(t, "zjj-rest", "ZJJ", srv.URL, tr)); err != nil {
+	name := fmt.Sprintf("zjj-%d", time.Now().UnixNano()) // fresh shared breaker state per run
+	if err := reg.Put(restEntryDeps(t, name, "ZJJ", srv.URL, tr, deps)); err != nil {
 		t.Fatal(err)
 	}
 	relay, stop := runRelay(t, st, reg, fastRelay())
@@ -88,7 +110,7 @@ func outage(t *testing.T, kind string) {
 	states, _ := st.Count(ctx, dispatch.CollDeliveries, map[string]string{"state": dispatch.StateDelivered})
 	seq := tr.list()
 	t.Logf("%s: sent %d, arrived %d unique, %d duplicates absorbed, %d refused during faults, dead letters %d, breaker %v",
-		kind, n, s.Unique, s.Duplicates, s.Rejected, len(dead), seq)
+		label, n, s.Unique, s.Duplicates, s.Rejected, len(dead), seq)
 	if len(dead) != 0 {
 		t.Fatalf("dead letters after an outage: %+v", dead)
 	}
@@ -175,4 +197,27 @@ func TestPermanentDeadLettersAndRedrive(t *testing.T) {
 // rebase points the entry at a plain server root (not /rest/deliveries).
 func rebase(t *testing.T, e dispatch.Entry, url string) connectors.Connector {
 	return restEntryAt(t, e.Name, e.Department, url)
+}
+
+// TestShutdownDrainsInFlightDeliveries: a call in flight when the relay is
+// stopped finishes and is acked instead of being released and sent again.
+func TestShutdownDrainsInFlightDeliveries(t *testing.T) {
+	st := backend(t, "bolt")
+	sim := simulator.New(simulator.Options{Department: "ZJJ"})
+	sim.SetFaults(simulator.Faults{LatencyMS: 300})
+	srv := httptest.NewServer(sim)
+	defer srv.Close()
+	defer sim.Close()
+	reg := dispatch.NewRegistry()
+	_ = reg.Put(restEntry(t, "zjj", "ZJJ", srv.URL, nil))
+	ctx := t.Context()
+	enqueue(ctx, t, st, "d", 0, 3, 3, "ZJJ")
+	_, stop := runRelay(t, st, reg, fastRelay())
+	time.Sleep(100 * time.Millisecond) // the calls are in flight
+	stop()
+	p, _ := st.Pending(ctx, "delivery")
+	delivered, _ := st.Count(ctx, dispatch.CollDeliveries, map[string]string{"state": dispatch.StateDelivered})
+	if p["ZJJ"].Depth != 0 || delivered != 3 || sim.Stats().Total != 3 {
+		t.Fatalf("after shutdown: pending %d, delivered %d, simulator %+v", p["ZJJ"].Depth, delivered, sim.Stats())
+	}
 }
