@@ -202,3 +202,28 @@ func TestSystemdUnit(t *testing.T) {
 		}
 	}
 }
+
+func TestDockerfile(t *testing.T) {
+	raw, err := os.ReadFile("Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(raw)
+	if n := strings.Count(s, "\nFROM "); n < 2 {
+		t.Errorf("%d build stages, want a multi-stage build", n)
+	}
+	for _, want := range []string{"./cmd/hallgate", "CGO_ENABLED=0", "USER nonroot", "ENTRYPOINT", "STOPSIGNAL SIGTERM"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("Dockerfile lacks %q", want)
+		}
+	}
+	// The Go version of the builder matches go.mod's minor version.
+	mod, err := os.ReadFile("../go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^go (\d+\.\d+)`).FindStringSubmatch(string(mod))
+	if m == nil || !strings.Contains(s, "golang:"+m[1]) {
+		t.Errorf("builder image does not use Go %v", m)
+	}
+}
