@@ -47,6 +47,9 @@ var errUsage = errors.New("usage")
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// After the first signal starts a graceful shutdown, restore the default
+	// handling so a second one ends the process at once.
+	go func() { <-ctx.Done(); stop() }()
 	env := &cliEnv{stdout: os.Stdout, stderr: os.Stderr, lookupEnv: os.LookupEnv}
 	err := dispatch(ctx, env, os.Args[1:])
 	switch {
