@@ -46,6 +46,10 @@ type EngineOptions struct {
 	// (default 0.002) and PriorStrength its weight in pseudo-tickets (1).
 	PriorShare    float64
 	PriorStrength float64
+	// Learning is how much stream time the engine observes before it may
+	// flag anything (default 24h): baselines come from history, and a cold
+	// engine has none. Import history (or replay it) to shorten it.
+	Learning time.Duration
 	// MinTickets is the smallest cluster that may be flagged (default 3):
 	// a floor for the operators, the test itself decides.
 	MinTickets int
@@ -60,7 +64,7 @@ type EngineOptions struct {
 // DefaultEngineOptions returns the documented defaults.
 func DefaultEngineOptions() EngineOptions {
 	return EngineOptions{
-		Window: 2 * time.Hour, Idle: 72 * time.Hour, Cooldown: 24 * time.Hour,
+		Window: 2 * time.Hour, Idle: 72 * time.Hour, Cooldown: 24 * time.Hour, Learning: 24 * time.Hour,
 		Similarity: 0.35, MinTextSimilarity: 0.15, DistrictBonus: 0.1, AddressBonus: 0.3,
 		MergeSimilarity: 0.3, TargetFalseAlarmsPerDay: 0.5, MinTestsPerDay: 200,
 		PriorShare: 0.002, PriorStrength: 1, MinTickets: 3, MaxCentroidTerms: 120, MaxMembers: 500,
@@ -82,6 +86,9 @@ func (o EngineOptions) withDefaults() EngineOptions {
 	}
 	if o.Cooldown == 0 {
 		o.Cooldown = d.Cooldown
+	}
+	if o.Learning == 0 {
+		o.Learning = d.Learning
 	}
 	set(&o.Similarity, d.Similarity)
 	set(&o.MinTextSimilarity, d.MinTextSimilarity)
@@ -210,6 +217,7 @@ type engineState struct {
 	Seen     map[string]time.Time `json:"seen"`   // ticket id → arrival, last 24 h
 	Clusters map[string]*Cluster  `json:"clusters"`
 	Swept    time.Time            `json:"swept"`
+	Since    time.Time            `json:"since"` // first ticket seen
 }
 
 // Engine is the online clusterer and burst detector. It is not safe for
@@ -264,6 +272,9 @@ func (e *Engine) Process(s TicketSignal) (Result, error) {
 		return Result{Duplicate: true}, nil
 	}
 	at := s.Created.UTC()
+	if e.st.Since.IsZero() || at.Before(e.st.Since) {
+		e.st.Since = at
+	}
 	if at.After(e.st.Now) {
 		e.st.Now = at
 	}
@@ -472,7 +483,7 @@ func (e *Engine) globalInWindow(now time.Time) int {
 // test runs the burst test on c after an arrival.
 func (e *Engine) test(c *Cluster, ticketID string, now time.Time) *Alarm {
 	n := e.inWindow(c, now)
-	if c.Flagged || n < e.o.MinTickets {
+	if c.Flagged || n < e.o.MinTickets || now.Sub(e.st.Since) < e.o.Learning {
 		return nil
 	}
 	// The test runs because a ticket just arrived in c, so that ticket is

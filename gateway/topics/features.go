@@ -57,14 +57,31 @@ func (f featurizer) rawTerms(text string) map[string]float64 {
 	return out
 }
 
+// canonical picks one member of w's synonym group deterministically,
+// preferring Han words (they read better as topic keywords than gjj).
 func (f featurizer) canonical(w string) string {
 	best := w
 	for _, s := range f.an.Synonyms(w) {
+		if hasHan(s) != hasHan(best) {
+			if hasHan(s) {
+				best = s
+			}
+			continue
+		}
 		if s < best {
 			best = s
 		}
 	}
 	return best
+}
+
+func hasHan(s string) bool {
+	for _, r := range s {
+		if unicode.Is(unicode.Han, r) {
+			return true
+		}
+	}
+	return false
 }
 
 func isDigits(s string) bool {
