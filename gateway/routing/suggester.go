@@ -196,6 +196,10 @@ func (s *Suggester) scheduleRetrain() {
 	})
 }
 
+// Invalidate schedules a debounced rebuild; call it when KB entries or
+// departments change (they are read again at the rebuild).
+func (s *Suggester) Invalidate() { s.scheduleRetrain() }
+
 func (s *Suggester) rulesChanged(ctx context.Context) {
 	// Matching uses the new rules at once; they join the training text at
 	// the next rebuild.

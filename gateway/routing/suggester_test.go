@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -240,4 +241,36 @@ func TestDirectAnswerOnlyForGeneralEnquiries(t *testing.T) {
 	if len(sg.DirectAnswer) != 0 {
 		t.Errorf("own-case enquiry got a direct answer: %+v", sg.DirectAnswer)
 	}
+}
+
+func TestInvalidateRereadsKB(t *testing.T) {
+	ctx := context.Background()
+	var mu sync.Mutex
+	var kb []KBEntry
+	s, err := Open(ctx, Options{Store: openBolt(t), Departments: synthDepartments, Tokenizer: CharNGrams, Logger: quietLogger,
+		RetrainDelay: 10 * time.Millisecond,
+		KBEntries: func(context.Context) ([]KBEntry, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			return slices.Clone(kb), nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if sg, _ := s.Suggest(ctx, Query{Text: "锅炉房噪声太大"}); sg.Department == "edu" {
+		t.Fatalf("edu before the KB entry exists: %+v", sg.Candidates)
+	}
+	mu.Lock()
+	kb = append(kb, KBEntry{ID: "k", Question: "供暖锅炉房噪声扰民怎么办？", Department: "edu", Keywords: []string{"锅炉房", "供暖"}})
+	mu.Unlock()
+	s.Invalidate()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if sg, _ := s.Suggest(ctx, Query{Text: "锅炉房噪声太大"}); sg.Department == "edu" {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("KB change never reached the model")
 }
