@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -148,7 +149,7 @@ func testApp(t testing.TB, idx knowledgebase.Index) (*fiber.App, *knowledgebase.
 		idx = &bigramIndex{docs: map[string]knowledgebase.Document{}}
 	}
 	depts := department.NewService(st)
-	kb := knowledgebase.NewService(st, idx, depts, knowledgebase.Options{})
+	kb := knowledgebase.NewService(st, idx, depts, knowledgebase.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err := kb.Open(ctx); err != nil {
 		t.Fatal(err)
 	}

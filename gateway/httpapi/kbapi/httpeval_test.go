@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hallgate/hallgate/gateway/httpapi/kbapi"
 	"github.com/hallgate/hallgate/knowledgebase"
@@ -77,7 +78,10 @@ func evalDev(t *testing.T, idx knowledgebase.Index, label string) eval.Report {
 		t.Fatal(err)
 	}
 	go func() { _ = app.Listener(ln) }()
-	t.Cleanup(func() { _ = app.Shutdown() })
+	t.Cleanup(func() {
+		http.DefaultClient.CloseIdleConnections()
+		_ = app.ShutdownWithTimeout(2 * time.Second)
+	})
 
 	h := http.Header{}
 	h.Set("X-Test-Roles", editor)
