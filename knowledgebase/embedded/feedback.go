@@ -2,7 +2,7 @@ package embedded
 
 import (
 	"sort"
-	"unicode/utf8"
+	"strings"
 
 	"github.com/hallgate/hallgate/knowledgebase/analysis"
 )
@@ -34,17 +34,26 @@ func (x *Index) feedback(qt []analysis.Term, top []cand) []analysis.Term {
 		d := &x.docs[top[i].doc]
 		w := float64(top[i].score) / best
 		seen := map[string]bool{}
-		for _, t := range x.an.IndexTerms(analysis.FieldTitle, d.Title) {
-			if t.Type != analysis.TermNgram || utf8.RuneCountInString(t.Text) != 2 || have[t.Text] || seen[t.Text] {
-				continue
+		// The title's Han bigrams, straight from the normalized text (the
+		// full IndexTerms would also spell out pinyin we do not use here).
+		for _, part := range strings.Fields(analysis.Normalize(d.Title)) {
+			rs := []rune(part)
+			for k := 0; k+1 < len(rs); k++ {
+				if !isHanRune(rs[k]) || !isHanRune(rs[k+1]) {
+					continue
+				}
+				bg := string(rs[k : k+2])
+				if have[bg] || seen[bg] {
+					continue
+				}
+				seen[bg] = true
+				// A bigram in a tenth of the entries (办理, 申请) says
+				// nothing about this topic and would cost a long posting list.
+				if id, ok := x.core.terms[bg]; ok && len(x.core.post[id]) > common && x.core.nAlive > 1000 {
+					continue
+				}
+				votes[bg] += w
 			}
-			// A bigram in a tenth of the entries (办理, 申请) says nothing
-			// about this topic and would cost a long posting list.
-			if id, ok := x.core.terms[t.Text]; ok && len(x.core.post[id]) > common && x.core.nAlive > 1000 {
-				continue
-			}
-			seen[t.Text] = true
-			votes[t.Text] += w
 		}
 	}
 	type tv struct {
@@ -85,4 +94,8 @@ func (x *Index) feedback(qt []analysis.Term, top []cand) []analysis.Term {
 		out = append(out, analysis.Term{Text: a.t, Type: analysis.TermSynonym, Weight: float32(prfWeight * a.v / all[0].v)})
 	}
 	return out
+}
+
+func isHanRune(r rune) bool {
+	return (r >= 0x4E00 && r <= 0x9FFF) || (r >= 0x3400 && r <= 0x4DBF)
 }
