@@ -1,6 +1,7 @@
 package kbapi
 
 import (
+	"bytes"
 	"net/http"
 	"strings"
 
@@ -123,4 +124,18 @@ func (m *Module) transitionItem(c *fiber.Ctx) error {
 	}
 	setETag(c, out.Version)
 	return c.JSON(out)
+}
+
+// importItems reads the body as JSON Lines of service items; the import
+// finishes before the handler returns, so Fiber's buffer is read in place.
+func (m *Module) importItems(c *fiber.Ctx) error {
+	body := c.Body()
+	if len(bytes.TrimSpace(body)) == 0 {
+		return httpapi.Errorf(http.StatusBadRequest, "empty body: JSON Lines of service items are required")
+	}
+	res, err := m.kb.ImportItems(c.UserContext(), actorOf(c), bytes.NewReader(body))
+	if err != nil {
+		return problem(err)
+	}
+	return c.JSON(res)
 }

@@ -274,6 +274,14 @@ func TestSynonymsAndItems(t *testing.T) {
 	if r.status != 200 || !strings.Contains(string(r.body), "供水用户过户") {
 		t.Fatalf("list items: %s", r.body)
 	}
+	bulk := `{"name":"供水用户销户","code":"360100-WATER-GG-0002","type":"公共服务","department":"water"}` + "\n" + `{"name":"x","code":"bad"}`
+	if r := do(t, app, "POST", "/api/v1/items/import", water, bulk); r.status != http.StatusForbidden {
+		t.Fatalf("department bulk import: %d", r.status)
+	}
+	r = do(t, app, "POST", "/api/v1/items/import", editor, bulk)
+	if r.status != 200 || !strings.Contains(string(r.body), `"imported":1`) || !strings.Contains(string(r.body), `"line":2`) {
+		t.Fatalf("item import: %d %s", r.status, r.body)
+	}
 	if r := do(t, app, "POST", "/api/v1/items/360100-WATER-GG-0001/transitions", editor, `{"to":"archived"}`); r.status != 200 {
 		t.Fatalf("archive item: %d %s", r.status, r.body)
 	}

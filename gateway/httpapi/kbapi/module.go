@@ -67,6 +67,7 @@ func (m *Module) Routes() []httpapi.Route {
 		{Method: get, Path: "/api/v1/kb/entries/:id/feedback", Roles: staff, Summary: "Feedback tally of an entry", Handler: m.getFeedback},
 
 		{Method: get, Path: "/api/v1/items", Roles: everyone, Summary: "List service items (政务服务事项)", Handler: m.listItems},
+		{Method: post, Path: "/api/v1/items/import", Roles: editors, Summary: "Import service items from JSON Lines; invalid lines reported by number", Handler: m.importItems},
 		{Method: post, Path: "/api/v1/items", Roles: authors, Summary: "Create a service item", Handler: m.createItem},
 		{Method: get, Path: "/api/v1/items/:id", Roles: everyone, Summary: "Get a service item", Handler: m.getItem},
 		{Method: put, Path: "/api/v1/items/:id", Roles: authors, Summary: "Update a service item (If-Match or version)", Handler: m.updateItem},

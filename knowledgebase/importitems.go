@@ -1,0 +1,111 @@
+package knowledgebase
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// ImportItems reads service items as JSON Lines (the ServiceItem JSON
+// shape; id defaults to code) and upserts them (editors only). Items are
+// published unless status says otherwise. Like Import, each line is checked
+// and written on its own: rejected lines are reported by number and write
+// nothing, accepted lines are kept.
+func (s *Service) ImportItems(ctx context.Context, actor Actor, r io.Reader) (ImportResult, error) {
+	if !actor.Editor {
+		return ImportResult{}, fmt.Errorf("import items: %w", ErrForbidden)
+	}
+	res := ImportResult{Errors: []LineError{}}
+	fail := func(n int, err error) { res.Errors = append(res.Errors, LineError{Line: n, Error: err.Error()}) }
+	seen := map[string]int{}
+	known := map[string]bool{}
+	br := bufio.NewReaderSize(r, 64<<10)
+	for n := 1; ; n++ {
+		raw, tooLong, err := readLine(br, s.opts.MaxImportLineBytes)
+		if err != nil && !errors.Is(err, io.EOF) {
+			return res, fmt.Errorf("import items: read line %d: %w", n, err)
+		}
+		eof := errors.Is(err, io.EOF)
+		if n == 1 {
+			raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf"))
+		}
+		raw = bytes.TrimSpace(raw)
+		switch {
+		case tooLong:
+			fail(n, fmt.Errorf("line longer than %d bytes", s.opts.MaxImportLineBytes))
+		case len(raw) > 0:
+			if err := s.importItemLine(ctx, actor, raw, n, seen, known, &res); err != nil {
+				if !isLineError(err) && !errors.Is(err, ErrUnknownDepartment) {
+					return res, err
+				}
+				fail(n, err)
+			}
+		}
+		if eof {
+			break
+		}
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+func (s *Service) importItemLine(ctx context.Context, actor Actor, raw []byte, n int, seen map[string]int, known map[string]bool, res *ImportResult) error {
+	var it ServiceItem
+	if err := json.Unmarshal(raw, &it); err != nil {
+		return fmt.Errorf("malformed JSON: %v: %w", err, ErrInvalid)
+	}
+	it.normalize()
+	if it.Status == "" {
+		it.Status = StatusPublished
+	}
+	if prev, dup := seen[it.ID]; dup {
+		return fmt.Errorf("duplicate id %q (line %d): %w", it.ID, prev, ErrInvalid)
+	}
+	fe := it.validate()
+	if it.Department != "" {
+		ok, cached := known[it.Department]
+		if !cached {
+			var err error
+			if ok, err = s.depts.Exists(ctx, it.Department); err != nil {
+				return err
+			}
+			known[it.Department] = ok
+		}
+		if !ok {
+			fe.add("department", reasonUnknownDepartment+" "+it.Department)
+		}
+	}
+	if err := fe.err(); err != nil {
+		return err
+	}
+	seen[it.ID] = n
+	old, err := s.loadItem(ctx, it.ID)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		_, err = s.writeItem(ctx, actor.ID, nil, it, ActionImport, "")
+	case err != nil:
+		return err
+	default:
+		changes, derr := diff(&old, &it)
+		if derr != nil {
+			return derr
+		}
+		if len(changes) == 0 {
+			res.Imported++
+			res.Unchanged++
+			return nil
+		}
+		_, err = s.writeItem(ctx, actor.ID, &old, it, ActionImport, "")
+	}
+	if err != nil {
+		return err
+	}
+	res.Imported++
+	return nil
+}
