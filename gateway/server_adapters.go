@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"log/slog"
 
 	"github.com/hallgate/hallgate/gateway/auth"
 	"github.com/hallgate/hallgate/gateway/department"
@@ -77,12 +76,31 @@ func observeForRouting(s *routing.Suggester, a *App) func(context.Context, *tick
 		if t.Department == "" {
 			return
 		}
-		ex := routing.Example{ID: t.ID, Text: t.Text, District: t.District, Channel: string(t.Channel), Type: string(t.Type),
-			Department: t.Department, CoDepartments: t.CoDepartments, Urgent: t.Urgent, DirectAnswer: t.DirectAnswer}
-		if err := s.Observe(ctx, ex); err != nil {
+		if err := s.Observe(ctx, exampleOf(t)); err != nil {
 			a.Log.WarnContext(ctx, "routing could not learn from a ticket", "ticket", t.ID, "error", err)
 		}
 	}
+}
+
+// observeImportForRouting teaches the routing model a whole imported
+// history at once (one durable write per batch, one retrain).
+func observeImportForRouting(s *routing.Suggester, a *App) func(context.Context, []*ticket.Ticket) {
+	return func(ctx context.Context, ts []*ticket.Ticket) {
+		exs := make([]routing.Example, 0, len(ts))
+		for _, t := range ts {
+			if t.Department != "" {
+				exs = append(exs, exampleOf(t))
+			}
+		}
+		if _, err := s.ObserveBatch(ctx, exs); err != nil {
+			a.Log.WarnContext(ctx, "routing could not learn from imported tickets", "tickets", len(exs), "error", err)
+		}
+	}
+}
+
+func exampleOf(t *ticket.Ticket) routing.Example {
+	return routing.Example{ID: t.ID, Text: t.Text, District: t.District, Channel: string(t.Channel), Type: string(t.Type),
+		Department: t.Department, CoDepartments: t.CoDepartments, Urgent: t.Urgent, DirectAnswer: t.DirectAnswer}
 }
 
 // kbSuggestions offers the dialled department's published entries on the
@@ -137,5 +155,3 @@ func open311Catalogue(d *department.Service) open311.Catalogue {
 		return out, nil
 	}}
 }
-
-var _ = slog.Default

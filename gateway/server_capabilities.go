@@ -28,6 +28,7 @@ import (
 	"github.com/hallgate/hallgate/gateway/routing"
 	"github.com/hallgate/hallgate/gateway/store/redis"
 	"github.com/hallgate/hallgate/gateway/ticket"
+	"github.com/hallgate/hallgate/gateway/web"
 	"github.com/hallgate/hallgate/knowledgebase"
 	"github.com/hallgate/hallgate/knowledgebase/embedded"
 	"github.com/hallgate/hallgate/knowledgebase/meili"
@@ -48,7 +49,9 @@ type Capabilities struct {
 	Calls       *hotline.Calls
 	Messages    *message.Service
 	Relay       *dispatch.Relay
-	Log         *slog.Logger
+	// Web is the pages' module (users, sessions, the session bridge).
+	Web *web.Module
+	Log *slog.Logger
 }
 
 // IndexDir is the embedded search index's directory inside the data directory.
@@ -118,6 +121,7 @@ func (a *App) wireCapabilities(ctx context.Context) error {
 		},
 		DepartmentExists: c.Departments.Exists,
 		Observers:        []func(context.Context, *ticket.Ticket){observeForRouting(c.Routing, a)},
+		ImportObservers:  []func(context.Context, []*ticket.Ticket){observeImportForRouting(c.Routing, a)},
 		Logger:           a.Log,
 	})
 	if err != nil {
@@ -174,6 +178,14 @@ func (a *App) wireCapabilities(ctx context.Context) error {
 			Jurisdiction: cfg.City.Jurisdiction, Authenticate: a.Tokens.Authenticate, Log: a.Log,
 		}),
 	)
+
+	c.Web, err = web.New(web.Options{Store: a.Store, Tokens: a.Tokens, KB: c.KB, Tickets: c.Tickets, Departments: c.Departments,
+		Messages: c.Messages, Log: a.Log, Health: c.Relay.Health})
+	if err != nil {
+		return fmt.Errorf("web: %w", err)
+	}
+	a.Modules = append(a.Modules, c.Web)
+	a.Background = append(a.Background, c.Web.Sessions().Run)
 	return nil
 }
 
