@@ -271,7 +271,9 @@ func (r *Relay) deadLetter(ctx context.Context, it store.OutboxItem, st *Deliver
 		r.writeState(ctx, *st, recs)
 		r.forget(*st)
 	}
-	r.log.Warn("delivery dead-lettered", "outbox_id", it.ID, "department", it.Key, "reason", truncate(reason, 200))
+	// The reason may quote a department's answer, which can echo personal
+	// data of the ticket: it is kept with the dead letter, not logged.
+	r.log.Warn("delivery dead-lettered", "outbox_id", it.ID, "department", it.Key, "attempts", it.Attempts)
 	if err := r.st.DeadLetter(ctx, it, truncate(reason, 500)); err != nil && !errors.Is(err, store.ErrLeaseLost) {
 		r.log.Warn("dispatch dead-letter failed", "outbox_id", it.ID, "err", err)
 	}
