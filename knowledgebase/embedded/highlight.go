@@ -17,25 +17,55 @@ const fragmentRunes = 80
 // itself are preferred; synonym terms are used only when nothing of the
 // query's own text occurs (so a mark never shows words the caller did not
 // type when the caller's words are there).
-func highlight(d *knowledgebase.Document, qt []analysis.Term) string {
-	own, syn := markTerms(qt)
-	for _, set := range [][]string{own, syn} {
-		if len(set) == 0 {
+func highlight(d *knowledgebase.Document, sets [2]*marker) string {
+	for _, m := range sets {
+		if m == nil {
 			continue
 		}
-		if s, ok := mark(d.Title, set, 0); ok {
+		if s, ok := m.mark(d.Title, 0); ok {
 			return s
 		}
 		for _, alt := range d.Alternates {
-			if s, ok := mark(alt, set, 0); ok {
+			if s, ok := m.mark(alt, 0); ok {
 				return s
 			}
 		}
-		if s, ok := mark(d.Body, set, fragmentRunes); ok {
+		if s, ok := m.mark(d.Body, fragmentRunes); ok {
 			return s
 		}
 	}
 	return html.EscapeString(truncate(d.Title, fragmentRunes))
+}
+
+// markers builds the query's own and synonym markers once per search.
+func markers(qt []analysis.Term) [2]*marker {
+	own, syn := markTerms(qt)
+	return [2]*marker{newMarker(own), newMarker(syn)}
+}
+
+// marker finds a fixed set of terms in text, indexed by their first two
+// runes so a text is scanned once with one map probe per position.
+type marker struct {
+	byHead map[[2]rune][][]rune
+}
+
+func newMarker(terms []string) *marker {
+	if len(terms) == 0 {
+		return nil
+	}
+	m := &marker{byHead: make(map[[2]rune][][]rune, len(terms))}
+	for _, t := range terms {
+		rs := []rune(t)
+		switch {
+		case len(rs) == 1:
+			k := [2]rune{rs[0], 0}
+			m.byHead[k] = append(m.byHead[k], rs)
+		case len(rs) >= 2:
+			k := [2]rune{rs[0], rs[1]}
+			m.byHead[k] = append(m.byHead[k], rs)
+		}
+	}
+	return m
 }
 
 // markTerms returns the Han and Latin texts worth marking: multi-rune terms,
@@ -69,10 +99,10 @@ func truncate(s string, n int) string {
 	return string(r[:n]) + "…"
 }
 
-// mark finds the terms in text (compared in normalised form, rune by rune,
+// mark finds the marker's terms in text (compared in normalised form, rune by rune,
 // so traditional or full-width text still matches) and wraps each maximal
 // marked span. window > 0 cuts a fragment around the first mark.
-func mark(text string, terms []string, window int) (string, bool) {
+func (m *marker) mark(text string, window int) (string, bool) {
 	orig := []rune(text)
 	folded := make([]rune, len(orig))
 	for i, r := range orig {
@@ -80,26 +110,21 @@ func mark(text string, terms []string, window int) (string, bool) {
 	}
 	marked := make([]bool, len(orig))
 	any := false
-	fs := string(folded)
-	// Map byte offsets of fs back to rune indexes.
-	byteToRune := make(map[int]int, len(folded))
-	for ri, bi := 0, 0; ri < len(folded); ri++ {
-		byteToRune[bi] = ri
-		bi += utf8.RuneLen(folded[ri])
-	}
-	for _, t := range terms {
-		tl := utf8.RuneCountInString(t)
-		for from := 0; ; {
-			i := strings.Index(fs[from:], t)
-			if i < 0 {
-				break
+	byHead := m.byHead
+	for i := range folded {
+		var cands [][]rune
+		if i+1 < len(folded) {
+			cands = byHead[[2]rune{folded[i], folded[i+1]}]
+		}
+		cands = append(cands, byHead[[2]rune{folded[i], 0}]...)
+		for _, t := range cands {
+			if i+len(t) > len(folded) || !equalRunes(folded[i:i+len(t)], t) {
+				continue
 			}
-			start := byteToRune[from+i]
-			for k := start; k < start+tl && k < len(marked); k++ {
+			for k := i; k < i+len(t); k++ {
 				marked[k] = true
 			}
 			any = true
-			from += i + len(t)
 		}
 	}
 	if !any {
@@ -144,4 +169,16 @@ func mark(text string, terms []string, window int) (string, bool) {
 		b.WriteString("…")
 	}
 	return b.String(), true
+}
+
+func equalRunes(a, b []rune) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }

@@ -401,12 +401,16 @@ func (x *Index) Search(ctx context.Context, q knowledgebase.Query) (knowledgebas
 	}
 
 	res := knowledgebase.Result{Total: cands.total, Hits: []knowledgebase.Hit{}}
+	var marks [2]*marker
+	if q.Offset < len(cands.top) {
+		marks = markers(qt)
+	}
 	for i := q.Offset; i < len(cands.top); i++ {
 		c := cands.top[i]
 		d := &x.docs[c.doc]
 		res.Hits = append(res.Hits, knowledgebase.Hit{
 			ID: d.ID, Kind: d.Kind, Score: float64(c.score),
-			Highlight: highlight(d, qt),
+			Highlight: highlight(d, marks),
 		})
 	}
 	return res, nil

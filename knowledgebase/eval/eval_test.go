@@ -11,7 +11,11 @@ import (
 )
 
 // devData finds ../shared/data beside the repository root.
-func devData(t *testing.T) string {
+func devData(t *testing.T) string { return findDevData(t) }
+
+func devDataB(b *testing.B) string { return findDevData(b) }
+
+func findDevData(t testing.TB) string {
 	t.Helper()
 	dir, err := os.Getwd()
 	if err != nil {

@@ -1,0 +1,54 @@
+package eval
+
+import (
+	"context"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hallgate/hallgate/knowledgebase"
+	"github.com/hallgate/hallgate/knowledgebase/embedded"
+)
+
+// BenchmarkDevSearch is one in-process search of the dev queries against
+// the dev knowledge base (skipped without ../shared/data).
+func BenchmarkDevSearch(b *testing.B) {
+	data := devDataB(b)
+	docs, err := LoadKB(filepath.Join(data, "kb_dev.jsonl"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	cases, err := LoadQueries(filepath.Join(data, "queries_dev.jsonl"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	idx, err := embedded.Open(ctx, embedded.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer idx.Close()
+	if err := idx.Upsert(ctx, docs...); err != nil {
+		b.Fatal(err)
+	}
+	i := 0
+	cpu0 := processCPU()
+	for b.Loop() {
+		if _, err := idx.Search(ctx, knowledgebase.Query{Text: cases[i%len(cases)].Q, Limit: 10}); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+	b.ReportMetric(float64((processCPU()-cpu0).Microseconds())/float64(i), "cpu-µs/op")
+}
+
+// processCPU is this process's CPU time (user + system), so the figure is
+// meaningful on a busy shared machine where wall time is not.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
