@@ -100,6 +100,9 @@ func (s *Service) UpdateEntry(ctx context.Context, actor Actor, id string, expec
 	}
 	e.ID = id
 	e.normalize()
+	if e.Department == "" {
+		e.Department = old.Department // omitted: stays where it is
+	}
 	if !actor.Editor {
 		if !actor.owns(e.Department) {
 			return Entry{}, fmt.Errorf("move entry %s to department %q: %w", id, e.Department, ErrForbidden)

@@ -76,6 +76,9 @@ func (s *Service) UpdateItem(ctx context.Context, actor Actor, id string, expect
 	}
 	it.ID = id
 	it.normalize()
+	if it.Department == "" {
+		it.Department = old.Department
+	}
 	if !actor.Editor {
 		if !actor.owns(it.Department) {
 			return ServiceItem{}, fmt.Errorf("move item %s to department %q: %w", id, it.Department, ErrForbidden)
