@@ -46,7 +46,7 @@ func TestEvaluateDev(t *testing.T) {
 		TicketsFile:     filepath.Join(data, "tickets_dev.jsonl"),
 	}
 	want := 10
-	if testing.Short() {
+	if testing.Short() || raceEnabled {
 		// The fast variant: two random splits, no folds.
 		opts.Splits, opts.Folds, want = 2, -1, 2
 	}
