@@ -4,11 +4,38 @@
 // entries an agent could answer from on the spot (直接答复), and the evidence
 // for each proposal in Chinese.
 //
-// The suggester learns: a linear classifier and a nearest-neighbour index are
-// built in-process over the labelled history of tickets, the knowledge-base
-// entries (each carries its department) and the departments' duties, and
-// rebuilt from the store at start. Catalogue rules entered by an
-// administrator add explicit, explainable preferences on top. Nothing in the
-// package is fitted to a particular city: the only written-in knowledge is a
-// general lexicon of safety hazards and request-type phrasing.
+// What it learns from, and only from: the departments' responsibilities
+// (三定 duties), the knowledge-base entries (each carries its department),
+// the labelled history of tickets (Observe / ObserveBatch, persisted in the
+// store collection "routing_examples" and reloaded at Open), and the rules
+// an administrator enters in the catalogue (collection "routing_rules").
+//
+// How the department is scored (predict.go), on hashed features (Han
+// character bigrams and trigrams plus the shared analyzer's words and their
+// synonyms), after removing address spans:
+//   - a multinomial logistic regression trained by SGD over history, KB and
+//     duty documents;
+//   - k nearest history tickets and KB entries ("similar past tickets and
+//     where they went");
+//   - the cosine to each department's centroid;
+//   - a BM25 vote over the KB entries, answers included;
+//   - catalogue rules, which add a priority-scaled bonus and co-departments.
+// Features are weighted by TF-IDF times a supervised weight learned from the
+// same documents (one minus the normalised entropy of a feature's spread
+// over departments), so call-centre boilerplate and place names lose weight
+// without any hand-made stop list.
+//
+// Request type is a separate class-balanced logistic regression over history
+// with general cue-phrase features (咨询/投诉/举报/建议/表扬/求助 phrasing, a
+// live hazard). Urgency is recall-first: a general safety-hazard lexicon
+// (strong phrases alone, weak ones in context) or urgent nearest neighbours.
+// Direct answers are offered only for enquiries that are not about the
+// caller's own case, from KB hits of the lead department reranked by topical
+// similarity.
+//
+// Wiring: Open(ctx, Options{Store, Departments, KBEntries, KBSearch}) — use
+// FromIndex to adapt a knowledgebase.Index; call Observe when a ticket is
+// closed with its final department, and Invalidate when KB entries or
+// departments change. Evaluate prints the evaluation table for
+// `hallgate eval routing`.
 package routing
