@@ -20,6 +20,7 @@
 //   - the cosine to each department's centroid;
 //   - a BM25 vote over the KB entries, answers included;
 //   - catalogue rules, which add a priority-scaled bonus and co-departments.
+//
 // Features are weighted by TF-IDF times a supervised weight learned from the
 // same documents (one minus the normalised entropy of a feature's spread
 // over departments), so call-centre boilerplate and place names lose weight
