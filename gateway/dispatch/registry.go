@@ -59,6 +59,20 @@ func (r *Registry) Put(e Entry) error {
 	return nil
 }
 
+// Remove drops the named connector; its department's deliveries then wait
+// in the visible "no_connector" state until another connector is added.
+func (r *Registry) Remove(name string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	e, ok := r.byName[name]
+	if !ok {
+		return false
+	}
+	delete(r.byName, name)
+	delete(r.byDept, e.Department)
+	return true
+}
+
 // ByDepartment returns the department's connector.
 func (r *Registry) ByDepartment(code string) (Entry, bool) {
 	r.mu.RLock()

@@ -3,6 +3,7 @@ package connectorapi
 import (
 	"encoding/json"
 	"regexp"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -63,4 +64,13 @@ func (m *Module) put(c *fiber.Ctx) error {
 		return httpapi.Errorf(fiber.StatusConflict, "%v", err)
 	}
 	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"name": req.Name, "kind": req.Kind, "department": req.Department})
+}
+
+// remove drops a connector from this replica's registry.
+func (m *Module) remove(c *fiber.Ctx) error {
+	name := strings.Clone(c.Params("name"))
+	if !m.o.Relay.Registry().Remove(name) {
+		return httpapi.Errorf(fiber.StatusNotFound, "对接系统 %q 不存在", name)
+	}
+	return c.SendStatus(fiber.StatusNoContent)
 }

@@ -283,6 +283,18 @@ func TestCreateConnector(t *testing.T) {
 	if st, _ := e.do(t, "POST", "/api/v1/connectors", "admin", []byte(`{"name":"x","kind":"soap","department":"D","callback_secret":"0123456789abcdefg","settings":{"url":"nope"}}`), nil); st != 422 {
 		t.Fatalf("invalid settings: %d", st)
 	}
+	if st, _ := e.do(t, "DELETE", "/api/v1/connectors/tax-soap", "supervisor", nil, nil); st != 403 {
+		t.Fatalf("supervisor delete: %d", st)
+	}
+	if st, _ := e.do(t, "DELETE", "/api/v1/connectors/tax-soap", "admin", nil, nil); st != 204 {
+		t.Fatalf("delete: %d", st)
+	}
+	if st, _ := e.do(t, "GET", "/api/v1/connectors/tax-soap", "admin", nil, nil); st != 404 {
+		t.Fatalf("deleted connector still there: %d", st)
+	}
+	if st, body := e.do(t, "POST", "/api/v1/connectors", "admin", good, nil); st != 201 {
+		t.Fatalf("re-create after delete: %d %v", st, body)
+	}
 	dup := []byte(`{"name":"tax-2","kind":"soap","department":"TAX","callback_secret":"tax-callback-secret-01","settings":{"url":"http://127.0.0.1:9/soap","action":"a"}}`)
 	if st, _ := e.do(t, "POST", "/api/v1/connectors", "admin", dup, nil); st != 409 {
 		t.Fatalf("second connector for one department: %d", st)
