@@ -83,7 +83,8 @@ type Index struct {
 	synonyms [][]string
 	stamp    string
 	wal      *wal // nil when memory only
-	logged   int  // document changes in the WAL since the snapshot
+	logged   int  // document changes since the snapshot
+	unlogged bool // some of them are not in the WAL (see log)
 
 	pool sync.Pool // *accum
 }
@@ -346,7 +347,7 @@ func (x *Index) Close() error {
 		return nil
 	}
 	var err error
-	if x.wal != nil && x.logged > 0 {
+	if x.wal != nil && (x.logged > 0 || x.unlogged) {
 		err = x.snapshotLocked()
 	}
 	if x.wal != nil {

@@ -155,3 +155,27 @@ func TestHighlightEscapes(t *testing.T) {
 }
 
 var _ = context.Background
+
+func TestUnbuiltIndexIsNotLoggedButSnapshotOnClose(t *testing.T) {
+	dir := t.TempDir()
+	ctx := t.Context()
+	x := openTemp(t, dir)
+	x.Upsert(ctx, doc("a", "社保卡挂失补办", "到银行网点挂失。"))
+	if fi, err := os.Stat(filepath.Join(dir, walName)); err != nil || fi.Size() != 0 {
+		t.Fatalf("unbuilt index wrote its log: %v %v", fi, err)
+	}
+	x.Close()
+	y := openTemp(t, dir)
+	if n, _ := y.Count(ctx); n != 1 || y.Stamp() != "" {
+		t.Fatalf("after close: count %d stamp %q", n, y.Stamp())
+	}
+	// A crash before any build loses the unlogged writes; Stamp stays
+	// empty, which is what tells the owner to rebuild.
+	y.Upsert(ctx, doc("b", "公积金提取", "购房提取。"))
+	y.wal.close()
+	z := openTemp(t, dir)
+	defer z.Close()
+	if n, _ := z.Count(ctx); n != 1 || z.Stamp() != "" {
+		t.Fatalf("after crash: count %d stamp %q, want 1 and empty", n, z.Stamp())
+	}
+}

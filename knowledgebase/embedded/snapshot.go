@@ -92,6 +92,7 @@ func (x *Index) snapshotLocked() error {
 		}
 	}
 	x.logged = 0
+	x.unlogged = false
 	return nil
 }
 

@@ -105,8 +105,19 @@ func readWAL(path string) ([]walOp, error) {
 }
 
 // log appends an operation; caller holds mu. n counts document changes.
+//
+// While the index has no build stamp (never built, or between Reset and
+// MarkBuilt during a rebuild) nothing is logged: after a crash the empty
+// Stamp makes the owner rebuild from the store anyway, so logging a full
+// rebuild would only double its cost. The changes are persisted by the
+// next MarkBuilt, Snapshot or Close.
 func (x *Index) log(op walOp, n int) error {
 	if x.wal == nil {
+		return nil
+	}
+	if x.stamp == "" {
+		x.logged += n
+		x.unlogged = true
 		return nil
 	}
 	if err := x.wal.append(op); err != nil {
@@ -117,7 +128,7 @@ func (x *Index) log(op walOp, n int) error {
 }
 
 func (x *Index) maybeSnapshot() error {
-	if x.wal == nil || x.logged < x.opts.SnapshotEvery {
+	if x.wal == nil || x.unlogged || x.logged < x.opts.SnapshotEvery {
 		return nil
 	}
 	return x.snapshotLocked()
