@@ -1,0 +1,110 @@
+// Supervisor and admin pages: deadlines, bad ratings, statistics drawn as
+// inline SVG, connector health with dead-letter redrive, KB review queue and
+// gaps, routing catalogue, synonyms, hotlines and tokens.
+"use strict";
+(() => {
+  const { api, el, fill, when, statusLabels } = HG;
+  const $ = (id) => document.getElementById(id);
+  const SVG = "http://www.w3.org/2000/svg";
+  const svg = (tag, attrs, ...kids) => { const n = document.createElementNS(SVG, tag); for (const [k, v] of Object.entries(attrs || {})) n.setAttribute(k, v); for (const k of kids) n.append(k); return n; };
+  const table = (caption, heads, rows, attrs) => rows.length ? el("table", attrs || {}, el("caption", { class: "sr" }, caption),
+    el("thead", {}, el("tr", {}, heads.map(h => el("th", { scope: "col" }, h)))), el("tbody", {}, rows)) : el("p", { class: "muted" }, "暂无");
+  const fail = (id) => (e) => fill(id, el("p", { class: e.status === 403 ? "muted" : "error" }, e.status === 403 ? "您的角色无权查看" : e.message));
+  const bad = ["不满意", "非常不满意"];
+
+  async function tickets() {
+    const res = await api("GET", "tickets?limit=500");
+    const now = Date.now(), open = res.tickets.filter(t => !["closed", "answered", "disposed", "transferred", "merged"].includes(t.status));
+    const risky = open.filter(t => t.overdue || t.warned || (t.deadline && new Date(t.deadline) - now < 48 * 3600e3))
+      .sort((a, b) => new Date(a.deadline || 0) - new Date(b.deadline || 0));
+    fill("dl-body", table("临期与超期工单", ["编号", "状态", "部门", "时限", "情况"], risky.map(t => el("tr", {},
+      el("td", {}, t.code), el("td", {}, statusLabels[t.status] || t.status), el("td", {}, t.department || ""), el("td", {}, when(t.deadline)),
+      el("td", { class: t.overdue ? "error" : "" }, t.overdue || (t.deadline && new Date(t.deadline) < now) ? "已超期" : "临期")))));
+    const ratings = res.tickets.filter(t => bad.includes(t.rating) && !t.called_back);
+    fill("rt-body", table("待回访的差评", ["编号", "评价", "部门", "答复"], ratings.map(t => el("tr", {},
+      el("td", {}, t.code), el("td", {}, t.rating), el("td", {}, t.department || ""), el("td", {}, (t.reply || "").slice(0, 40))))));
+  }
+
+  function rateChart(s) {
+    const rows = [["按时转出率", s.on_time_dispatch], ["按时答复率", s.on_time_reply], ["按时办结率", s.on_time_closure], ["首呼解决率", s.first_call_resolution], ["满意率", s.satisfaction]];
+    const w = 560, rowH = 34, left = 110, barW = 360;
+    const g = svg("svg", { viewBox: `0 0 ${w} ${rows.length * rowH + 10}`, class: "chart", role: "img", "aria-labelledby": "rate-chart-t" }, svg("title", { id: "rate-chart-t" }, "考核指标柱状图"));
+    rows.forEach(([label, r], i) => {
+      const y = 5 + i * rowH, v = r && r.rate !== null && r.rate !== undefined ? r.rate : null;
+      g.append(svg("text", { x: 0, y: y + 20, fill: "#1a1a1a", "font-size": 14 }, label));
+      g.append(svg("rect", { x: left, y: y + 4, width: barW, height: 22, fill: "#e3e7eb" }));
+      if (v !== null) g.append(svg("rect", { x: left, y: y + 4, width: Math.max(1, v * barW), height: 22, fill: "#0b5394" }));
+      g.append(svg("text", { x: left + barW + 8, y: y + 20, fill: "#1a1a1a", "font-size": 14 }, v === null ? "—" : (v * 100).toFixed(1) + "%" + (r ? ` (${r.num}/${r.den})` : "")));
+    });
+    return g;
+  }
+  function statusChart(by) {
+    const entries = Object.entries(by || {}).filter(([, n]) => n > 0);
+    const max = Math.max(1, ...entries.map(([, n]) => n)), w = 560, h = 180, bw = Math.min(60, (w - 20) / Math.max(1, entries.length) - 10);
+    const g = svg("svg", { viewBox: `0 0 ${w} ${h + 40}`, class: "chart", role: "img", "aria-labelledby": "status-chart-t" }, svg("title", { id: "status-chart-t" }, "工单状态分布"));
+    entries.forEach(([st, n], i) => {
+      const x = 10 + i * (bw + 10), bh = n / max * h;
+      g.append(svg("rect", { x, y: h - bh + 10, width: bw, height: bh, fill: "#0b5394" }));
+      g.append(svg("text", { x: x + bw / 2, y: h - bh + 5, "text-anchor": "middle", fill: "#1a1a1a", "font-size": 13 }, String(n)));
+      g.append(svg("text", { x: x + bw / 2, y: h + 30, "text-anchor": "middle", fill: "#1a1a1a", "font-size": 13 }, statusLabels[st] || st));
+    });
+    return g;
+  }
+  async function stats() {
+    const s = await api("GET", "stats");
+    fill("st-body", el("p", {}, "工单 ", el("strong", {}, s.tickets), " 件 · 超期未办结 ", s.overdue_open, " 件 · 差评待回访 ", s.bad_ratings_awaiting_callback, " 件"),
+      el("div", { class: "grid2" }, el("figure", {}, rateChart(s), el("figcaption", {}, "考核指标")), el("figure", {}, statusChart(s.by_status), el("figcaption", {}, "状态分布"))));
+  }
+
+  async function connectors() {
+    const res = await api("GET", "connectors");
+    fill("cn-body", table("对接系统", ["名称", "部门", "熔断", "队列", "p95 毫秒", "死信", "状态"], (res.connectors || []).map(c => el("tr", { "data-breaker": c.breaker },
+      el("td", {}, c.name), el("td", {}, c.department), el("td", {}, c.breaker), el("td", {}, c.queue_depth), el("td", {}, Math.round(c.p95_ms || 0)), el("td", {}, c.dead_letters), el("td", {}, c.status || "")))));
+  }
+  async function dead() {
+    const res = await api("GET", "deadletters?limit=100");
+    fill("dead-body", table("死信", ["工单", "部门", "事件", "原因", "尝试", "时间", "操作"], (res.deadletters || []).map(d => el("tr", { "data-id": d.id },
+      el("td", {}, d.ticket_code || d.ticket_id || ""), el("td", {}, d.department), el("td", {}, d.event || ""), el("td", {}, d.last_error || d.reason), el("td", {}, d.attempts), el("td", {}, when(d.at)),
+      el("td", {}, el("button", { type: "button", class: "small redrive-btn", "aria-label": "重投 " + (d.ticket_code || d.id), onclick: async (e) => {
+        e.target.disabled = true;
+        try { await api("POST", "deadletters/" + encodeURIComponent(d.id) + "/redrive"); fill("dead-msg", "已重投 " + (d.ticket_code || d.id)); } catch (err) { fill("dead-msg", "重投失败：" + err.message); }
+        dead().catch(fail("dead-body")); connectors().catch(() => {});
+      } }, "重投"))))), el("p", { id: "dead-msg", role: "status" }));
+  }
+
+  async function kb() {
+    const rv = await api("GET", "kb/entries?status=in_review&limit=50");
+    fill("review-body", table("待审核条目", ["标题", "部门"], (rv.entries || []).map(e => el("tr", {}, el("td", {}, e.title), el("td", {}, e.department)))));
+    const g = await api("GET", "kb/gaps?limit=20").catch(e => { if (e.status === 403) return { gaps: [] }; throw e; });
+    fill("gaps-body", table("搜索缺口", ["查询", "次数", "原因"], (g.gaps || []).map(x => el("tr", {}, el("td", {}, x.query), el("td", {}, x.searches), el("td", {}, x.reason === "zero_results" ? "无结果" : "无点击")))));
+  }
+  async function routing() {
+    const r = await api("GET", "routing/rules");
+    fill("rules-body", table("分派规则", ["关键词", "主办", "协办"], (r.rules || []).map(x => el("tr", {}, el("td", {}, (x.keywords || []).join("、")), el("td", {}, x.department), el("td", {}, (x.co_departments || []).join("、"))))));
+    const s = await api("GET", "kb/synonyms").catch(e => { if (e.status === 403) return { groups: [] }; throw e; });
+    fill("syn-body", (s.groups || []).length ? el("ul", {}, s.groups.map(gr => el("li", {}, gr.join(" = ")))) : el("p", { class: "muted" }, "暂无"));
+  }
+  async function hotlines() {
+    const r = await api("GET", "hotlines");
+    const modes = { merged: "整体并入", parallel: "双号并行", subcentre: "设分中心", "sub-centre": "设分中心" };
+    fill("hl-body", table("热线号码", ["号码", "名称", "部门", "方式"], (r.hotlines || []).map(h => el("tr", {}, el("td", {}, h.number), el("td", {}, h.name || ""), el("td", {}, h.department), el("td", {}, modes[h.mode] || h.mode)))));
+  }
+  async function tokens() {
+    if (!$("tokens-body")) return;
+    const r = await api("GET", "tokens");
+    fill("tokens-body", table("接口令牌", ["名称", "角色", "创建时间"], (r.tokens || []).map(t => el("tr", {}, el("td", {}, t.name), el("td", {}, (t.roles || []).join(" ")), el("td", {}, when(t.created_at))))));
+  }
+
+  function refresh() {
+    tickets().catch(fail("dl-body"));
+    stats().catch(fail("st-body"));
+    connectors().catch(fail("cn-body"));
+    dead().catch(fail("dead-body"));
+    kb().catch(fail("review-body"));
+    routing().catch(fail("rules-body"));
+    hotlines().catch(fail("hl-body"));
+    tokens().catch(fail("tokens-body"));
+  }
+  refresh();
+  setInterval(() => { connectors().catch(() => {}); }, 5000);
+})();
