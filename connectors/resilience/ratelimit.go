@@ -2,12 +2,16 @@ package resilience
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
 
 	"github.com/hallgate/hallgate/connectors"
 )
+
+// ErrRateLimited means a call could not get a token before its deadline.
+var ErrRateLimited = errors.New("resilience: rate limited")
 
 // TokenBucket limits the rate of calls to what a legacy system can take.
 type TokenBucket struct {
@@ -53,7 +57,9 @@ func (b *TokenBucket) Wait(ctx context.Context) error {
 	}
 	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
 		b.cancel()
-		return fmt.Errorf("rate limit: wait %v exceeds deadline: %w", wait, context.DeadlineExceeded)
+		// Our own limit, not the department's fault: excluded from the
+		// breaker, and the relay comes back after the wait.
+		return callerGone{connectors.Retryable(0, wait, fmt.Errorf("%w: wait %v exceeds the deadline", ErrRateLimited, wait))}
 	}
 	if !sleep(ctx, wait) {
 		b.cancel()

@@ -270,3 +270,24 @@ func TestTracingSpanPerAttempt(t *testing.T) {
 		t.Fatalf("attempts %+v", got)
 	}
 }
+
+func TestRateLimitWaitBeyondDeadlineIsNotADownstreamFailure(t *testing.T) {
+	c := &scripted{fn: func(context.Context, int) (connectors.Receipt, error) { return connectors.Receipt{}, nil }}
+	cfg := fastCfg()
+	cfg.RateLimit = RateLimitConfig{PerSecond: 1, Burst: 1}
+	ch, _ := Chain(cfg, c, Deps{})
+	if _, err := ch.Deliver(t.Context(), connectors.Delivery{}); err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+		_, err := ch.Deliver(ctx, connectors.Delivery{})
+		cancel()
+		if !errors.Is(err, ErrRateLimited) || !errors.Is(err, connectors.ErrRetryable) || RetryAfter(err) <= 0 {
+			t.Fatalf("want retryable ErrRateLimited with a wait, got %v", err)
+		}
+	}
+	if s := ch.BreakerState(); s != "closed" || c.Calls() != 1 {
+		t.Fatalf("breaker %s, calls %d", s, c.Calls())
+	}
+}
