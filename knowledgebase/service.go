@@ -134,6 +134,7 @@ type Service struct {
 	log   *slog.Logger
 
 	indexDirty atomic.Bool // an index write failed: Run rebuilds
+	shutdown   atomic.Bool // Shutdown ran
 
 	mu        sync.Mutex
 	lastSweep time.Time
@@ -179,6 +180,11 @@ func (s *Service) Open(ctx context.Context) error {
 // are flushed, synonyms changed elsewhere are reloaded and a dirty index is
 // rebuilt. It flushes analytics once more on the way out.
 func (s *Service) Run(ctx context.Context) error {
+	// Callers that skipped Open (EnsureIndex only) still get the stored
+	// synonyms at once rather than at the first tick.
+	if err := s.loadSynonyms(ctx, false); err != nil {
+		s.log.Warn("kb: synonyms load", "err", err)
+	}
 	t := time.NewTicker(s.opts.SweepInterval)
 	defer t.Stop()
 	for {
@@ -204,6 +210,11 @@ func (s *Service) Run(ctx context.Context) error {
 // the stamp is missing and the next start rebuilds. Run calls it on exit;
 // call it yourself when not using Run, before closing the index.
 func (s *Service) Shutdown(ctx context.Context) error {
+	// Run's exit and the owner's stop hook may both call it; once is enough
+	// (and the index may already be closed the second time).
+	if !s.shutdown.CompareAndSwap(false, true) {
+		return nil
+	}
 	var errs []error
 	if err := s.FlushAnalytics(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("flush analytics: %w", err))

@@ -1,6 +1,7 @@
 package knowledgebase_test
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"strconv"
@@ -489,5 +490,42 @@ func TestHitCache(t *testing.T) {
 			t.Fatal("another replica's write not visible after the TTL")
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// A caller that only calls EnsureIndex (not Open) gets the stored synonyms
+// as soon as Run starts, and Shutdown is safe to call twice.
+func TestRunAppliesStoredSynonymsAndShutdownOnce(t *testing.T) {
+	f := newFixture(t)
+	if _, err := f.kb.SetSynonyms(f.ctx, editor, [][]string{{"社保卡", "社会保障卡"}}, 0, false); err != nil {
+		t.Fatal(err)
+	}
+	idx := newTestIndex()
+	kb := knowledgebase.NewService(f.st, idx, f.depts, knowledgebase.Options{SweepInterval: time.Hour})
+	if _, err := kb.EnsureIndex(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(f.ctx)
+	done := make(chan error, 1)
+	go func() { done <- kb.Run(ctx) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		idx.mu.Lock()
+		n := len(idx.synonyms)
+		idx.mu.Unlock()
+		if n == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("Run did not apply the stored synonyms at start")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if err := kb.Shutdown(f.ctx); err != nil {
+		t.Fatalf("second Shutdown: %v", err)
 	}
 }
