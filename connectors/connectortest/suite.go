@@ -22,6 +22,10 @@ type Dialect struct {
 	Retryable func(w http.ResponseWriter) // e.g. 503 or a Server fault
 	Permanent func(w http.ResponseWriter) // e.g. 422 or a Client fault
 	Malformed func(w http.ResponseWriter) // a 2xx whose body is not what it should be
+	// Duplicate answers "already received" for a repeated idempotency key;
+	// nil declares that the kind's systems have no such answer (the
+	// duplicate subtest is then skipped with that reason, not silently).
+	Duplicate func(w http.ResponseWriter, reference string)
 }
 
 // Kind describes the connector kind under test.
@@ -41,7 +45,8 @@ const (
 	ModeRetryable
 	ModePermanent
 	ModeMalformed
-	ModeSlow // waits until the client goes away
+	ModeSlow      // waits until the client goes away
+	ModeDuplicate // answers "already received"
 )
 
 // Fake is a scripted legacy server.
@@ -92,6 +97,8 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 		f.dialect.Permanent(w)
 	case ModeMalformed:
 		f.dialect.Malformed(w)
+	case ModeDuplicate:
+		f.dialect.Duplicate(w, "REF-"+r.Header.Get("Idempotency-Key"))
 	case ModeSlow:
 		select {
 		case <-r.Context().Done():
@@ -137,6 +144,17 @@ func Run(t *testing.T, k Kind) {
 		}
 		if keys := f.Keys(); len(keys) != 1 || keys[0] != "k1" {
 			t.Fatalf("server saw keys %v, want [k1]", keys)
+		}
+	})
+	t.Run("DuplicateIsSuccess", func(t *testing.T) {
+		if k.Dialect.Duplicate == nil {
+			t.Skipf("%s declares no duplicate answer (Dialect.Duplicate is nil)", k.Name)
+		}
+		f, c := setup(t)
+		f.Set(ModeDuplicate)
+		rc, err := c.Deliver(t.Context(), Delivery("d1"))
+		if err != nil || !rc.Duplicate {
+			t.Fatalf("duplicate answer: %+v %v, want success with Duplicate", rc, err)
 		}
 	})
 	t.Run("Retryable5xx", func(t *testing.T) {
@@ -253,6 +271,11 @@ var RESTDialect = Dialect{
 	Permanent: func(w http.ResponseWriter) {
 		http.Error(w, `{"error":"缺少必填字段"}`, http.StatusUnprocessableEntity)
 	},
+	Duplicate: func(w http.ResponseWriter, ref string) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusConflict)
+		_ = json.NewEncoder(w).Encode(map[string]string{"reference": ref})
+	},
 	Malformed: func(w http.ResponseWriter) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusOK)
@@ -270,6 +293,9 @@ var SOAPDialect = Dialect{
 	},
 	Permanent: func(w http.ResponseWriter) {
 		soapWrite(w, http.StatusInternalServerError, `<soap:Fault><faultcode>soap:Client</faultcode><faultstring>参数错误</faultstring></soap:Fault>`)
+	},
+	Duplicate: func(w http.ResponseWriter, ref string) {
+		soapWrite(w, http.StatusOK, `<DeliverResponse xmlns="urn:x"><Reference>`+ref+`</Reference><Duplicate>true</Duplicate></DeliverResponse>`)
 	},
 	Malformed: func(w http.ResponseWriter) {
 		w.Header().Set("Content-Type", "text/xml")
