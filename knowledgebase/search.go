@@ -91,7 +91,9 @@ func (s *Service) Search(ctx context.Context, actor Actor, q Query) (SearchResul
 		out.Hits = append(out.Hits, hit)
 	}
 	out.Total = max(out.Total, len(out.Hits))
-	out.SearchID = s.recordSearch(q.Text, out.Total)
+	if !actor.System {
+		out.SearchID = s.recordSearch(q.Text, out.Total)
+	}
 	out.TookMS = float64(time.Since(start).Microseconds()) / 1000
 	return out, nil
 }

@@ -111,6 +111,9 @@ type Actor struct {
 	// Departments a department principal acts for: it proposes and edits
 	// its own entries only.
 	Departments []string
+	// System marks a machine caller (routing, screen pops): its searches
+	// are not counted in the search analytics, which describe people.
+	System bool
 }
 
 func (a Actor) owns(dept string) bool {

@@ -358,6 +358,9 @@ func testAnalyticsGapsAndFeedback(t *testing.T, f *fixture) {
 		search("无人机 飞行")
 	}
 	r1 := search("自来水过户")
+	if _, err := f.kb.Search(f.ctx, knowledgebase.Actor{ID: "routing", Staff: true, System: true}, knowledgebase.Query{Text: "机器查询"}); err != nil {
+		t.Fatal(err)
+	}
 	search("ＡＢＣ自来水") // full width folds into "abc自来水"
 	search("abc自来水")
 	if r1.Total != 1 || r1.SearchID == "" {
