@@ -73,7 +73,8 @@ func buildScale(b *testing.B) *Index {
 			b.Fatal(err)
 		}
 		scaleDir = dir
-		x, err := Open(context.Background(), Options{Dir: dir, SnapshotEvery: 1 << 30})
+		// No result cache: these figures are for searches that compute.
+		x, err := Open(context.Background(), Options{Dir: dir, SnapshotEvery: 1 << 30, CacheSize: -1})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -41,6 +42,9 @@ type Options struct {
 	// projection of the store, so the default (false) trades the last
 	// writes on power loss for throughput; Stamp tells the caller to rebuild.
 	SyncWrites bool
+	// CacheSize is how many recent results are kept (default 1024, < 0
+	// disables the cache).
+	CacheSize int
 	// Analyzer options for this index's own analyzer (runtime synonyms are
 	// per index, so it does not share analysis.Shared()).
 	Analysis analysis.Options
@@ -49,6 +53,9 @@ type Options struct {
 func (o *Options) defaults() {
 	if o.SnapshotEvery == 0 {
 		o.SnapshotEvery = 20000
+	}
+	if o.CacheSize == 0 {
+		o.CacheSize = 1024
 	}
 }
 
@@ -86,7 +93,9 @@ type Index struct {
 	logged   int  // document changes since the snapshot
 	unlogged bool // some of them are not in the WAL (see log)
 
-	pool sync.Pool // *accum
+	pool  sync.Pool     // *accum
+	gen   atomic.Uint64 // bumped by every write; cached results carry it
+	cache *resultCache
 }
 
 // Open builds the index, loading Dir's snapshot and replaying its log.
@@ -101,6 +110,7 @@ func Open(ctx context.Context, opts Options) (*Index, error) {
 	}
 	x := &Index{opts: opts, an: an, core: NewCore(), byID: make(map[string]uint32)}
 	x.pool.New = func() any { return &accum{} }
+	x.cache = newResultCache(opts.CacheSize)
 	if opts.Dir == "" {
 		return x, nil
 	}
@@ -248,6 +258,7 @@ func (x *Index) Upsert(ctx context.Context, docs ...knowledgebase.Document) erro
 		return err
 	}
 	x.applyUpsert(docs, fts)
+	x.gen.Add(1)
 	return x.maybeSnapshot()
 }
 
@@ -266,6 +277,7 @@ func (x *Index) Delete(ctx context.Context, ids ...string) error {
 	}
 	x.applyDelete(ids)
 	x.core.refreshNorms(false)
+	x.gen.Add(1)
 	return x.maybeSnapshot()
 }
 
@@ -277,6 +289,7 @@ func (x *Index) Reset(ctx context.Context) error {
 		return ErrClosed
 	}
 	x.applyReset()
+	x.gen.Add(1)
 	return x.snapshotLocked() // an empty snapshot also truncates the log
 }
 
@@ -303,6 +316,7 @@ func (x *Index) SetSynonyms(ctx context.Context, groups [][]string) error {
 	}
 	x.synonyms = groups
 	x.an.SetSynonyms(groups)
+	x.gen.Add(1)
 	return nil
 }
 
@@ -372,9 +386,30 @@ func (x *Index) Search(ctx context.Context, q knowledgebase.Query) (knowledgebas
 	if q.Offset < 0 {
 		q.Offset = 0
 	}
-	if q.Now.IsZero() {
-		q.Now = time.Now()
+	explicitNow := !q.Now.IsZero()
+	wall := time.Now()
+	if !explicitNow {
+		q.Now = wall
 	}
+	q.Text = text
+	key := keyOf(q, explicitNow)
+	gen := x.gen.Load()
+	if res, ok := x.cache.get(key, gen, wall); ok {
+		return res, nil
+	}
+	res, err := x.search(q, text)
+	if err == nil {
+		var ttl time.Time
+		if !explicitNow {
+			ttl = wall.Add(cacheTTL)
+		}
+		x.cache.put(key, gen, res, ttl)
+	}
+	return res, err
+}
+
+// search is Search without the result cache.
+func (x *Index) search(q knowledgebase.Query, text string) (knowledgebase.Result, error) {
 	qt := x.an.QueryTerms(text)
 
 	x.mu.RLock()

@@ -179,3 +179,29 @@ func TestUnbuiltIndexIsNotLoggedButSnapshotOnClose(t *testing.T) {
 		t.Fatalf("after crash: count %d stamp %q, want 1 and empty", n, z.Stamp())
 	}
 }
+
+func TestResultCacheInvalidatedByWrites(t *testing.T) {
+	x := openTemp(t, "")
+	ctx := t.Context()
+	x.Upsert(ctx, doc("a", "社保卡挂失补办", "到银行网点挂失。"))
+	if got := top(t, x, "社保卡"); len(got) != 1 {
+		t.Fatalf("first search %v", got)
+	}
+	res, _ := x.Search(ctx, knowledgebase.Query{Text: "社保卡"})
+	res.Hits[0].ID = "mutated by caller"
+	if got := top(t, x, "社保卡"); len(got) != 1 || got[0] != "a" {
+		t.Fatalf("cached result shared with a caller: %v", got)
+	}
+	x.Upsert(ctx, doc("b", "社保卡申领", "首次申领。"))
+	if got := top(t, x, "社保卡"); len(got) != 2 {
+		t.Fatalf("after upsert %v, want 2 hits", got)
+	}
+	x.Delete(ctx, "a")
+	if got := top(t, x, "社保卡"); len(got) != 1 || got[0] != "b" {
+		t.Fatalf("after delete %v", got)
+	}
+	x.SetSynonyms(ctx, [][]string{{"萤火卡", "社保卡"}})
+	if got := top(t, x, "萤火卡"); len(got) != 1 {
+		t.Fatalf("after synonyms %v", got)
+	}
+}
