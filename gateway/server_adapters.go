@@ -16,7 +16,7 @@ import (
 // each is the whole contract between two packages.
 
 // systemActor reads the knowledge base on behalf of the gateway itself.
-var systemActor = knowledgebase.Actor{ID: "system", Staff: true}
+var systemActor = knowledgebase.Actor{ID: "system", Staff: true, System: true}
 
 func routingDepartments(d *department.Service) routing.Departments {
 	return func(ctx context.Context) ([]routing.DepartmentInfo, error) {
@@ -107,25 +107,23 @@ func exampleOf(t *ticket.Ticket) routing.Example {
 // screen pop.
 func kbSuggestions(kb *knowledgebase.Service) func(ctx context.Context, dept string, limit int) ([]hotline.Suggestion, error) {
 	return func(ctx context.Context, dept string, limit int) ([]hotline.Suggestion, error) {
-		page, err := kb.ListEntries(ctx, systemActor, knowledgebase.EntryFilter{Status: knowledgebase.StatusPublished, Department: dept, Limit: limit})
+		entries, err := kb.DepartmentSuggestions(ctx, dept, limit)
 		if err != nil {
 			return nil, err
 		}
-		out := make([]hotline.Suggestion, 0, len(page.Entries))
-		for _, e := range page.Entries {
+		out := make([]hotline.Suggestion, 0, len(entries))
+		for _, e := range entries {
 			out = append(out, hotline.Suggestion{ID: e.ID, Question: e.Title})
 		}
 		return out, nil
 	}
 }
 
-// kbDraft turns a published reply into a knowledge-base draft.
+// kbDraft turns a published reply into a knowledge-base draft for the
+// replying department to review.
 func kbDraft(kb *knowledgebase.Service) func(ctx context.Context, p auth.Principal, title, answer, dept string) (string, error) {
 	return func(ctx context.Context, p auth.Principal, title, answer, dept string) (string, error) {
-		actor := knowledgebase.Actor{ID: p.ID, Editor: p.Has(auth.RoleEditor) || p.Has(auth.RoleAdmin), Staff: true, Departments: p.Departments()}
-		e, err := kb.CreateEntry(ctx, actor, knowledgebase.Entry{Title: title, Answer: answer, Department: dept,
-			Category: "热点问答", MaterialType: "热点问答", Channels: []string{"website", "hotline"},
-			Visibility: knowledgebase.VisibilityPublic, Status: knowledgebase.StatusDraft})
+		e, err := kb.ProposeDraft(ctx, p.ID, title, answer, dept, "website")
 		if err != nil {
 			return "", err
 		}
