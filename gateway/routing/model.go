@@ -16,6 +16,7 @@ const (
 	kindKB
 	kindDuty
 	kindRule
+	kindAnswer
 )
 
 // trainDoc is one labelled document for the department model.
@@ -34,9 +35,11 @@ type posting struct {
 
 // modelParams are the knobs of training; defaults are set in defaultParams.
 type modelParams struct {
-	Epochs        int
-	LearnRate     float32
-	KBWeight      float32
+	Epochs    int
+	LearnRate float32
+	KBWeight  float32
+	// AnswerWeight > 0 adds each KB answer as its own training document.
+	AnswerWeight  float32
 	HistoryWeight float32
 	DutyWeight    float32
 	RuleWeight    float32
@@ -51,7 +54,7 @@ type modelParams struct {
 }
 
 func defaultParams() modelParams {
-	return modelParams{Epochs: 8, LearnRate: 2, KBWeight: 1, HistoryWeight: 1, DutyWeight: 3, RuleWeight: 2, Seed: 1, TermWeightPower: 1, TermWeightSmooth: 0.05, MaxLinearExamples: 30000}
+	return modelParams{Epochs: 8, LearnRate: 2, KBWeight: 1, AnswerWeight: 1, HistoryWeight: 1, DutyWeight: 3, RuleWeight: 2, Seed: 1, TermWeightPower: 1, TermWeightSmooth: 0.05, MaxLinearExamples: 30000}
 }
 
 // model is an immutable snapshot of everything learned; Suggester swaps a
@@ -136,6 +139,13 @@ func buildModel(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []
 			continue
 		}
 		raws = append(raws, raw{counts(tok(kbText(e))), l, p.KBWeight, kindKB, i})
+	}
+	if p.AnswerWeight > 0 {
+		for i, e := range kb {
+			if l, ok := m.idx[e.Department]; ok && e.Answer != "" {
+				raws = append(raws, raw{counts(tok(e.Answer)), l, p.AnswerWeight, kindAnswer, i})
+			}
+		}
 	}
 	for i, d := range depts {
 		raws = append(raws, raw{counts(tok(dutyText(d))), i, p.DutyWeight, kindDuty, i})

@@ -72,10 +72,15 @@ type Suggester struct {
 
 	mu       sync.Mutex
 	examples []Example
-	timer    *time.Timer
-	closed   bool
 	building sync.Mutex
-	wg       sync.WaitGroup
+
+	// Background retraining: kicks are debounced by one goroutine; Close
+	// cancels ctx and waits for it.
+	kick      chan struct{}
+	ctx       context.Context
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
+	closeOnce sync.Once
 }
 
 // Open loads examples and rules from the store and trains the first model.
@@ -94,6 +99,12 @@ func Open(ctx context.Context, opts Options) (*Suggester, error) {
 	if err := s.Retrain(ctx); err != nil {
 		return nil, err
 	}
+	// The retrain loop outlives Open's ctx by design: it belongs to the
+	// suggester and stops at Close.
+	s.kick = make(chan struct{}, 1)
+	s.ctx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	s.wg.Add(1)
+	go s.retrainLoop()
 	return s, nil
 }
 
@@ -166,34 +177,48 @@ func (s *Suggester) Retrain(ctx context.Context) error {
 	return nil
 }
 
-// scheduleRetrain debounces background rebuilds. The rebuild runs detached
-// from the caller's request, so it uses its own context.
+// scheduleRetrain asks for a rebuild; bursts of requests cost one.
 func (s *Suggester) scheduleRetrain() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
+	if s.kick == nil {
 		return
 	}
-	if s.timer != nil {
-		s.timer.Reset(s.opts.RetrainDelay)
-		return
+	select {
+	case s.kick <- struct{}{}:
+	default:
 	}
-	s.wg.Add(1)
-	s.timer = time.AfterFunc(s.opts.RetrainDelay, func() {
-		defer s.wg.Done()
-		s.mu.Lock()
-		s.timer = nil
-		closed := s.closed
-		s.mu.Unlock()
-		if closed {
+}
+
+// retrainLoop waits for kicks, lets a burst settle for RetrainDelay (at most
+// five delays in all, so a steady stream cannot starve it), then rebuilds.
+func (s *Suggester) retrainLoop() {
+	defer s.wg.Done()
+	delay := s.opts.RetrainDelay
+	for {
+		select {
+		case <-s.ctx.Done():
 			return
+		case <-s.kick:
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-		defer cancel()
-		if err := s.Retrain(ctx); err != nil {
+		start := time.Now()
+		t := time.NewTimer(delay)
+	settle:
+		for {
+			select {
+			case <-s.ctx.Done():
+				t.Stop()
+				return
+			case <-s.kick:
+				if time.Since(start) < 5*delay {
+					t.Reset(delay)
+				}
+			case <-t.C:
+				break settle
+			}
+		}
+		if err := s.Retrain(s.ctx); err != nil && s.ctx.Err() == nil {
 			s.opts.Logger.Error("routing retrain failed", "err", err)
 		}
-	})
+	}
 }
 
 // Invalidate schedules a debounced rebuild; call it when KB entries or
@@ -211,13 +236,11 @@ func (s *Suggester) rulesChanged(ctx context.Context) {
 
 // Close stops background retraining and waits for a running one.
 func (s *Suggester) Close() error {
-	s.mu.Lock()
-	s.closed = true
-	if s.timer != nil && s.timer.Stop() {
-		s.timer = nil
-		s.wg.Done()
-	}
-	s.mu.Unlock()
+	s.closeOnce.Do(func() {
+		if s.cancel != nil {
+			s.cancel()
+		}
+	})
 	s.wg.Wait()
 	return nil
 }

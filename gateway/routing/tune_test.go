@@ -39,11 +39,12 @@ func TestTune(t *testing.T) {
 	tuneTok = WordTokenizer(analysis.Shared())
 	saved := [4]float64{blendLinear, blendKNN, blendKB, blendCentroid}
 	defer func() { blendLinear, blendKNN, blendKB, blendCentroid = saved[0], saved[1], saved[2], saved[3] }()
-	for _, bl := range []float64{0.3, 0.5, 0.7} {
-		for _, bc := range []float64{0, 0.6} {
-			blendLinear, blendKNN, blendCentroid = bl, 1-bl, bc
+	for _, aw := range []float32{0, 0.3, 1} {
+		for _, ep := range []int{8, 20} {
 			evalParams = defaultParams()
-			runEval(t, fmt.Sprintf("lin=%.1f centroid=%.1f", bl, bc))
+			evalParams.AnswerWeight = aw
+			evalParams.Epochs = ep
+			runEval(t, fmt.Sprintf("answer=%.1f epochs=%d", aw, ep))
 		}
 	}
 }
