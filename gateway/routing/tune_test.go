@@ -39,12 +39,12 @@ func TestTune(t *testing.T) {
 	tuneTok = WordTokenizer(analysis.Shared())
 	saved := [4]float64{blendLinear, blendKNN, blendKB, blendCentroid}
 	defer func() { blendLinear, blendKNN, blendKB, blendCentroid = saved[0], saved[1], saved[2], saved[3] }()
-	for _, aw := range []float32{0, 0.3, 1} {
-		for _, ep := range []int{8, 20} {
+	for _, sm := range []float64{0.02, 0.05, 0.1} {
+		for _, pw := range []float64{0.5, 1, 1.5} {
 			evalParams = defaultParams()
-			evalParams.AnswerWeight = aw
-			evalParams.Epochs = ep
-			runEval(t, fmt.Sprintf("answer=%.1f epochs=%d", aw, ep))
+			evalParams.TermWeightSmooth = sm
+			evalParams.TermWeightPower = pw
+			runEval(t, fmt.Sprintf("smooth=%.2f power=%.1f", sm, pw))
 		}
 	}
 }
