@@ -117,18 +117,29 @@ func Open(ctx context.Context, o Options) (*Detector, error) {
 	return &Detector{o: o.withDefaults()}, nil
 }
 
+// SignalItem returns the outbox item that queues s for detection, for a
+// caller that wants to enqueue it in its own transaction (the ticket's
+// commit) instead of paying a separate durable write in Observe.
+func SignalItem(s TicketSignal) (store.OutboxItem, error) {
+	if err := s.Validate(); err != nil {
+		return store.OutboxItem{}, err
+	}
+	payload, err := json.Marshal(s)
+	if err != nil {
+		return store.OutboxItem{}, fmt.Errorf("topics signal %s: %w", s.ID, err)
+	}
+	return store.OutboxItem{ID: TopicSignal + "/" + s.ID, Topic: TopicSignal, Key: "topics", Payload: payload}, nil
+}
+
 // Observe queues a ticket for detection. It is durable when it returns and
 // idempotent per ticket id (a signal already queued is not queued twice; a
 // ticket processed in the last 24 h is ignored by the engine).
 func (d *Detector) Observe(ctx context.Context, s TicketSignal) error {
-	if err := s.Validate(); err != nil {
+	it, err := SignalItem(s)
+	if err != nil {
 		return err
 	}
-	payload, err := json.Marshal(s)
-	if err != nil {
-		return fmt.Errorf("topics observe %s: %w", s.ID, err)
-	}
-	_, err = d.o.Store.Commit(ctx, store.Tx{Enqueue: []store.OutboxItem{{ID: TopicSignal + "/" + s.ID, Topic: TopicSignal, Key: "topics", Payload: payload}}})
+	_, err = d.o.Store.Commit(ctx, store.Tx{Enqueue: []store.OutboxItem{it}})
 	if errors.Is(err, store.ErrConflict) {
 		return nil // already queued
 	}

@@ -227,6 +227,7 @@ type Engine struct {
 	f     featurizer
 	st    engineState
 	posts map[string]map[string]struct{} // centroid term → cluster ids
+	addrs map[string]map[string]struct{} // address → bigram set (cache)
 }
 
 // NewEngine returns an empty engine.
@@ -235,7 +236,7 @@ func NewEngine(o EngineOptions) (*Engine, error) {
 		return nil, err
 	}
 	o = o.withDefaults()
-	e := &Engine{o: o, f: featurizer{an: o.Analyzer}, posts: map[string]map[string]struct{}{}}
+	e := &Engine{o: o, f: featurizer{an: o.Analyzer}, posts: map[string]map[string]struct{}{}, addrs: map[string]map[string]struct{}{}}
 	e.st = engineState{DF: map[string]float64{}, Hours: map[int64]int{}, Seen: map[string]time.Time{}, Clusters: map[string]*Cluster{}}
 	return e, nil
 }
@@ -307,34 +308,97 @@ func (e *Engine) Process(s TicketSignal) (Result, error) {
 	e.st.Recent = append(e.st.Recent, at)
 	e.st.Hours[at.Unix()/3600]++
 
-	if merged := e.mergeInto(c, now); len(merged) > 0 {
-		res.Merged = merged
-		if to, ok := merged[c.ID]; ok {
-			c = e.st.Clusters[to]
-			res.ClusterID = c.ID
+	if e.tail(c, now) < mergeScreen {
+		if merged := e.mergeInto(c, now); len(merged) > 0 {
+			res.Merged = merged
+			if to, ok := merged[c.ID]; ok {
+				c = e.st.Clusters[to]
+				res.ClusterID = c.ID
+			}
 		}
 	}
 	res.Alarm = e.test(c, s.ID, now)
 	return res, nil
 }
 
-// nearest returns the best cluster to join, or nil.
-func (e *Engine) nearest(v map[string]float64, s TicketSignal) *Cluster {
-	dots := map[string]float64{}
+// candidates returns the clusters sharing one of v's k heaviest terms.
+// Heavy tf-idf terms are the selective ones (a place, 停水); terms found in
+// most clusters (来电, 反映) cannot make a match on their own and would make
+// every lookup touch every cluster, so they count only in the exact cosine.
+func (e *Engine) candidates(v map[string]float64, self string, k int) map[string]struct{} {
+	type tw struct {
+		t string
+		w float64
+	}
+	terms := make([]tw, 0, len(v))
 	for t, w := range v {
-		for id := range e.posts[t] {
-			dots[id] += w * e.st.Clusters[id].Centroid[t]
+		terms = append(terms, tw{t, w})
+	}
+	sort.Slice(terms, func(i, j int) bool {
+		if terms[i].w != terms[j].w {
+			return terms[i].w > terms[j].w
+		}
+		return terms[i].t < terms[j].t
+	})
+	limit := max(64, len(e.st.Clusters)/10)
+	out := map[string]struct{}{}
+	used := 0
+	for _, x := range terms {
+		if used == k {
+			break
+		}
+		p := e.posts[x.t]
+		if len(p) > limit {
+			continue
+		}
+		used++
+		for id := range p {
+			if id != self {
+				out[id] = struct{}{}
+			}
 		}
 	}
+	return out
+}
+
+// candidateTerms is how many of a vector's heaviest terms find candidates.
+const candidateTerms = 16
+
+// mergeScreen is the burst-test tail below which a cluster looks for
+// fragments of the same matter to merge with: fragments of a real burst
+// each look unusual on their own, ordinary clusters rarely do, and the
+// search is the costliest step, so it runs only when it can matter.
+const mergeScreen = 0.05
+
+// cosine of a unit vector v with a cluster's centroid.
+func cosine(v map[string]float64, c *Cluster) float64 {
+	if c.Norm == 0 {
+		return 0
+	}
+	dot := 0.0
+	if len(v) > len(c.Centroid) {
+		for t, w := range c.Centroid {
+			dot += w * v[t]
+		}
+	} else {
+		for t, w := range v {
+			dot += w * c.Centroid[t]
+		}
+	}
+	return dot / c.Norm
+}
+
+// nearest returns the best cluster to join, or nil.
+func (e *Engine) nearest(v map[string]float64, s TicketSignal) *Cluster {
 	var best *Cluster
 	bestScore := 0.0
 	var addr map[string]struct{}
-	for id, dot := range dots {
+	for id := range e.candidates(v, "", candidateTerms) {
 		c := e.st.Clusters[id]
 		if c.Norm == 0 || e.closed(c, s.Created) {
 			continue
 		}
-		cos := dot / c.Norm
+		cos := cosine(v, c)
 		if cos < e.o.MinTextSimilarity {
 			continue
 		}
@@ -361,17 +425,38 @@ func (e *Engine) placeScore(c *Cluster, s TicketSignal, addr *map[string]struct{
 			score -= e.o.DistrictBonus
 		}
 	}
-	if s.Address != "" && len(c.Addresses) > 0 {
-		if *addr == nil {
-			*addr = bigramSet(s.Address)
-		}
+	if s.Address != "" {
+		// Compare with the addresses of the cluster's recent tickets: a
+		// burst is recent, and old clusters collect many addresses.
 		bestJ := 0.0
-		for a := range c.Addresses {
-			bestJ = math.Max(bestJ, jaccard(*addr, bigramSet(a)))
+		seen := 0
+		for i := len(c.Members) - 1; i >= 0 && seen < 10; i-- {
+			a := c.Members[i].Address
+			if a == "" {
+				continue
+			}
+			seen++
+			if *addr == nil {
+				*addr = bigramSet(s.Address)
+			}
+			bestJ = math.Max(bestJ, jaccard(*addr, e.addrSet(a)))
 		}
 		score += e.o.AddressBonus * bestJ
 	}
 	return score
+}
+
+// addrSet caches address bigram sets (bounded: reset when large).
+func (e *Engine) addrSet(a string) map[string]struct{} {
+	if set, ok := e.addrs[a]; ok {
+		return set
+	}
+	if len(e.addrs) > 50000 {
+		e.addrs = map[string]map[string]struct{}{}
+	}
+	set := bigramSet(a)
+	e.addrs[a] = set
+	return set
 }
 
 func (e *Engine) add(c *Cluster, v map[string]float64, s TicketSignal, at time.Time) {
@@ -386,11 +471,29 @@ func (e *Engine) add(c *Cluster, v map[string]float64, s TicketSignal, at time.T
 	}
 	inc(c.Districts, s.District)
 	inc(c.Addresses, s.Address)
+	capCounts(c.Addresses, 64)
 	inc(c.Departments, s.Department)
 	inc(c.Categories, s.Category)
 	c.Hours[at.Unix()/3600]++
 	if at.After(c.Last) {
 		c.Last = at
+	}
+}
+
+// capCounts keeps the n most frequent keys once m holds twice as many, so
+// clusters of scattered addresses do not grow without bound.
+func capCounts(m map[string]int, n int) {
+	if len(m) <= 2*n {
+		return
+	}
+	keep := map[string]bool{}
+	for _, k := range ranked(m, n) {
+		keep[k] = true
+	}
+	for k := range m {
+		if !keep[k] {
+			delete(m, k)
+		}
 	}
 }
 
@@ -402,7 +505,8 @@ func inc(m map[string]int, k string) {
 
 // prune keeps the centroid's heaviest terms and keeps postings in step.
 func (e *Engine) prune(c *Cluster) {
-	if len(c.Centroid) > e.o.MaxCentroidTerms {
+	// Prune with slack so that the sort runs once per several additions.
+	if len(c.Centroid) > e.o.MaxCentroidTerms*3/2 {
 		type tw struct {
 			t string
 			w float64
@@ -480,16 +584,17 @@ func (e *Engine) globalInWindow(now time.Time) int {
 	return len(e.st.Recent)
 }
 
-// test runs the burst test on c after an arrival.
-func (e *Engine) test(c *Cluster, ticketID string, now time.Time) *Alarm {
+// tail is the burst test's P(N ≥ n) for c now; 1 below MinTickets.
+//
+// The test runs because a ticket just arrived in c, so that ticket is given,
+// not evidence: under the null the others in the window follow the baseline
+// (Palm), hence n-1 of w-1 below. Testing n instead would overstate every
+// burst by one ticket and multiply false alarms.
+func (e *Engine) tail(c *Cluster, now time.Time) float64 {
 	n := e.inWindow(c, now)
-	if c.Flagged || n < e.o.MinTickets || now.Sub(e.st.Since) < e.o.Learning {
-		return nil
+	if n < e.o.MinTickets {
+		return 1
 	}
-	// The test runs because a ticket just arrived in c, so that ticket is
-	// given, not evidence: under the null the others in the window follow
-	// the baseline (Palm), hence n-1 of w-1 below. Testing n instead would
-	// overstate every burst by one ticket and multiply false alarms.
 	w := float64(e.globalInWindow(now))
 	before := float64(e.st.Total) - w
 	exposure := math.Max(0, before-float64(c.BornAt))
@@ -497,11 +602,23 @@ func (e *Engine) test(c *Cluster, ticketID string, now time.Time) *Alarm {
 	r := e.o.PriorStrength + history
 	b := e.o.PriorStrength/e.o.PriorShare + exposure
 	w = math.Max(w-1, 0)
-	p := nbTail(n-1, r, b/(b+w))
+	return nbTail(n-1, r, b/(b+w))
+}
+
+// test runs the burst test on c after an arrival and flags it.
+func (e *Engine) test(c *Cluster, ticketID string, now time.Time) *Alarm {
+	if c.Flagged || now.Sub(e.st.Since) < e.o.Learning {
+		return nil
+	}
+	p := e.tail(c, now)
 	alpha := e.Alpha()
 	if p >= alpha {
 		return nil
 	}
+	n := e.inWindow(c, now)
+	w := float64(e.globalInWindow(now))
+	r := e.o.PriorStrength + math.Max(0, float64(c.Count-n))
+	b := e.o.PriorStrength/e.o.PriorShare + math.Max(0, float64(e.st.Total)-w-float64(c.BornAt))
 	c.Flagged, c.FlaggedAt, c.P = true, now, p
 	return &Alarm{TopicID: c.ID, TicketID: ticketID, At: now, InWindow: n, Expected: r / b * w, P: p, Alpha: alpha}
 }
@@ -513,23 +630,17 @@ func (e *Engine) mergeInto(c *Cluster, now time.Time) map[string]string {
 	if e.inWindow(c, now) < 2 || c.Norm == 0 {
 		return nil
 	}
-	dots := map[string]float64{}
-	for t, w := range c.Centroid {
-		for id := range e.posts[t] {
-			if id != c.ID {
-				dots[id] += w * e.st.Clusters[id].Centroid[t]
-			}
+	ids := make([]string, 0, 16)
+	for id := range e.candidates(c.Centroid, c.ID, candidateTerms) {
+		if e.inWindow(e.st.Clusters[id], now) >= 1 {
+			ids = append(ids, id)
 		}
-	}
-	ids := make([]string, 0, len(dots))
-	for id := range dots {
-		ids = append(ids, id)
 	}
 	sort.Strings(ids)
 	merged := map[string]string{}
 	for _, id := range ids {
 		o := e.st.Clusters[id]
-		if o == nil || o.Norm == 0 || dots[id]/(o.Norm*c.Norm) < e.o.MergeSimilarity || e.inWindow(o, now) < 1 {
+		if o == nil || o == c || o.Norm == 0 || c.Norm == 0 || cosine(c.Centroid, o)/c.Norm < e.o.MergeSimilarity {
 			continue
 		}
 		if d1, d2 := top(c.Districts), top(o.Districts); d1 != "" && d2 != "" && d1 != d2 {

@@ -2,6 +2,7 @@ package topics
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -49,11 +50,27 @@ func TestEvaluateDevSeeds(t *testing.T) {
 		seeds = seeds[:1]
 	}
 	for _, seed := range seeds {
-		rep, err := Evaluate(context.Background(), newTestWriter(t), EvalOptions{TicketsPath: path, Seed: seed})
-		if err != nil {
-			t.Fatal(err)
-		}
-		checkTargets(t, rep)
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			t.Parallel()
+			rep, err := Evaluate(context.Background(), newTestWriter(t), EvalOptions{TicketsPath: path, Seed: seed})
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkTargets(t, rep)
+		})
+	}
+}
+
+// TestEvaluateCanFail shows the assertions bite: a detector that may not
+// flag before 12 tickets misses the 10-ticket target.
+func TestEvaluateCanFail(t *testing.T) {
+	path := devTickets(t)
+	rep, err := Evaluate(context.Background(), nil, EvalOptions{TicketsPath: path, Seed: 1, Days: 2, Engine: EngineOptions{MinTickets: 12}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.MeetsTargets() {
+		t.Fatalf("a detector that waits for 12 tickets met the targets: %+v", rep)
 	}
 }
 

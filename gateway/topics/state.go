@@ -36,6 +36,7 @@ func (e *Engine) LoadState(data []byte) error {
 	}
 	e.st = st
 	e.posts = map[string]map[string]struct{}{}
+	e.addrs = map[string]map[string]struct{}{}
 	for id, c := range st.Clusters {
 		for _, m := range []*map[string]int{&c.Districts, &c.Addresses, &c.Departments, &c.Categories} {
 			if *m == nil {
