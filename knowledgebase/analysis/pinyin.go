@@ -10,8 +10,8 @@ import (
 // and the set of valid syllables. Built once (a few milliseconds) on first
 // use instead of calling go-pinyin per character, which allocates.
 type pinyinTable struct {
-	byRune    []string          // index r-0x4E00: the most common reading
-	alts      map[rune][]string // polyphonic characters: every distinct toneless reading, most common first
+	byRune    []string   // index r-0x4E00: the most common reading
+	alts      [][]string // index r-0x4E00, polyphonic only: every distinct toneless reading, most common first
 	syllables map[string]struct{}
 	maxSyl    int
 }
@@ -25,7 +25,7 @@ func pinyinTab() *pinyinTable {
 	pyOnce.Do(func() {
 		t := &pinyinTable{
 			byRune:    make([]string, 0x9FFF-0x4E00+1),
-			alts:      make(map[rune][]string, 1024),
+			alts:      make([][]string, 0x9FFF-0x4E00+1),
 			syllables: make(map[string]struct{}, 512),
 		}
 		args := gopinyin.NewArgs() // Normal style: no tones
@@ -44,7 +44,7 @@ func pinyinTab() *pinyinTable {
 			if all := gopinyin.SinglePinyin(r, hetero); len(all) > 1 {
 				// 还 hai/huan, 行 xing/hang, 长 chang/zhang: callers type
 				// either, and go-pinyin cannot tell which from one character.
-				t.alts[r] = all[:min(len(all), maxReadings)]
+				t.alts[r-0x4E00] = all[:min(len(all), maxReadings)]
 			}
 			t.syllables[s] = struct{}{}
 			if len(s) > t.maxSyl {
@@ -66,7 +66,7 @@ func runeReadings(r rune) []string {
 		return nil
 	}
 	t := pinyinTab()
-	if alts, ok := t.alts[r]; ok {
+	if alts := t.alts[r-0x4E00]; alts != nil {
 		return alts
 	}
 	if p := t.byRune[r-0x4E00]; p != "" {

@@ -143,9 +143,40 @@ const maxVariants = 4
 // maxVariants), each either whole syllables or their first letters
 // (initials), with prefix. ok is false if a rune has no pinyin.
 func readingCombos(r run, i, j int, initials bool) ([]string, bool) {
+	return appendCombos(nil, r, i, j, initials)
+}
+
+// appendCombos is readingCombos appending to dst (reused by IndexTerms to
+// save an allocation per n-gram).
+func appendCombos(dst []string, r run, i, j int, initials bool) ([]string, bool) {
 	prefix := PinyinPrefix
 	if initials {
 		prefix = InitialsPrefix
+	}
+	// Fast path, most n-grams: no polyphonic character, one spelling built
+	// in one buffer.
+	t := pinyinTab()
+	buf := make([]byte, 0, 1+6*(j-i))
+	buf = append(buf, prefix...)
+	poly := false
+	for k := i; k < j; k++ {
+		c := r.at(k)
+		if c < 0x4E00 || c > 0x9FFF || t.byRune[c-0x4E00] == "" {
+			return nil, false
+		}
+		if t.alts[c-0x4E00] != nil {
+			poly = true
+			break
+		}
+		p := t.byRune[c-0x4E00]
+		if initials {
+			buf = append(buf, p[0])
+		} else {
+			buf = append(buf, p...)
+		}
+	}
+	if !poly {
+		return append(dst, string(buf)), true
 	}
 	out := []string{prefix}
 	for k := i; k < j; k++ {
@@ -168,12 +199,27 @@ func readingCombos(r run, i, j int, initials bool) ([]string, bool) {
 		}
 		out = slices.Compact(next)
 	}
-	return out, true
+	return append(dst, out...), true
 }
 
 func initialsOf(r run, i, j int) ([]string, bool) { return readingCombos(r, i, j, true) }
 
 func pinyinOf(r run, i, j int) ([]string, bool) { return readingCombos(r, i, j, false) }
+
+// scratchCombos are IndexTerms's reusable spelling buffers.
+type scratchCombos struct{ buf []string }
+
+func (s *scratchCombos) pinyin(r run, i, j int) ([]string, bool) {
+	var ok bool
+	s.buf, ok = appendCombos(s.buf[:0], r, i, j, false)
+	return s.buf, ok
+}
+
+func (s *scratchCombos) initials(r run, i, j int) ([]string, bool) {
+	var ok bool
+	s.buf, ok = appendCombos(s.buf[:0], r, i, j, true)
+	return s.buf, ok
+}
 
 // IndexTerms returns the terms of one field of a document, one per
 // occurrence: Han unigrams and bigrams, dictionary words of three or more
@@ -191,6 +237,7 @@ func (a *Analyzer) IndexTerms(field, text string) []Term {
 		per = 4
 	}
 	out := make([]Term, 0, utf8.RuneCountInString(norm)*per+4)
+	var sc scratchCombos
 	for _, r := range runs(norm) {
 		if !r.han {
 			out = append(out, Term{Text: r.s, Type: TermWord, Weight: 1})
@@ -202,13 +249,13 @@ func (a *Analyzer) IndexTerms(field, text string) []Term {
 			if i+1 < n {
 				out = append(out, Term{Text: r.sub(i, i+2), Type: TermNgram, Weight: 1})
 				if short {
-					if ps, ok := pinyinOf(r, i, i+2); ok {
+					if ps, ok := sc.pinyin(r, i, i+2); ok {
 						for _, p := range ps {
 							out = append(out, Term{Text: p, Type: TermPinyin, Weight: 1})
 						}
 					}
 					if a.inDict(r.sub(i, i+2)) {
-						if ps, ok := initialsOf(r, i, i+2); ok {
+						if ps, ok := sc.initials(r, i, i+2); ok {
 							for _, p := range ps {
 								out = append(out, Term{Text: p, Type: TermInitials, Weight: 1})
 							}
@@ -217,7 +264,7 @@ func (a *Analyzer) IndexTerms(field, text string) []Term {
 				}
 			}
 			if short && i+2 < n {
-				if ps, ok := initialsOf(r, i, i+3); ok {
+				if ps, ok := sc.initials(r, i, i+3); ok {
 					for _, p := range ps {
 						out = append(out, Term{Text: p, Type: TermInitials, Weight: 1})
 					}
@@ -230,13 +277,13 @@ func (a *Analyzer) IndexTerms(field, text string) []Term {
 				}
 				out = append(out, Term{Text: w, Type: TermWord, Weight: 1})
 				if short {
-					if ps, ok := pinyinOf(r, i, i+l); ok {
+					if ps, ok := sc.pinyin(r, i, i+l); ok {
 						for _, p := range ps {
 							out = append(out, Term{Text: p, Type: TermPinyin, Weight: 1})
 						}
 					}
 					if l == 4 {
-						if ps, ok := initialsOf(r, i, i+l); ok {
+						if ps, ok := sc.initials(r, i, i+l); ok {
 							for _, p := range ps {
 								out = append(out, Term{Text: p, Type: TermInitials, Weight: 1})
 							}
