@@ -47,7 +47,7 @@ func New(name string, cfg Config, httpClient *http.Client) (*Client, error) {
 	}
 	c := &Client{name: name, cfg: cfg, http: httpClient, now: time.Now}
 	if c.http == nil {
-		c.http = &http.Client{Timeout: cfg.Timeout}
+		c.http = connectors.NewHTTPClient(cfg.Timeout)
 	}
 	if cfg.Template != "" {
 		c.tmpl, _ = parseTemplate(cfg.Template) // validated above

@@ -67,7 +67,7 @@ func New(name string, cfg Config, hc *http.Client) (*Client, error) {
 	}
 	cfg.URL = strings.TrimRight(cfg.URL, "/")
 	if hc == nil {
-		hc = &http.Client{Timeout: cfg.Timeout}
+		hc = connectors.NewHTTPClient(cfg.Timeout)
 	}
 	return &Client{name: name, cfg: cfg, http: hc}, nil
 }

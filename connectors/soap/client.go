@@ -46,7 +46,7 @@ func New(name string, cfg Config, httpClient *http.Client) (*Client, error) {
 	}
 	tmpl, _ := parseTemplate(cfg.BodyTemplate)
 	if httpClient == nil {
-		httpClient = &http.Client{Timeout: cfg.Timeout}
+		httpClient = connectors.NewHTTPClient(cfg.Timeout)
 	}
 	return &Client{name: name, cfg: cfg, tmpl: tmpl, http: httpClient}, nil
 }

@@ -3,7 +3,6 @@ package dispatch_test
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"strconv"
 	"sync"
@@ -92,7 +91,7 @@ func restEntry(t testing.TB, name, dept, url string, tr *transitions) dispatch.E
 // restEntryDeps is restEntry with chain deps (e.g. a Redis client for a
 // shared breaker).
 func restEntryDeps(t testing.TB, name, dept, url string, tr *transitions, deps resilience.Deps) dispatch.Entry {
-	c, err := httpjson.New(name, httpjson.Config{URL: url + "/rest/deliveries"}, &http.Client{Timeout: 10 * time.Second})
+	c, err := httpjson.New(name, httpjson.Config{URL: url + "/rest/deliveries", Timeout: 10 * time.Second}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
