@@ -112,7 +112,9 @@ func TestFaultsAndSignedCallbacks(t *testing.T) {
 	if len(got) != 2 || got[0].Type != connectors.EventAccepted || got[1].Type != connectors.EventReplied || got[0].TicketID != "t-f3" {
 		t.Fatalf("callbacks %+v", got)
 	}
-	if st := sim.Stats(); st.Rejected != 2 || st.Unique != 1 || st.Callbacks != 2 {
+	// Rejected may exceed 2: Go's transport retries a request carrying an
+	// Idempotency-Key once on a fresh connection when a reused one is reset.
+	if st := sim.Stats(); st.Rejected < 2 || st.Unique != 1 || st.Callbacks != 2 {
 		t.Fatalf("stats %+v", st)
 	}
 }
