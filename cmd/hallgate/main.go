@@ -32,6 +32,10 @@ var commands = map[string]command{
 	"token create": {"mint an API token directly in the store", runTokenCreate},
 	"token list":   {"list API tokens (no secrets)", runTokenList},
 	"token revoke": {"revoke an API token by id", runTokenRevoke},
+	"eval search":  {"score KB search (recall@k, MRR by kind) through the HTTP API", runEvalSearch},
+	"eval routing": {"score routing suggestions on history/test splits", runEvalRouting},
+	"reindex":      {"rebuild the search index from the store", runReindex},
+	"simulate":     {"run a department legacy system simulator", runSimulate},
 }
 
 // cliEnv is what a subcommand may touch of the process, so tests can run
