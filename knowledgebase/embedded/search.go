@@ -1,0 +1,306 @@
+package embedded
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/hallgate/hallgate/knowledgebase"
+)
+
+// Search runs a query with filters and paging.
+func (x *Index) Search(ctx context.Context, q knowledgebase.Query) (knowledgebase.Result, error) {
+	text := strings.TrimSpace(q.Text)
+	if text == "" || utf8.RuneCountInString(text) > maxQueryRunes {
+		return knowledgebase.Result{}, fmt.Errorf("embedded search: %w", knowledgebase.ErrBadQuery)
+	}
+	if q.Limit <= 0 {
+		q.Limit = defaultLimit
+	}
+	if q.Limit > maxLimit {
+		q.Limit = maxLimit
+	}
+	if q.Offset < 0 {
+		q.Offset = 0
+	}
+	explicitNow := !q.Now.IsZero()
+	wall := time.Now()
+	if !explicitNow {
+		q.Now = wall
+	}
+	q.Text = text
+	key := keyOf(q, explicitNow)
+	gen := x.gen.Load()
+	if res, ok := x.cache.get(key, gen, wall); ok {
+		return res, nil
+	}
+	res, err := x.search(q, text)
+	if err == nil {
+		var ttl time.Time
+		if !explicitNow {
+			ttl = wall.Add(cacheTTL)
+		}
+		x.cache.put(key, gen, res, ttl)
+	}
+	return res, err
+}
+
+// search is Search without the result cache.
+func (x *Index) search(q knowledgebase.Query, text string) (knowledgebase.Result, error) {
+	qt := x.an.QueryTerms(text)
+
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if x.closed {
+		return knowledgebase.Result{}, ErrClosed
+	}
+	acc := x.pool.Get().(*accum)
+	defer x.pool.Put(acc)
+	x.core.score(qt, acc)
+	cands := x.rank(q, acc)
+	if prfDocs > 0 && len(cands.top) > 1 {
+		// Second pass with the feedback terms only, on top of the first
+		// pass's scores: it can bring in an entry the caller's words missed.
+		// Only the pool and the documents the expansion changed can reach
+		// the page, so only they are ranked again.
+		if exp := x.feedback(qt, cands.top); len(exp) > 0 {
+			acc.startTracking()
+			x.core.addTerms(exp, acc, true, len(x.core.alive)+1)
+			cands.top, cands.total = x.rerankChanged(q, acc, cands.top, cands.total)
+		}
+	}
+	if k := q.Offset + q.Limit; len(cands.top) > k {
+		cands.top = cands.top[:k]
+	}
+
+	res := knowledgebase.Result{Total: cands.total, Hits: []knowledgebase.Hit{}}
+	var marks [2]*marker
+	if q.Offset < len(cands.top) {
+		marks = markers(qt)
+	}
+	for i := q.Offset; i < len(cands.top); i++ {
+		c := cands.top[i]
+		d := &x.docs[c.doc]
+		res.Hits = append(res.Hits, knowledgebase.Hit{
+			ID: d.ID, Kind: d.Kind, Score: float64(c.score),
+			Highlight: highlight(d, marks),
+		})
+	}
+	return res, nil
+}
+
+// SearchIDs is Search returning only ids, for evaluation.
+func (x *Index) SearchIDs(ctx context.Context, text string, limit int) ([]string, error) {
+	res, err := x.Search(ctx, knowledgebase.Query{Text: text, Limit: limit})
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(res.Hits))
+	for i, h := range res.Hits {
+		ids[i] = h.ID
+	}
+	return ids, nil
+}
+
+// docMeta is what every candidate is checked against, one byte per
+// document (kept apart from the Document so the match loop stays in cache;
+// the expiry time itself is read only for documents that have one).
+type docMeta uint8
+
+const (
+	metaSearchable docMeta = 1 << iota
+	metaInternal
+	metaExpires
+)
+
+func metaOf(d *knowledgebase.Document) docMeta {
+	var m docMeta
+	if d.Searchable {
+		m |= metaSearchable
+	}
+	if d.Internal {
+		m |= metaInternal
+	}
+	if !d.ExpiresAt.IsZero() {
+		m |= metaExpires
+	}
+	return m
+}
+
+// hasFilters reports whether q filters on fields outside docMeta.
+func hasFilters(q *knowledgebase.Query) bool {
+	return q.Department != "" || q.Kind != "" || q.Category != "" || q.Channel != ""
+}
+
+func (x *Index) visible(ord uint32, q *knowledgebase.Query, now int64, filters bool) bool {
+	m := x.meta[ord]
+	if m&metaSearchable == 0 || (m&metaInternal != 0 && !q.IncludeInternal) {
+		return false
+	}
+	if m&metaExpires != 0 && x.docs[ord].ExpiresAt.UnixNano() < now {
+		return false
+	}
+	if !filters {
+		return true
+	}
+	d := &x.docs[ord]
+	if q.Department != "" && d.Department != q.Department {
+		return false
+	}
+	if q.Kind != "" && d.Kind != q.Kind {
+		return false
+	}
+	if q.Category != "" && d.Category != q.Category && !strings.HasPrefix(d.Category, q.Category+"/") {
+		return false
+	}
+	if q.Channel != "" {
+		found := false
+		for _, c := range d.Channels {
+			if c == q.Channel {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// rerankChanged merges the first pass's pool (with updated scores) and the
+// documents changed by the feedback pass into a new pool.
+func (x *Index) rerankChanged(q knowledgebase.Query, acc *accum, pool []cand, total int) ([]cand, int) {
+	for i := range pool {
+		sl := &acc.slot[pool[i].doc]
+		sl.pool = true
+		pool[i].score = sl.score
+	}
+	defer func() {
+		for _, c := range pool {
+			acc.slot[c.doc].pool = false
+		}
+	}()
+	now, filters := q.Now.UnixNano(), hasFilters(&q)
+	size := max(len(pool), q.Offset+q.Limit)
+	h := candHeap(pool)
+	for i := len(h)/2 - 1; i >= 0; i-- {
+		h.down(i)
+	}
+	for _, d := range acc.newly {
+		if x.core.alive[d] && x.visible(d, &q, now, filters) {
+			total++ // matched only through feedback
+		}
+	}
+	for _, d := range acc.changed {
+		if acc.slot[d].pool || !x.core.alive[d] {
+			continue
+		}
+		if !x.visible(d, &q, now, filters) {
+			continue
+		}
+		if sl := acc.slot[d]; !sl.strong || sl.score == 0 {
+			continue
+		}
+		c := cand{doc: d, score: acc.slot[d].score}
+		if len(h) < size {
+			h = append(h, c)
+			h.up(len(h) - 1)
+		} else if c.score > h[0].score || (c.score == h[0].score && c.doc < h[0].doc) {
+			h[0] = c
+			h.down(0)
+		}
+	}
+	top := []cand(h)
+	sortCands(top)
+	return top, total
+}
+
+type cand struct {
+	doc   uint32
+	score float32
+}
+
+// candHeap is a min-heap on (score, then reverse ordinal) for top-k.
+type candHeap []cand
+
+func (h candHeap) Len() int { return len(h) }
+func (h candHeap) Less(i, j int) bool {
+	if h[i].score != h[j].score {
+		return h[i].score < h[j].score
+	}
+	return h[i].doc > h[j].doc
+}
+func (h candHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+
+// up and down are container/heap's sift operations on the concrete type
+// (no interface boxing per candidate on the hot path).
+func (h candHeap) up(j int) {
+	for j > 0 {
+		i := (j - 1) / 2
+		if !h.Less(j, i) {
+			break
+		}
+		h.Swap(i, j)
+		j = i
+	}
+}
+
+func (h candHeap) down(i int) {
+	n := len(h)
+	for {
+		l := 2*i + 1
+		if l >= n {
+			return
+		}
+		j := l
+		if r := l + 1; r < n && h.Less(r, l) {
+			j = r
+		}
+		if !h.Less(j, i) {
+			return
+		}
+		h.Swap(i, j)
+		i = j
+	}
+}
+
+type ranked struct {
+	top   []cand // best first, offset+limit long at most
+	total int
+}
+
+// rank filters the scored documents and returns the best (at least
+// rerankDepth, for feedback) in order, with the number of matches.
+func (x *Index) rank(q knowledgebase.Query, acc *accum) ranked {
+	k := q.Offset + q.Limit
+	pool := k
+	if pool < rerankDepth {
+		pool = rerankDepth
+	}
+	h := make(candHeap, 0, pool+1)
+	total := 0
+	now, filters := q.Now.UnixNano(), hasFilters(&q)
+	for _, d := range acc.touched {
+		if !acc.slot[d].strong || !x.core.alive[d] {
+			continue
+		}
+		if !x.visible(d, &q, now, filters) {
+			continue
+		}
+		total++
+		c := cand{doc: d, score: acc.slot[d].score}
+		if len(h) < pool {
+			h = append(h, c)
+			h.up(len(h) - 1)
+		} else if c.score > h[0].score || (c.score == h[0].score && c.doc < h[0].doc) {
+			h[0] = c
+			h.down(0)
+		}
+	}
+	top := []cand(h)
+	sortCands(top)
+	return ranked{top: top, total: total}
+}
