@@ -20,7 +20,8 @@ type Config struct {
 
 // City describes the jurisdiction this gateway serves.
 type City struct {
-	// Name is shown on the pages, e.g. 江川市. Default "江川市".
+	// Name is shown on the pages, e.g. 江川市. Default "" (the pages then
+	// say 12345 政务服务便民热线 without a city).
 	Name string `yaml:"name"`
 	// AreaCode is the telephone area code (with the leading 0) assumed for
 	// landline callers whose number arrives without one. Default "" (none assumed).
@@ -167,7 +168,6 @@ func Default() Config {
 			Authenticated: Bucket{PerSecond: 50, Burst: 200},
 			Messages:      Bucket{PerSecond: 0.05, Burst: 3},
 		},
-		City: City{Name: "江川市"},
 	}
 }
 
