@@ -91,9 +91,11 @@ type Index struct {
 	logged   int  // document changes since the snapshot
 	unlogged bool // some of them are not in the WAL (see log)
 
-	pool  sync.Pool     // *accum
-	gen   atomic.Uint64 // bumped by every write; cached results carry it
-	cache *resultCache
+	pool sync.Pool     // *accum
+	gen  atomic.Uint64 // bumped by every write; cached results carry it
+	// closedFlag mirrors closed for the lock-free cache path of Search.
+	closedFlag atomic.Bool
+	cache      *resultCache
 }
 
 // Open builds the index, loading Dir's snapshot and replaying its log.
@@ -366,5 +368,6 @@ func (x *Index) Close() error {
 		err = errors.Join(err, x.wal.close())
 	}
 	x.closed = true
+	x.closedFlag.Store(true)
 	return err
 }

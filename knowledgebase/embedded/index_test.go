@@ -2,6 +2,7 @@ package embedded
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -203,5 +204,15 @@ func TestResultCacheInvalidatedByWrites(t *testing.T) {
 	x.SetSynonyms(ctx, [][]string{{"萤火卡", "社保卡"}})
 	if got := top(t, x, "萤火卡"); len(got) != 1 {
 		t.Fatalf("after synonyms %v", got)
+	}
+}
+
+func TestSearchAfterCloseFails(t *testing.T) {
+	x := openTemp(t, "")
+	x.Upsert(t.Context(), doc("a", "社保卡挂失补办", "到银行网点挂失。"))
+	top(t, x, "社保卡") // now cached
+	x.Close()
+	if _, err := x.Search(t.Context(), knowledgebase.Query{Text: "社保卡"}); !errors.Is(err, ErrClosed) {
+		t.Fatalf("search after close: %v", err)
 	}
 }

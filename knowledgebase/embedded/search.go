@@ -31,6 +31,9 @@ func (x *Index) Search(ctx context.Context, q knowledgebase.Query) (knowledgebas
 		q.Now = wall
 	}
 	q.Text = text
+	if x.closedFlag.Load() {
+		return knowledgebase.Result{}, ErrClosed
+	}
 	key := keyOf(q, explicitNow)
 	gen := x.gen.Load()
 	if res, ok := x.cache.get(key, gen, wall); ok {
