@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -121,6 +122,16 @@ func (s *Suggester) knownDepartments(ctx context.Context) (map[string]bool, erro
 		known[d.Code] = true
 	}
 	return known, nil
+}
+
+// DepartmentCodes lists the codes the suggester may propose (nil when the
+// departments cannot be read).
+func (s *Suggester) DepartmentCodes(ctx context.Context) []string {
+	known, err := s.knownDepartments(ctx)
+	if err != nil {
+		return nil
+	}
+	return slices.Sorted(maps.Keys(known))
 }
 
 func (s *Suggester) loadExamples(ctx context.Context) ([]Example, error) {
@@ -274,9 +285,13 @@ func (s *Suggester) Observe(ctx context.Context, ex Example) error {
 	return err
 }
 
-// ObserveBatch validates every example first and stores none when any is
-// invalid (the error lists fields per line as "[i].field"); otherwise it
-// stores them in chunks and schedules one rebuild.
+// ObserveBatch validates every example first and stores none when any lacks
+// text or names an unknown lead department (the error lists fields per line
+// as "[i].field"); otherwise it stores them in chunks and schedules one
+// rebuild. Secondary labels are cleaned rather than refused, so a history
+// the ticket service already accepted is never lost for one stale
+// co-department code: unknown co-departments are dropped and an unknown
+// type is cleared. The HTTP edge validates strictly with ValidateExample.
 func (s *Suggester) ObserveBatch(ctx context.Context, exs []Example) (int, error) {
 	known, err := s.knownDepartments(ctx)
 	if err != nil {
@@ -286,6 +301,10 @@ func (s *Suggester) ObserveBatch(ctx context.Context, exs []Example) (int, error
 	for i := range exs {
 		if exs[i].ID == "" {
 			exs[i].ID = newID()
+		}
+		exs[i].CoDepartments = slices.DeleteFunc(slices.Clone(exs[i].CoDepartments), func(c string) bool { return !known[c] })
+		if typeIndex(exs[i].Type) < 0 {
+			exs[i].Type = ""
 		}
 		prefix := ""
 		if len(exs) > 1 {

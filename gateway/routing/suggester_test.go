@@ -2,6 +2,7 @@ package routing
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
@@ -81,13 +82,12 @@ func TestObserveRejectsInvalidBatchWithoutWriting(t *testing.T) {
 	exs := synthExamples(3, 1)
 	exs[1].Department = "nowhere"
 	exs[2].Text = " "
-	exs[2].Type = "闲聊"
 	_, err := s.ObserveBatch(ctx, exs)
 	var ve *ValidationError
 	if !errors.As(err, &ve) || !errors.Is(err, ErrInvalid) {
 		t.Fatalf("want ValidationError, got %v", err)
 	}
-	for _, f := range []string{"[1].department", "[2].text", "[2].type"} {
+	for _, f := range []string{"[1].department", "[2].text"} {
 		if _, ok := ve.Fields[f]; !ok {
 			t.Errorf("fields %v lack %s", ve.Fields, f)
 		}
@@ -97,6 +97,29 @@ func TestObserveRejectsInvalidBatchWithoutWriting(t *testing.T) {
 	}
 	if n, _ := st.Count(ctx, CollectionExamples, nil); n != 0 {
 		t.Errorf("store holds %d examples after a rejected batch", n)
+	}
+}
+
+func TestObserveCleansSecondaryLabels(t *testing.T) {
+	ctx := context.Background()
+	st := openBolt(t)
+	s := openSuggester(t, st)
+	ex := synthExamples(1, 1)[0]
+	ex.Type = "闲聊"
+	ex.CoDepartments = []string{"nowhere", "edu"}
+	if err := s.Observe(ctx, ex); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := st.Get(ctx, CollectionExamples, ex.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got Example
+	if err := json.Unmarshal(rec.Data, &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Type != "" || !slices.Equal(got.CoDepartments, []string{"edu"}) {
+		t.Errorf("stored %+v, want type cleared and co_departments [edu]", got)
 	}
 }
 

@@ -3,6 +3,7 @@ package routingapi
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -165,6 +166,21 @@ func (m *Module) importExamples(c *fiber.Ctx) error {
 	}
 	if len(exs) == 0 {
 		return httpapi.Errorf(fiber.StatusUnprocessableEntity, "no examples in body").With("fields", map[string]string{"body": "at least one JSON line"})
+	}
+	// Strict at the edge: every line must be fully valid, or nothing is
+	// stored and the 422 lists the offending fields per line.
+	known := map[string]bool{}
+	for _, d := range m.s.DepartmentCodes(c.UserContext()) {
+		known[d] = true
+	}
+	bad := map[string]string{}
+	for i, ex := range exs {
+		for k, v := range routing.ValidateExample(ex, known) {
+			bad[fmt.Sprintf("line %d: %s", i+1, k)] = v
+		}
+	}
+	if len(bad) > 0 {
+		return httpapi.Errorf(fiber.StatusUnprocessableEntity, "invalid examples").With("fields", bad)
 	}
 	n, err := m.s.ObserveBatch(c.UserContext(), exs)
 	if err != nil {

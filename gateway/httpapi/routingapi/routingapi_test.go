@@ -115,6 +115,10 @@ func TestImportSuggestAndRules(t *testing.T) {
 	if code != 422 || out["fields"] == nil {
 		t.Fatalf("import unknown department: %d %v", code, out)
 	}
+	code, out = do(t, app, "POST", "/api/v1/routing/examples/import", "admin", `{"text":"停水","department":"water","type":"闲聊","co_departments":["nowhere"]}`)
+	if f, _ := out["fields"].(map[string]any); code != 422 || f["line 1: type"] == nil || f["line 1: co_departments[0]"] == nil {
+		t.Fatalf("import bad type/co-department: %d %v", code, out)
+	}
 	if code, _ = do(t, app, "POST", "/api/v1/routing/examples/import", "admin", `{"text":`); code != 400 {
 		t.Fatalf("malformed import: %d", code)
 	}
