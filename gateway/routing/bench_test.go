@@ -100,7 +100,7 @@ func BenchmarkSuggest100k(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		ex := test[i%len(test)]
 		t0 := time.Now()
-		p := m.predict(Query{Text: ex.Text}, nil)
+		p := m.predict(context.Background(), Query{Text: ex.Text}, nil)
 		_, _ = m.directAnswer(context.Background(), nil, Query{Text: ex.Text}, &p)
 		lat = append(lat, time.Since(t0))
 		if m.depts[p.ranked[0]].Code == ex.Department {

@@ -264,7 +264,7 @@ func scoreSplit(ctx context.Context, m *model, rules []Rule, search KBSearch, kb
 	var daLab, daOffered, daOfferedRight, daFit int
 	for _, ex := range test {
 		q := Query{Text: ex.Text, District: ex.District, Channel: ex.Channel}
-		p := m.predict(q, rules)
+		p := m.predict(ctx, q, rules)
 		da, err := m.directAnswer(ctx, search, q, &p)
 		if err != nil {
 			return mt, err

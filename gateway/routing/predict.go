@@ -42,7 +42,7 @@ var (
 	kbVoteK       = 20
 )
 
-func (m *model) predict(q Query, rules []Rule) prediction {
+func (m *model) predict(ctx context.Context, q Query, rules []Rule) prediction {
 	C := len(m.depts)
 	var p prediction
 	tf := counts(m.tok(stripLocation(q.Text)))
@@ -66,7 +66,7 @@ func (m *model) predict(q Query, rules []Rule) prediction {
 	kbv := make([]float64, C)
 	var kbTot float64
 	if m.kbIndex != nil && blendKB > 0 {
-		hits, _ := m.kbIndex.Search(context.Background(), q.Text, kbVoteK)
+		hits, _ := m.kbIndex.Search(ctx, q.Text, kbVoteK)
 		for _, h := range hits {
 			if l, ok := m.idx[h.Department]; ok {
 				kbv[l] += h.Score

@@ -375,7 +375,7 @@ func (s *Suggester) Suggest(ctx context.Context, q Query) (Suggestion, error) {
 	if r := s.rules.Load(); r != nil {
 		rules = *r
 	}
-	p := m.predict(q, rules)
+	p := m.predict(ctx, q, rules)
 	da, err := m.directAnswer(ctx, s.opts.KBSearch, q, &p)
 	if err != nil {
 		// The KB is an aid: a failing index must not block dispatch.
