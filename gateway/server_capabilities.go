@@ -16,19 +16,23 @@ import (
 	"github.com/hallgate/hallgate/gateway/department"
 	"github.com/hallgate/hallgate/gateway/dispatch"
 	"github.com/hallgate/hallgate/gateway/hotline"
+	"github.com/hallgate/hallgate/gateway/httpapi"
 	"github.com/hallgate/hallgate/gateway/httpapi/connectorapi"
 	"github.com/hallgate/hallgate/gateway/httpapi/hotlineapi"
 	"github.com/hallgate/hallgate/gateway/httpapi/kbapi"
 	"github.com/hallgate/hallgate/gateway/httpapi/messageapi"
+	"github.com/hallgate/hallgate/gateway/httpapi/partnerapi"
 	"github.com/hallgate/hallgate/gateway/httpapi/routingapi"
 	"github.com/hallgate/hallgate/gateway/httpapi/ticketapi"
 	"github.com/hallgate/hallgate/gateway/message"
 	"github.com/hallgate/hallgate/gateway/open311"
+	"github.com/hallgate/hallgate/gateway/partner"
 	"github.com/hallgate/hallgate/gateway/pii"
 	"github.com/hallgate/hallgate/gateway/routing"
 	"github.com/hallgate/hallgate/gateway/store/redis"
 	"github.com/hallgate/hallgate/gateway/ticket"
 	"github.com/hallgate/hallgate/gateway/web"
+	"github.com/hallgate/hallgate/gateway/widget"
 	"github.com/hallgate/hallgate/knowledgebase"
 	"github.com/hallgate/hallgate/knowledgebase/embedded"
 	"github.com/hallgate/hallgate/knowledgebase/meili"
@@ -185,6 +189,8 @@ func (a *App) wireCapabilities(ctx context.Context) error {
 		return fmt.Errorf("web: %w", err)
 	}
 	a.Modules = append(a.Modules, c.Web)
+	a.Modules = append(a.Modules, widget.New(), partnerapi.New(partnerapi.Options{Partners: partner.NewRegistry(a.Store, a.Tokens), Store: a.Store, Redis: deps.Redis, RedisPrefix: cfg.Redis.Prefix,
+		Upstream: []httpapi.Module{kbapi.New(c.KB, c.Departments), ticketapi.New(c.Tickets), messageapi.New(c.Messages, partnerapi.PerClient(auth.NewTokenBucket(cfg.RateLimit.Messages.PerSecond, cfg.RateLimit.Messages.Burst)))}}))
 	a.Background = append(a.Background, c.Web.Sessions().Run)
 	return nil
 }
