@@ -34,6 +34,8 @@ type Relay struct {
 	// bouncing off an open breaker is not rewritten every few seconds.
 	lastMu    sync.Mutex
 	lastState map[string]string
+
+	wake chan struct{}
 }
 
 // Options are the relay's collaborators.
@@ -58,7 +60,7 @@ func New(st store.Store, reg *Registry, cfg Config, opts Options) (*Relay, error
 	if opts.MeterProvider == nil {
 		opts.MeterProvider = otel.GetMeterProvider()
 	}
-	r := &Relay{st: st, reg: reg, cfg: cfg, log: opts.Logger, stats: newStatsBook(), now: time.Now, lastState: map[string]string{}}
+	r := &Relay{st: st, reg: reg, cfg: cfg, log: opts.Logger, stats: newStatsBook(), now: time.Now, lastState: map[string]string{}, wake: make(chan struct{}, 1)}
 	if err := r.registerMetrics(opts.MeterProvider); err != nil {
 		return nil, fmt.Errorf("dispatch metrics: %w", err)
 	}
@@ -67,6 +69,16 @@ func New(st store.Store, reg *Registry, cfg Config, opts Options) (*Relay, error
 
 // Config returns the effective configuration.
 func (r *Relay) Config() Config { return r.cfg }
+
+// Wake makes an idle relay claim at once instead of at its next poll; call
+// it after committing a Tx that enqueued deliveries (cheap, never blocks).
+// Other replicas still find the work at their next poll.
+func (r *Relay) Wake() {
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
 
 // Run claims and delivers until ctx ends; items in flight at shutdown are
 // released (not counted) so another replica takes them at once.
@@ -94,6 +106,13 @@ func (r *Relay) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-idle.C:
+		case <-r.wake:
+			if !idle.Stop() {
+				select {
+				case <-idle.C:
+				default:
+				}
+			}
 		}
 		// Claim only as many items as there are free workers, so nothing
 		// sits claimed behind a busy worker while its lease runs.

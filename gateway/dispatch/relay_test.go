@@ -221,3 +221,22 @@ func TestShutdownDrainsInFlightDeliveries(t *testing.T) {
 		t.Fatalf("after shutdown: pending %d, delivered %d, simulator %+v", p["ZJJ"].Depth, delivered, sim.Stats())
 	}
 }
+
+// TestWakeSkipsThePollInterval: with a long poll interval, Wake delivers
+// new work at once.
+func TestWakeSkipsThePollInterval(t *testing.T) {
+	st := backend(t, "bolt")
+	sim := simulator.New(simulator.Options{Department: "ZJJ"})
+	srv := httptest.NewServer(sim)
+	defer srv.Close()
+	defer sim.Close()
+	reg := dispatch.NewRegistry()
+	_ = reg.Put(restEntry(t, "zjj", "ZJJ", srv.URL, nil))
+	cfg := fastRelay()
+	cfg.PollInterval = time.Hour
+	relay, _ := runRelay(t, st, reg, cfg)
+	time.Sleep(50 * time.Millisecond) // the relay's first claim found nothing and sleeps an hour
+	enqueue(t.Context(), t, st, "w", 0, 1, 1, "ZJJ")
+	relay.Wake()
+	waitFor(t, 5*time.Second, "the woken relay to deliver", func() bool { return sim.Stats().Unique == 1 })
+}
