@@ -39,12 +39,12 @@ func TestTune(t *testing.T) {
 	tuneTok = WordTokenizer(analysis.Shared())
 	saved := [4]float64{blendLinear, blendKNN, blendKB, blendCentroid}
 	defer func() { blendLinear, blendKNN, blendKB, blendCentroid = saved[0], saved[1], saved[2], saved[3] }()
-	for _, sm := range []float64{0.02, 0.05, 0.1} {
-		for _, pw := range []float64{0.5, 1, 1.5} {
+	for _, k := range []int{6, 12, 24} {
+		for _, bl := range []float64{0.5, 0.7} {
+			knnK, blendLinear, blendKNN = k, bl, 1-bl
 			evalParams = defaultParams()
-			evalParams.TermWeightSmooth = sm
-			evalParams.TermWeightPower = pw
-			runEval(t, fmt.Sprintf("smooth=%.2f power=%.1f", sm, pw))
+			runEval(t, fmt.Sprintf("k=%d lin=%.1f", k, bl))
 		}
 	}
+	knnK = 12
 }
