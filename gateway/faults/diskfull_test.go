@@ -1,0 +1,129 @@
+package faults_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// mountTmpfs mounts a small tmpfs (root only) and unmounts it at cleanup.
+func mountTmpfs(t *testing.T, size string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "small")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput()
+	if err != nil {
+		t.Skipf("disk-full case needs a small filesystem: `mount -t tmpfs -o size=%s` refused (%v: %s); run as root or in a privileged container", size, err, strings.TrimSpace(string(out)))
+	}
+	t.Cleanup(func() {
+		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
+			t.Errorf("umount %s: %v %s", dir, err, out)
+		}
+	})
+	return dir
+}
+
+// fill writes a filler file until the filesystem refuses (ENOSPC).
+func fill(t *testing.T, path string) int64 {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	buf := make([]byte, 64<<10)
+	var n int64
+	for {
+		w, err := f.Write(buf)
+		n += int64(w)
+		if err != nil {
+			if !errors.Is(err, syscall.ENOSPC) {
+				t.Fatalf("filler: %v", err)
+			}
+			return n
+		}
+	}
+}
+
+// TestDiskFullEmbeddedStore (d): the embedded store's filesystem fills up;
+// intake answers 5xx problem+json, nothing is half-written, and once space
+// returns the same requests (same Idempotency-Keys) succeed exactly once.
+func TestDiskFullEmbeddedStore(t *testing.T) {
+	mnt := mountTmpfs(t, "24m")
+	g := newGateway(t, gatewayOpts{dataDir: filepath.Join(mnt, "data")})
+	sim := startSimulator(t, g.base)
+	g.cfgPath = writeConfig(t, sim.base)
+	g.start()
+	defer g.p.kill() // before the unmount
+	seedDepartment(t, g.base)
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+
+	before := intake(t, ctx, func() string { return g.base }, "before", 10, 2, nil)
+	filler := filepath.Join(mnt, "filler")
+	filled := fill(t, filler)
+
+	// While full: every write is refused with a server-side problem.
+	statuses := map[int]int{}
+	const tries = 20
+	for i := range tries {
+		body := fmt.Sprintf(`{"channel":"hotline","type":"投诉","text":"故障演练full第%d号：小区路灯不亮","department":%q}`, i, dept)
+		st, b, err := do(ctx, "POST", g.base+"/api/v1/tickets", adminToken, body, map[string]string{"Idempotency-Key": fmt.Sprintf("full-%04d", i)})
+		if err != nil {
+			t.Fatalf("gateway unreachable with a full disk: %v", err)
+		}
+		statuses[st]++
+		if st < 500 {
+			t.Fatalf("write accepted or mis-classified on a full disk: %d %s", st, b)
+		}
+		var p struct {
+			Status int    `json:"status"`
+			Title  string `json:"title"`
+			Detail string `json:"detail"`
+		}
+		if err := json.Unmarshal(b, &p); err != nil || p.Status != st {
+			t.Fatalf("not a problem+json answer: %d %s", st, b)
+		}
+		if i == 0 {
+			t.Logf("full disk answer: %d %s", st, b)
+		}
+	}
+	if st, _, err := do(ctx, "GET", g.base+"/healthz", "", "", nil); err != nil || st != 200 {
+		t.Fatalf("liveness lost on a full disk: %d %v", st, err)
+	}
+
+	// Space returns: the same keys go through once each.
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	after := intake(t, ctx, func() string { return g.base }, "full", tries, 2, nil)
+	acked := map[string]string{}
+	for k, v := range before {
+		acked[k] = v
+	}
+	for k, v := range after {
+		acked[k] = v
+	}
+	stored := checkStored(t, g.base, acked)
+	if stored != len(acked) {
+		t.Errorf("stored %d tickets, acknowledged %d: something was half-written", stored, len(acked))
+	}
+	want := idSet(acked)
+	waitFor(t, 60*time.Second, "every delivery after space returned", func() bool {
+		return len(sim.stats(t).deliveredTickets()) >= len(want)
+	})
+	r := sim.stats(t)
+	checkDeliveries(t, r, want)
+	t.Logf("disk full (%d KiB filler): refused %v while full; sent %d, acknowledged %d, stored %d, delivered %d unique",
+		filled>>10, statuses, len(before)+tries, len(acked), stored, r.Unique)
+}
