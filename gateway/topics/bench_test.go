@@ -4,12 +4,15 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/hallgate/hallgate/gateway/store"
 	"github.com/hallgate/hallgate/gateway/store/bolt"
+	"github.com/hallgate/hallgate/gateway/store/redis"
 )
 
 // benchStream builds days of background at perDay tickets/day from the dev
@@ -63,18 +66,37 @@ func BenchmarkEngineProcess(b *testing.B) {
 	}
 }
 
-// BenchmarkDetectorBolt measures the replicated path on the embedded store:
+// BenchmarkDetector measures the replicated path on bolt (and Redis):
 // tickets observed concurrently by request goroutines (durable enqueues,
 // which bolt batches) while the lease holder processes them in batches and
 // commits the state snapshot per batch. tickets/s counts tickets both
 // observed and processed.
-func BenchmarkDetectorBolt(b *testing.B) {
-	ctx := context.Background()
-	st, err := bolt.Open(ctx, bolt.Options{Path: filepath.Join(b.TempDir(), "bench.db")})
-	if err != nil {
-		b.Fatal(err)
+func BenchmarkDetector(b *testing.B) {
+	b.Run("bolt", func(b *testing.B) {
+		st, err := bolt.Open(context.Background(), bolt.Options{Path: filepath.Join(b.TempDir(), "bench.db")})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer st.Close()
+		benchDetector(b, st)
+	})
+	url := os.Getenv("HALLGATE_TEST_REDIS_URL")
+	if url == "" {
+		b.Log("HALLGATE_TEST_REDIS_URL not set; skipping the Redis detector benchmark")
+		return
 	}
-	defer st.Close()
+	b.Run("redis", func(b *testing.B) {
+		st, err := redis.Open(context.Background(), redis.Options{URL: url, Prefix: fmt.Sprintf("topicsbench:%d:", time.Now().UnixNano())})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer st.Close()
+		benchDetector(b, st)
+	})
+}
+
+func benchDetector(b *testing.B, st store.Store) {
+	ctx := context.Background()
 	stream := benchStream(b, 1, 3000, true)
 	d, err := Open(ctx, Options{Store: st, Owner: "bench"})
 	if err != nil {

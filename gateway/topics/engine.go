@@ -42,9 +42,11 @@ type EngineOptions struct {
 	// MinTestsPerDay floors the learned daily volume while it is still
 	// being learned (default 200), keeping alpha small on a cold start.
 	MinTestsPerDay float64
-	// PriorShare is the prior mean share of the stream of a new matter
-	// (default 0.002) and PriorStrength its weight in pseudo-tickets (1).
-	PriorShare    float64
+	// PriorPerDay is the prior mean rate of a matter never seen before, in
+	// tickets per day (default 0.6), and PriorStrength its weight in
+	// pseudo-tickets (1). It is a rate, not a share of the stream: a city
+	// with more calls has more distinct matters, not louder new ones.
+	PriorPerDay   float64
 	PriorStrength float64
 	// Learning is how much stream time the engine observes before it may
 	// flag anything (default 24h): baselines come from history, and a cold
@@ -67,7 +69,7 @@ func DefaultEngineOptions() EngineOptions {
 		Window: 2 * time.Hour, Idle: 72 * time.Hour, Cooldown: 24 * time.Hour, Learning: 24 * time.Hour,
 		Similarity: 0.35, MinTextSimilarity: 0.15, DistrictBonus: 0.1, AddressBonus: 0.3,
 		MergeSimilarity: 0.3, TargetFalseAlarmsPerDay: 0.5, MinTestsPerDay: 200,
-		PriorShare: 0.002, PriorStrength: 1, MinTickets: 3, MaxCentroidTerms: 120, MaxMembers: 500,
+		PriorPerDay: 0.6, PriorStrength: 1, MinTickets: 3, MaxCentroidTerms: 120, MaxMembers: 500,
 	}
 }
 
@@ -97,7 +99,7 @@ func (o EngineOptions) withDefaults() EngineOptions {
 	set(&o.MergeSimilarity, d.MergeSimilarity)
 	set(&o.TargetFalseAlarmsPerDay, d.TargetFalseAlarmsPerDay)
 	set(&o.MinTestsPerDay, d.MinTestsPerDay)
-	set(&o.PriorShare, d.PriorShare)
+	set(&o.PriorPerDay, d.PriorPerDay)
 	set(&o.PriorStrength, d.PriorStrength)
 	if o.MinTickets == 0 {
 		o.MinTickets = d.MinTickets
@@ -132,8 +134,8 @@ func (o EngineOptions) Validate() error {
 	if o.TargetFalseAlarmsPerDay < 0 {
 		errs = append(errs, errors.New("TargetFalseAlarmsPerDay is negative"))
 	}
-	if o.PriorShare <= 0 || o.PriorShare >= 1 {
-		errs = append(errs, fmt.Errorf("PriorShare %.4f is outside (0, 1)", o.PriorShare))
+	if o.PriorPerDay <= 0 || o.PriorPerDay >= o.MinTestsPerDay {
+		errs = append(errs, fmt.Errorf("PriorPerDay %.3f is outside (0, MinTestsPerDay)", o.PriorPerDay))
 	}
 	if o.PriorStrength <= 0 {
 		errs = append(errs, errors.New("PriorStrength must be positive"))
@@ -255,6 +257,9 @@ func (e *Engine) Cluster(id string) *Cluster { return e.st.Clusters[id] }
 func (e *Engine) Alpha() float64 {
 	return e.o.TargetFalseAlarmsPerDay / e.testsPerDay()
 }
+
+// priorShare converts the prior rate into a share of the current stream.
+func (e *Engine) priorShare() float64 { return e.o.PriorPerDay / e.testsPerDay() }
 
 func (e *Engine) testsPerDay() float64 {
 	n := 0
@@ -402,7 +407,13 @@ func (e *Engine) nearest(v map[string]float64, s TicketSignal) *Cluster {
 		if cos < e.o.MinTextSimilarity {
 			continue
 		}
-		score := cos + e.placeScore(c, s, &addr)
+		place, disagree := e.placeScore(c, s, &addr)
+		if disagree && c.Flagged {
+			// A topic is bound to its place: a like matter elsewhere is a
+			// new topic (two compounds without water are two outages).
+			continue
+		}
+		score := cos + place
 		if score >= e.o.Similarity && (best == nil || score > bestScore || (score == bestScore && id < best.ID)) {
 			best, bestScore = c, score
 		}
@@ -416,8 +427,10 @@ func (e *Engine) closed(c *Cluster, at time.Time) bool {
 	return c.Flagged && at.Sub(c.Last) > e.o.Cooldown
 }
 
-func (e *Engine) placeScore(c *Cluster, s TicketSignal, addr *map[string]struct{}) float64 {
-	score := 0.0
+// placeScore is the district and address agreement of s with c;
+// disagree reports that both carry addresses and none of c's recent ones
+// resembles s's.
+func (e *Engine) placeScore(c *Cluster, s TicketSignal, addr *map[string]struct{}) (score float64, disagree bool) {
 	if d := top(c.Districts); d != "" && s.District != "" {
 		if d == s.District {
 			score += e.o.DistrictBonus
@@ -426,24 +439,35 @@ func (e *Engine) placeScore(c *Cluster, s TicketSignal, addr *map[string]struct{
 		}
 	}
 	if s.Address != "" {
-		// Compare with the addresses of the cluster's recent tickets: a
-		// burst is recent, and old clusters collect many addresses.
-		bestJ := 0.0
-		seen := 0
-		for i := len(c.Members) - 1; i >= 0 && seen < 10; i-- {
-			a := c.Members[i].Address
-			if a == "" {
-				continue
-			}
-			seen++
-			if *addr == nil {
-				*addr = bigramSet(s.Address)
-			}
-			bestJ = math.Max(bestJ, jaccard(*addr, e.addrSet(a)))
+		if *addr == nil {
+			*addr = bigramSet(s.Address)
 		}
-		score += e.o.AddressBonus * bestJ
+		j, seen := e.addressAgreement(c, *addr)
+		score += e.o.AddressBonus * j
+		disagree = seen > 0 && j < addressAgree
 	}
-	return score
+	return score, disagree
+}
+
+// addressAgree is the bigram Jaccard from which two addresses are taken as
+// the same place (乙区滨江花园 vs 乙区人民路滨江花园 ≈ 0.6; two compounds of
+// one district share only the district, ≈ 0.1-0.2).
+const addressAgree = 0.3
+
+// addressAgreement compares an address with those of the cluster's recent
+// tickets (a burst is recent, and old clusters collect many addresses). It
+// returns the best overlap and how many addresses were compared.
+func (e *Engine) addressAgreement(c *Cluster, addr map[string]struct{}) (float64, int) {
+	best, seen := 0.0, 0
+	for i := len(c.Members) - 1; i >= 0 && seen < 10; i-- {
+		a := c.Members[i].Address
+		if a == "" {
+			continue
+		}
+		seen++
+		best = math.Max(best, jaccard(addr, e.addrSet(a)))
+	}
+	return best, seen
 }
 
 // addrSet caches address bigram sets (bounded: reset when large).
@@ -600,7 +624,7 @@ func (e *Engine) tail(c *Cluster, now time.Time) float64 {
 	exposure := math.Max(0, before-float64(c.BornAt))
 	history := math.Max(0, float64(c.Count-n))
 	r := e.o.PriorStrength + history
-	b := e.o.PriorStrength/e.o.PriorShare + exposure
+	b := e.o.PriorStrength/e.priorShare() + exposure
 	w = math.Max(w-1, 0)
 	return nbTail(n-1, r, b/(b+w))
 }
@@ -618,7 +642,7 @@ func (e *Engine) test(c *Cluster, ticketID string, now time.Time) *Alarm {
 	n := e.inWindow(c, now)
 	w := float64(e.globalInWindow(now))
 	r := e.o.PriorStrength + math.Max(0, float64(c.Count-n))
-	b := e.o.PriorStrength/e.o.PriorShare + math.Max(0, float64(e.st.Total)-w-float64(c.BornAt))
+	b := e.o.PriorStrength/e.priorShare() + math.Max(0, float64(e.st.Total)-w-float64(c.BornAt))
 	c.Flagged, c.FlaggedAt, c.P = true, now, p
 	return &Alarm{TopicID: c.ID, TicketID: ticketID, At: now, InWindow: n, Expected: r / b * w, P: p, Alpha: alpha}
 }
@@ -646,6 +670,9 @@ func (e *Engine) mergeInto(c *Cluster, now time.Time) map[string]string {
 		if d1, d2 := top(c.Districts), top(o.Districts); d1 != "" && d2 != "" && d1 != d2 {
 			continue
 		}
+		if e.placesDisagree(c, o) {
+			continue
+		}
 		keep, gone := c, o
 		if (o.Flagged && !c.Flagged) || (o.Flagged == c.Flagged && o.Count > c.Count) {
 			keep, gone = o, c
@@ -660,6 +687,23 @@ func (e *Engine) mergeInto(c *Cluster, now time.Time) map[string]string {
 		c = keep
 	}
 	return merged
+}
+
+// placesDisagree reports that both clusters' recent tickets carry
+// addresses and none of one's resembles any of the other's.
+func (e *Engine) placesDisagree(a, b *Cluster) bool {
+	compared := 0
+	for i := len(a.Members) - 1; i >= 0 && compared < 10; i-- {
+		if a.Members[i].Address == "" {
+			continue
+		}
+		compared++
+		j, seen := e.addressAgreement(b, e.addrSet(a.Members[i].Address))
+		if seen == 0 || j >= addressAgree {
+			return false
+		}
+	}
+	return compared > 0
 }
 
 func (e *Engine) absorb(keep, gone *Cluster) {

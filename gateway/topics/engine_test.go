@@ -96,11 +96,11 @@ func TestEngineNoAlarmOnSteadyBackground(t *testing.T) {
 }
 
 func TestEngineOptionsValidate(t *testing.T) {
-	err := EngineOptions{Window: time.Second, PriorShare: 2, MinTickets: 1}.Validate()
+	err := EngineOptions{Window: time.Second, PriorPerDay: -1, MinTickets: 1}.Validate()
 	if !errors.Is(err, ErrBadOptions) {
 		t.Fatalf("err = %v", err)
 	}
-	for _, want := range []string{"Window", "PriorShare", "MinTickets"} {
+	for _, want := range []string{"Window", "PriorPerDay", "MinTickets"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not name %s", err, want)
 		}
