@@ -92,6 +92,13 @@ var kbAnswerRunes = 0
 // type model (1 = fully balanced).
 var typeBalance = 1.0
 
+// The channel (hotline, app, website, open311) says something about how a
+// request is phrased, so it is a feature of the type model.
+var (
+	useChannel            = true
+	channelWeight float32 = 0.3
+)
+
 func kbText(e KBEntry) string {
 	// Keywords and the question carry the topic; the answer's first
 	// sentences name the procedure and the department's vocabulary.
@@ -225,6 +232,9 @@ func buildModel(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []
 				d.label = t
 				d.weight = 1
 				d.vec = append(plain.vector(counts(tok(stripLocation(examples[d.ref].Text)))), cueTerms(examples[d.ref].Text)...)
+				if useChannel && examples[d.ref].Channel != "" {
+					d.vec = append(d.vec, term{hashToken("ch:" + examples[d.ref].Channel), channelWeight})
+				}
 				typed = append(typed, d)
 			}
 		}

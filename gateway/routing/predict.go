@@ -193,7 +193,7 @@ func (m *model) predict(ctx context.Context, q Query, rules []Rule) prediction {
 	}
 	slices.Sort(p.co)
 
-	m.predictType(&p, q.Text, vec)
+	m.predictType(&p, q.Text, q.Channel)
 	m.predictUrgent(&p, q.Text)
 	m.explain(&p, q.Text, lead)
 	return p
@@ -207,7 +207,7 @@ func (m *model) label(i int) string {
 	return d.Code
 }
 
-func (m *model) predictType(p *prediction, text string, vec sparse) {
+func (m *model) predictType(p *prediction, text, channel string) {
 	if !m.typeSeen {
 		p.typ = "咨询"
 		return
@@ -215,6 +215,9 @@ func (m *model) predictType(p *prediction, text string, vec sparse) {
 	T := len(RequestTypes)
 	out := make([]float32, T)
 	v := append(m.plain.vector(counts(m.tok(stripLocation(text)))), cueTerms(text)...)
+	if useChannel && channel != "" {
+		v = append(v, term{hashToken("ch:" + channel), channelWeight})
+	}
 	scoreInto(out, m.typeW, m.typeB, v, T)
 	softmax(out)
 	best := 0

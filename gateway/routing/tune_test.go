@@ -39,12 +39,12 @@ func TestTune(t *testing.T) {
 	tuneTok = WordTokenizer(analysis.Shared())
 	saved := [4]float64{blendLinear, blendKNN, blendKB, blendCentroid}
 	defer func() { blendLinear, blendKNN, blendKB, blendCentroid = saved[0], saved[1], saved[2], saved[3] }()
-	for _, k := range []int{6, 12, 24} {
-		for _, bl := range []float64{0.5, 0.7} {
-			knnK, blendLinear, blendKNN = k, bl, 1-bl
+	for _, uc := range []bool{false, true} {
+		for _, cw := range []float32{0.3, 0.8} {
+			useChannel, channelWeight = uc, cw
 			evalParams = defaultParams()
-			runEval(t, fmt.Sprintf("k=%d lin=%.1f", k, bl))
+			runEval(t, fmt.Sprintf("channel=%v w=%.1f", uc, cw))
 		}
 	}
-	knnK = 12
+	useChannel, channelWeight = true, 0.3
 }
