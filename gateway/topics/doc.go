@@ -13,13 +13,20 @@
 //   - Each arrival tests its cluster: n, the cluster's tickets in the sliding
 //     window (default 2 h), against its own baseline. The baseline is the
 //     cluster's share of the whole stream, learned from its history before the
-//     window with a Gamma prior (a new matter is assumed rare but uncertain).
+//     window with a Gamma prior (a matter never seen before is assumed to run
+//     at PriorPerDay tickets a day, with the weight of one ticket).
 //     Conditioning on the number w of all tickets in the window makes the
 //     test follow diurnal and seasonal volume without a separate model. The
-//     predictive count is negative binomial; the cluster is flagged when
-//     P(N ≥ n) < alpha, where alpha = target false alarms per day / tests per
-//     day (one test per arrival, the day's volume learned from the stream):
-//     a Bonferroni bound on the expected number of false alarms per day.
+//     predictive count is negative binomial; since the test runs because a
+//     ticket just arrived, that ticket is given and the others are tested
+//     (P(N ≥ n-1) among w-1). The cluster is flagged when the tail is below
+//     alpha = target false alarms per day / tests per day (one test per
+//     arrival, the day's volume learned from the stream): a Bonferroni bound
+//     on the expected number of false alarms per day. Nothing is flagged
+//     during the first Learning period (24 h of stream): a cold engine has no
+//     baselines.
+//   - A flagged topic is bound to its place (a like matter at another address
+//     starts a new topic) and ends after Cooldown (24 h) without tickets.
 //
 // Detector wraps the engine for a replicated gateway. Observe (called on any
 // replica) enqueues a TicketSignal on the store's outbox (topic
