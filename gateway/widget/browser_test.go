@@ -93,7 +93,7 @@ func waitJS(expr string) step {
 		deadline := time.Now().Add(20 * time.Second)
 		var last error
 		for {
-			ok, err := chromedp.Evaluate[bool]("!!(" + expr + ")")(ctx, tg)
+			ok, err := chromedp.Evaluate[bool]("!!("+expr+")")(ctx, tg)
 			if err == nil && ok {
 				return chromedp.Void{}, nil
 			}
@@ -115,7 +115,7 @@ func waitJS(expr string) step {
 // js runs a statement (wrapped so it returns true).
 func js(stmt string) step {
 	return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
-		_, err := chromedp.Evaluate[bool]("(() => { " + stmt + "; return true })()")(ctx, tg)
+		_, err := chromedp.Evaluate[bool]("(() => { "+stmt+"; return true })()")(ctx, tg)
 		return chromedp.Void{}, err
 	}
 }
