@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -431,4 +432,20 @@ func checkDeliveries(t *testing.T, r received, want map[string]bool) {
 			t.Errorf("delivery for unknown ticket %s", id)
 		}
 	}
+}
+
+// doForm posts an application/x-www-form-urlencoded body.
+func doForm(ctx context.Context, target string, form url.Values) (int, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, "POST", target, strings.NewReader(form.Encode()))
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := httpClient.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, b, err
 }
