@@ -34,6 +34,9 @@ type ImportLine struct {
 	Rating        string   `json:"rating"`
 	CreatedAt     FlexTime `json:"created_at"`
 	ClosedAt      FlexTime `json:"closed_at"`
+	// Caller, when the old system kept it, lets the screen pop show the
+	// caller's history from before hallgate; it is sealed like any caller.
+	Caller Caller `json:"caller"`
 }
 
 // FlexTime accepts the time formats exports of older systems use: RFC 3339,
@@ -198,6 +201,11 @@ func (s *Service) historical(ctx context.Context, a actor, l ImportLine) (*Ticke
 	if l.Channel == "" {
 		l.Channel = ChannelHotline // history is kept as it was; an unknown channel name is no reason to lose a line
 	}
+	if l.Caller.Phone != "" {
+		if _, ok := s.opts.PhoneKey(l.Caller.Phone); !ok {
+			problems = append(problems, "caller.phone: not a telephone number")
+		}
+	}
 	if l.Rating != "" && !slices.Contains(Ratings, l.Rating) {
 		problems = append(problems, "rating: one of "+strings.Join(Ratings, ", "))
 	}
@@ -229,7 +237,7 @@ func (s *Service) historical(ctx context.Context, a actor, l ImportLine) (*Ticke
 	}
 	id := s.ids.next(now)
 	t := &Ticket{ID: id, Code: "LS" + id, ExternalID: l.ID, Historical: true, Channel: l.Channel, Type: RequestType(l.Type),
-		Text: l.Text, District: l.District, Address: l.Address, Category: l.Category, Urgent: l.Urgent,
+		Text: l.Text, Caller: l.Caller, District: l.District, Address: l.Address, Category: l.Category, Urgent: l.Urgent,
 		Department: l.Department, CoDepartments: slices.Clone(l.CoDepartments), DirectAnswer: l.DirectAnswer, KBEntry: l.KBEntry,
 		Reply: l.Reply, Rating: l.Rating, Status: StatusClosed, CreatedAt: created, ClosedAt: closed, UpdatedAt: now}
 	if l.Rating != "" {
