@@ -11,8 +11,8 @@ import (
 	"os"
 	"sort"
 	"strings"
-	"text/tabwriter"
 	"time"
+	"unicode"
 )
 
 // EvalOptions configure Evaluate. Zero fields take the defaults.
@@ -93,17 +93,20 @@ type BurstResult struct {
 
 // Report is the outcome of one evaluation.
 type Report struct {
-	Seed              uint64        `json:"seed"`
-	Days              int           `json:"days"`
-	Tickets           int           `json:"tickets"`
-	Bursts            []BurstResult `json:"bursts"`
-	Detected          int           `json:"detected"`
-	DetectedWithin10  int           `json:"detected_within_10"`
-	FalseAlarms       int           `json:"false_alarms"`
-	FalseAlarmsPerDay float64       `json:"false_alarms_per_day"`
-	WarmupAlarms      int           `json:"warmup_alarms"`
-	LiveClusters      int           `json:"live_clusters"`
-	TicketsPerSecond  float64       `json:"tickets_per_second"`
+	Seed                uint64        `json:"seed"`
+	Days                int           `json:"days"`
+	Tickets             int           `json:"tickets"`
+	Bursts              []BurstResult `json:"bursts"`
+	Detected            int           `json:"detected"`
+	DetectedWithin10    int           `json:"detected_within_10"`
+	DetectionRate       float64       `json:"detection_rate"`
+	MeanTicketsToDetect float64       `json:"mean_tickets_to_detect"`
+	MeanTimeToDetect    time.Duration `json:"mean_time_to_detect"`
+	FalseAlarms         int           `json:"false_alarms"`
+	FalseAlarmsPerDay   float64       `json:"false_alarms_per_day"`
+	WarmupAlarms        int           `json:"warmup_alarms"`
+	LiveClusters        int           `json:"live_clusters"`
+	TicketsPerSecond    float64       `json:"tickets_per_second"`
 	// FalseAlarmTopics lists the false alarms' topic ids with their size.
 	FalseAlarmTopics []string `json:"false_alarm_topics,omitempty"`
 }
@@ -233,13 +236,24 @@ func Evaluate(ctx context.Context, w io.Writer, opts EvalOptions) (Report, error
 		rep.TicketsPerSecond = float64(len(stream)) / el
 	}
 	rep.LiveClusters = eng.Clusters()
+	var sumTickets int
+	var sumTime time.Duration
 	for _, b := range rep.Bursts {
 		if b.Detected {
 			rep.Detected++
+			sumTickets += b.TicketsToDetect
+			sumTime += b.TimeToDetect
 			if b.TicketsToDetect <= 10 {
 				rep.DetectedWithin10++
 			}
 		}
+	}
+	if len(rep.Bursts) > 0 {
+		rep.DetectionRate = float64(rep.Detected) / float64(len(rep.Bursts))
+	}
+	if rep.Detected > 0 {
+		rep.MeanTicketsToDetect = float64(sumTickets) / float64(rep.Detected)
+		rep.MeanTimeToDetect = sumTime / time.Duration(rep.Detected)
 	}
 	rep.FalseAlarmsPerDay = float64(rep.FalseAlarms) / float64(opts.Days)
 	writeReport(w, rep)
@@ -250,16 +264,49 @@ func writeReport(w io.Writer, rep Report) {
 	if w == nil {
 		return
 	}
-	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "burst\tkind\tdistrict\tplace\tsize\tstart\tdetected\ttickets to detect\ttime to detect\n")
+	rows := [][]string{{"burst", "kind", "district", "place", "size", "start", "detected", "tickets to detect", "time to detect"}}
 	for i, b := range rep.Bursts {
 		det, n, d := "否", "-", "-"
 		if b.Detected {
 			det, n, d = "是", fmt.Sprint(b.TicketsToDetect), b.TimeToDetect.Round(time.Second).String()
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", i+1, b.Kind, b.District, b.Place, b.Size, b.Start.Format("01-02 15:04"), det, n, d)
+		rows = append(rows, []string{fmt.Sprint(i + 1), b.Kind, b.District, b.Place, fmt.Sprint(b.Size), b.Start.Format("01-02 15:04"), det, n, d})
 	}
-	tw.Flush()
-	fmt.Fprintf(w, "seed %d: %d tickets over %d judged days; bursts detected %d/%d (within 10 tickets: %d); false alarms %d (%.2f/day; %d during warm-up); live clusters %d; %.0f tickets/s\n",
-		rep.Seed, rep.Tickets, rep.Days, rep.Detected, len(rep.Bursts), rep.DetectedWithin10, rep.FalseAlarms, rep.FalseAlarmsPerDay, rep.WarmupAlarms, rep.LiveClusters, rep.TicketsPerSecond)
+	writeTable(w, rows)
+	fmt.Fprintf(w, "seed %d: %d tickets over %d judged days; bursts detected %d/%d (within 10 tickets: %d; mean %.1f tickets, %s after the first); false alarms %d (%.2f/day; %d during warm-up); live clusters %d; %.0f tickets/s\n",
+		rep.Seed, rep.Tickets, rep.Days, rep.Detected, len(rep.Bursts), rep.DetectedWithin10, rep.MeanTicketsToDetect, rep.MeanTimeToDetect.Round(time.Second), rep.FalseAlarms, rep.FalseAlarmsPerDay, rep.WarmupAlarms, rep.LiveClusters, rep.TicketsPerSecond)
+}
+
+// writeTable aligns columns by display width: Han characters take two
+// terminal columns, which text/tabwriter does not know.
+func writeTable(w io.Writer, rows [][]string) {
+	widths := map[int]int{}
+	for _, r := range rows {
+		for i, cell := range r {
+			widths[i] = max(widths[i], displayWidth(cell))
+		}
+	}
+	var b strings.Builder
+	for _, r := range rows {
+		b.Reset()
+		for i, cell := range r {
+			b.WriteString(cell)
+			if i < len(r)-1 {
+				b.WriteString(strings.Repeat(" ", widths[i]-displayWidth(cell)+2))
+			}
+		}
+		fmt.Fprintln(w, b.String())
+	}
+}
+
+func displayWidth(s string) int {
+	n := 0
+	for _, r := range s {
+		if r >= 0x1100 && (unicode.Is(unicode.Han, r) || (r >= 0x3000 && r <= 0x303f) || (r >= 0xff00 && r <= 0xff60)) {
+			n += 2
+		} else {
+			n++
+		}
+	}
+	return n
 }
