@@ -112,9 +112,8 @@ func TestDepartmentOutageAndSlowness(t *testing.T) {
 	}
 	sim.faults(t, `{}`)
 	want := idSet(acked)
-	waitFor(t, 90*time.Second, "every delivery after recovery", func() bool {
-		return len(sim.stats(t).deliveredTickets()) >= len(want)
-	})
+	took := waitDelivered(t, 90*time.Second, "every delivery after recovery", g.base, sim, want)
+	t.Logf("drained %v after the last intake", took.Round(time.Millisecond))
 	r := sim.stats(t)
 	checkDeliveries(t, r, want)
 	stored := checkStored(t, g.base, acked)
@@ -170,13 +169,11 @@ func TestGatewayKilledDuringIntake(t *testing.T) {
 	}
 	want := idSet(acked)
 	stored := checkStored(t, g.base, acked)
-	waitFor(t, 150*time.Second, "every delivery after the restarts", func() bool {
-		return len(sim.stats(t).deliveredTickets()) >= len(want)
-	})
+	took := waitDelivered(t, 150*time.Second, "every delivery after the restarts", g.base, sim, want)
 	r := sim.stats(t)
 	checkDeliveries(t, r, want)
-	t.Logf("gateway SIGKILL ×%d during intake: sent %d, acknowledged %d, stored %d, delivered %d unique (%d duplicates absorbed)",
-		kills, n, len(acked), stored, r.Unique, r.Duplicates)
+	t.Logf("gateway SIGKILL ×%d during intake: sent %d, acknowledged %d, stored %d, delivered %d unique (%d duplicates absorbed; drained %v after intake)",
+		kills, n, len(acked), stored, r.Unique, r.Duplicates, took.Round(time.Millisecond))
 }
 
 // TestGatewayKilledDuringDispatch (b): the gateway is SIGKILLed while the
@@ -203,12 +200,10 @@ func TestGatewayKilledDuringDispatch(t *testing.T) {
 	sim.faults(t, `{}`)
 	g.start()
 	want := idSet(acked)
-	waitFor(t, 200*time.Second, "every delivery after the restart", func() bool {
-		return len(sim.stats(t).deliveredTickets()) >= len(want)
-	})
+	took := waitDelivered(t, 200*time.Second, "every delivery after the restart", g.base, sim, want)
 	r := sim.stats(t)
 	checkDeliveries(t, r, want)
 	stored := checkStored(t, g.base, acked)
-	t.Logf("gateway SIGKILL during dispatch: sent %d, stored %d, delivered %d unique (%d before the kill, %d duplicates absorbed)",
-		n, stored, r.Unique, atKill, r.Duplicates)
+	t.Logf("gateway SIGKILL during dispatch: sent %d, stored %d, delivered %d unique (%d before the kill, %d duplicates absorbed), all recorded delivered %v after the restart",
+		n, stored, r.Unique, atKill, r.Duplicates, took.Round(time.Second))
 }

@@ -449,3 +449,48 @@ func doForm(ctx context.Context, target string, form url.Values) (int, []byte, e
 	b, err := io.ReadAll(resp.Body)
 	return resp.StatusCode, b, err
 }
+
+// undelivered returns the tickets whose delivery the gateway itself does
+// not yet record as delivered (state per destination, written with the
+// outbox acknowledgement): the department's count alone cannot see a
+// delivery that arrived but whose acknowledgement died with a process.
+func undelivered(t *testing.T, base string, ids map[string]bool) []string {
+	t.Helper()
+	var out []string
+	for id := range ids {
+		var r struct {
+			Deliveries []struct {
+				State string `json:"state"`
+			} `json:"deliveries"`
+		}
+		st, b, err := do(context.Background(), "GET", base+"/api/v1/tickets/"+id+"/deliveries", adminToken, "", nil)
+		if err != nil || st != 200 || json.Unmarshal(b, &r) != nil {
+			out = append(out, id)
+			continue
+		}
+		ok := len(r.Deliveries) > 0
+		for _, d := range r.Deliveries {
+			ok = ok && d.State == "delivered"
+		}
+		if !ok {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// waitDelivered waits until the department holds a delivery for every
+// ticket and the gateway records every one as delivered.
+func waitDelivered(t *testing.T, d time.Duration, what, base string, sim *simulator, want map[string]bool) time.Duration {
+	t.Helper()
+	start := time.Now()
+	var left []string
+	waitFor(t, d, what, func() bool {
+		if len(sim.stats(t).deliveredTickets()) < len(want) {
+			return false
+		}
+		left = undelivered(t, base, want)
+		return len(left) == 0
+	})
+	return time.Since(start)
+}

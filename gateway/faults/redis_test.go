@@ -92,13 +92,11 @@ func TestRedisRestartDuringIntake(t *testing.T) {
 	want := idSet(acked)
 	// A delivery whose acknowledgement was lost with Redis returns when its
 	// 2-minute lease ends.
-	waitFor(t, 170*time.Second, "every delivery after the Redis restart", func() bool {
-		return len(sim.stats(t).deliveredTickets()) >= len(want)
-	})
+	took := waitDelivered(t, 170*time.Second, "every delivery after the Redis restart", g.base, sim, want)
 	r := sim.stats(t)
 	checkDeliveries(t, r, want)
-	t.Logf("redis SIGKILL+restart during intake: sent %d, acknowledged %d, stored %d, delivered %d unique (%d duplicates absorbed)",
-		n, len(acked), stored, r.Unique, r.Duplicates)
+	t.Logf("redis SIGKILL+restart during intake: sent %d, acknowledged %d, stored %d, delivered %d unique (%d duplicates absorbed; drained %v after intake)",
+		n, len(acked), stored, r.Unique, r.Duplicates, took.Round(time.Second))
 }
 
 // TestReplicaDiesHoldingClaims (e): two replicas share one Redis; one is
@@ -117,7 +115,9 @@ func TestReplicaDiesHoldingClaims(t *testing.T) {
 	a.start()
 	b.start()
 	seedDepartment(t, a.base)
-	sim.faults(t, `{"latency_ms":1500}`)
+	// Every delivery hangs until the connector gives up (nothing stored), so
+	// both replicas hold claimed items when one of them is killed.
+	sim.faults(t, `{"timeout_rate":1}`)
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
 	n := 120
@@ -128,17 +128,17 @@ func TestReplicaDiesHoldingClaims(t *testing.T) {
 		}
 		return b.base
 	}, "replica", n, 8, nil)
-	time.Sleep(500 * time.Millisecond)
+	time.Sleep(time.Second)
 	atKill := sim.stats(t).Unique
 	a.p.kill()
 	sim.faults(t, `{}`)
+	killedAt := time.Now()
 	want := idSet(acked)
-	waitFor(t, 200*time.Second, "every delivery by the surviving replica", func() bool {
-		return len(sim.stats(t).deliveredTickets()) >= len(want)
-	})
+	waitDelivered(t, 200*time.Second, "every delivery by the surviving replica", b.base, sim, want)
+	took := time.Since(killedAt)
 	r := sim.stats(t)
 	checkDeliveries(t, r, want)
 	stored := checkStored(t, b.base, acked)
-	t.Logf("replica SIGKILL holding claims: sent %d, stored %d, delivered %d unique (%d before the kill, %d duplicates absorbed)",
-		n, stored, r.Unique, atKill, r.Duplicates)
+	t.Logf("replica SIGKILL holding claims: sent %d, stored %d, delivered %d unique (%d before the kill, %d duplicates absorbed), all delivered %v after the kill",
+		n, stored, r.Unique, atKill, r.Duplicates, took.Round(time.Second))
 }
