@@ -36,6 +36,7 @@ var commands = map[string]command{
 	"eval routing": {"score routing suggestions on history/test splits", runEvalRouting},
 	"reindex":      {"rebuild the search index from the store", runReindex},
 	"simulate":     {"run a department legacy system simulator", runSimulate},
+	"bench":        {"load at a fixed rate beside same-run ceilings; fails on loss", runBench},
 }
 
 // cliEnv is what a subcommand may touch of the process, so tests can run
