@@ -45,14 +45,16 @@ func TestEvaluateDevFixedSeed(t *testing.T) {
 
 func TestEvaluateDevSeeds(t *testing.T) {
 	path := devTickets(t)
+	// Several seeds over four judged days each (eight bursts per seed);
+	// the fixed-seed test above covers a full week.
 	seeds := []uint64{2, 3, 4}
-	if testing.Short() {
-		seeds = seeds[:1]
+	if testing.Short() || raceEnabled {
+		seeds = seeds[:2]
 	}
 	for _, seed := range seeds {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
 			t.Parallel()
-			rep, err := Evaluate(context.Background(), newTestWriter(t), EvalOptions{TicketsPath: path, Seed: seed})
+			rep, err := Evaluate(context.Background(), newTestWriter(t), EvalOptions{TicketsPath: path, Seed: seed, Days: 4})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -65,7 +67,7 @@ func TestEvaluateDevSeeds(t *testing.T) {
 // flag before 12 tickets misses the 10-ticket target.
 func TestEvaluateCanFail(t *testing.T) {
 	path := devTickets(t)
-	rep, err := Evaluate(context.Background(), nil, EvalOptions{TicketsPath: path, Seed: 1, Days: 2, Engine: EngineOptions{MinTickets: 12}})
+	rep, err := Evaluate(context.Background(), nil, EvalOptions{TicketsPath: path, Seed: 1, WarmupDays: 2, Days: 2, Engine: EngineOptions{MinTickets: 12}})
 	if err != nil {
 		t.Fatal(err)
 	}
