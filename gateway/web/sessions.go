@@ -59,6 +59,7 @@ type Sessions struct {
 
 	mu     sync.Mutex
 	bearer map[string]string // session key → raw API token (memory only)
+	mintMu sync.Mutex
 }
 
 // NewSessions returns the session store; idle <= 0 means 30 minutes.
@@ -171,36 +172,22 @@ func (s *Sessions) end(ctx context.Context, sess Session) error {
 
 // Bearer returns the API token the bridge uses for sess, minting one (with
 // the session's roles) the first time this process needs it. The raw token
-// stays in memory; the store keeps only its id, to revoke it later.
+// stays in memory; the store keeps only its id, to revoke it later. Minting
+// is serialised so a page's burst of first requests mints one token.
 func (s *Sessions) Bearer(ctx context.Context, sess Session) (string, error) {
-	s.mu.Lock()
-	raw, ok := s.bearer[sess.key]
-	s.mu.Unlock()
-	if ok {
+	if raw, ok := s.cached(sess.key); ok {
+		return raw, nil
+	}
+	s.mintMu.Lock()
+	defer s.mintMu.Unlock()
+	if raw, ok := s.cached(sess.key); ok {
 		return raw, nil
 	}
 	tok, raw, err := s.tokens.Create(ctx, "会话 "+sess.Username, sess.Roles, "user:"+sess.Username)
 	if err != nil {
 		return "", fmt.Errorf("session token: %w", err)
 	}
-	for attempt := 0; ; attempt++ {
-		sess.TokenIDs = append(sess.TokenIDs, tok.ID)
-		err = s.save(ctx, &sess)
-		if err == nil || !errors.Is(err, store.ErrConflict) || attempt > 3 {
-			break
-		}
-		r, gerr := s.st.Get(ctx, SessionsCollection, sess.key)
-		if gerr != nil {
-			err = gerr
-			break
-		}
-		key := sess.key
-		if json.Unmarshal(r.Data, &sess) != nil {
-			break
-		}
-		sess.key, sess.version = key, r.Version
-	}
-	if err != nil {
+	if err := s.addToken(ctx, sess.key, tok.ID); err != nil {
 		_ = s.tokens.Revoke(ctx, tok.ID)
 		return "", err
 	}
@@ -208,6 +195,37 @@ func (s *Sessions) Bearer(ctx context.Context, sess Session) (string, error) {
 	s.bearer[sess.key] = raw
 	s.mu.Unlock()
 	return raw, nil
+}
+
+func (s *Sessions) cached(key string) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	raw, ok := s.bearer[key]
+	return raw, ok
+}
+
+// addToken records a minted token id on the session, re-reading it on a
+// concurrent update (a visit touching LastSeen).
+func (s *Sessions) addToken(ctx context.Context, key, id string) error {
+	for attempt := 0; ; attempt++ {
+		r, err := s.st.Get(ctx, SessionsCollection, key)
+		if errors.Is(err, store.ErrNotFound) {
+			return ErrNoSession
+		}
+		if err != nil {
+			return fmt.Errorf("session token: %w", err)
+		}
+		var sess Session
+		if err := json.Unmarshal(r.Data, &sess); err != nil {
+			return fmt.Errorf("session token: %w", err)
+		}
+		sess.key, sess.version = key, r.Version
+		sess.TokenIDs = append(sess.TokenIDs, id)
+		err = s.save(ctx, &sess)
+		if err == nil || !errors.Is(err, store.ErrConflict) || attempt >= 8 {
+			return err
+		}
+	}
 }
 
 // Sweep ends sessions idle for longer than the expiry; it returns how many.

@@ -69,7 +69,7 @@
         e.target.disabled = true;
         try { await api("POST", "deadletters/" + encodeURIComponent(d.id) + "/redrive"); fill("dead-msg", "已重投 " + (d.ticket_code || d.id)); } catch (err) { fill("dead-msg", "重投失败：" + err.message); }
         dead().catch(fail("dead-body")); connectors().catch(() => {});
-      } }, "重投"))))), el("p", { id: "dead-msg", role: "status" }));
+      } }, "重投"))))));
   }
 
   async function kb() {

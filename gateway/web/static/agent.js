@@ -136,11 +136,13 @@
     const allowed = t.allowed_events || [];
     const ratingOpts = $("rating-options").content.cloneNode(true);
     const actions = [];
-    if (allowed.includes("callback")) actions.push(el("form", { class: "inline", id: "callback-form", onsubmit: (e) => { e.preventDefault(); post(t.id, { type: "callback", note: $("cb-note").value.trim() || "已回访" }); } },
-      el("div", {}, el("label", { for: "cb-note" }, "回访记录"), el("input", { id: "cb-note", value: "已电话回访，来电人认可答复" })), el("button", { type: "submit", id: "callback-btn" }, "记录回访")));
-    if (allowed.includes("rate")) actions.push(el("form", { class: "inline", id: "rate-form", onsubmit: (e) => { e.preventDefault(); post(t.id, { type: "rate", rating: $("rate-sel").value }); } },
-      el("div", {}, el("label", { for: "rate-sel" }, "满意度"), el("select", { id: "rate-sel" }, ratingOpts)), el("button", { type: "submit", id: "rate-btn" }, "记录评价")));
-    if (allowed.includes("close")) actions.push(el("button", { type: "button", id: "close-btn", onclick: () => post(t.id, { type: "close" }) }, "办结"));
+    const badRating = ["不满意", "非常不满意"].includes(t.rating);
+    if (allowed.includes("rate") && t.status === "replied") actions.push(el("form", { class: "inline", id: "rate-form", onsubmit: (e) => { e.preventDefault(); post(t.id, { type: "rate", rating: $("rate-sel").value, note: $("cb-note").value.trim() }); } },
+      el("div", {}, el("label", { for: "cb-note" }, "回访记录"), el("input", { id: "cb-note", value: "已电话回访来电人" })),
+      el("div", {}, el("label", { for: "rate-sel" }, "满意度"), el("select", { id: "rate-sel" }, ratingOpts)), el("button", { type: "submit", id: "rate-btn" }, "回访并记录评价")));
+    if (allowed.includes("callback") && badRating && !t.called_back) actions.push(el("form", { class: "inline", id: "callback-form", onsubmit: (e) => { e.preventDefault(); post(t.id, { type: "callback", note: $("bad-note").value.trim() || "已回访" }); } },
+      el("div", {}, el("label", { for: "bad-note" }, "差评回访记录"), el("input", { id: "bad-note", value: "" })), el("button", { type: "submit", id: "callback-btn" }, "记录差评回访")));
+    if (allowed.includes("close")) actions.push(el("button", { type: "button", id: "close-btn", onclick: () => post(t.id, { type: "close" }) }, "不评价直接办结"));
     fill("detail",
       el("h3", {}, "工单 ", el("span", { id: "detail-code" }, t.code), " · ", el("span", { id: "detail-status", "data-status": t.status }, statusLabels[t.status] || t.status)),
       el("dl", { class: "meta" }, el("dt", {}, "类型"), el("dd", {}, t.type), el("dt", {}, "主办"), el("dd", {}, t.department || "—"),

@@ -1,0 +1,210 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/hallgate/hallgate/connectors/simulator"
+	"github.com/hallgate/hallgate/gateway/demo"
+	"github.com/hallgate/hallgate/gateway/ticket"
+)
+
+// A citizen searches, reads a guide, leaves a message and follows it by code.
+func TestBrowserCitizenFindsAnswerAndFollowsMessage(t *testing.T) {
+	ctx := browser(t)
+	c := startCity(t)
+	dir := artifacts(t)
+	var guideTitle, code, status string
+	run(t, ctx, dir, "search",
+		chromedp.Navigate(c.base+"/"),
+		chromedp.WaitVisible(chromedp.CSS("#q")),
+		chromedp.SendKeys(chromedp.CSS("#q"), "居住证怎么办"),
+		chromedp.Submit(chromedp.CSS("#q")),
+		chromedp.WaitVisible(chromedp.CSS("#hits")),
+		waitJS(`document.querySelectorAll("#hits mark").length > 0`),
+		shot(t, dir, "01-search-results"),
+	)
+	run(t, ctx, dir, "guide",
+		chromedp.Click(chromedp.CSS(`#hits a[href^="/items/"]`)),
+		chromedp.WaitVisible(chromedp.CSS("article.guide")),
+		shot(t, dir, "02-guide"),
+	)
+	guideTitle = text(t, ctx, "h1")
+	if !strings.Contains(guideTitle, "居住证") {
+		t.Fatalf("guide title %q", guideTitle)
+	}
+	var guide string
+	guide = text(t, ctx, "article.guide")
+	for _, want := range []string{"受理条件", "申请材料", "办理流程", "承诺时限", "收费", "地点", "网上办理"} {
+		if !strings.Contains(guide, want) {
+			t.Errorf("guide lacks %s", want)
+		}
+	}
+	run(t, ctx, dir, "message",
+		chromedp.Navigate(c.base+"/"),
+		chromedp.WaitVisible(chromedp.CSS("#message-form")),
+		chromedp.SendKeys(chromedp.CSS("#m-title"), "小区路灯不亮"),
+		chromedp.SendKeys(chromedp.CSS("#m-content"), "幸福小区东门外的路灯已经坏了一周，晚上出行不安全，请尽快维修。"),
+		chromedp.SetValue(chromedp.CSS("#m-type"), "求助"),
+		chromedp.SendKeys(chromedp.CSS("#m-name"), "王女士"),
+		chromedp.SendKeys(chromedp.CSS("#m-phone"), "13600136006"),
+		chromedp.Click(chromedp.CSS(`#message-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS("#message-code")),
+		shot(t, dir, "03-message-sent"),
+	)
+	code = text(t, ctx, "#message-code")
+	if code == "" {
+		t.Fatal("no message code")
+	}
+	run(t, ctx, dir, "track",
+		chromedp.Navigate(c.base+"/track"),
+		chromedp.WaitVisible(chromedp.CSS("#t-code")),
+		chromedp.SendKeys(chromedp.CSS("#t-code"), code),
+		chromedp.SendKeys(chromedp.CSS("#t-last4"), "6006"),
+		chromedp.Submit(chromedp.CSS("#t-last4")),
+		chromedp.WaitVisible(chromedp.CSS("#track-status")),
+		shot(t, dir, "04-tracked"),
+	)
+	status = text(t, ctx, "#track-status")
+	if status == "" {
+		t.Fatal("no status shown")
+	}
+	// The wrong last four digits find nothing.
+	var problem string
+	run(t, ctx, dir, "track-wrong",
+		chromedp.Navigate(c.base+"/track?code="+code+"&phone_last4=0000"),
+		chromedp.WaitVisible(chromedp.CSS(".error")),
+	)
+	problem = text(t, ctx, ".error")
+	if !strings.Contains(problem, "未找到") {
+		t.Fatalf("wrong digits: %q", problem)
+	}
+}
+
+// An agent takes a call, sees the caller's history, files a ticket with the
+// suggested department; the simulator accepts and replies; the agent calls
+// back, records the rating, and the ticket is closed.
+func TestBrowserAgentCallToClosedTicket(t *testing.T) {
+	ctx := browser(t)
+	c := startCity(t)
+	dir := artifacts(t)
+	var history, dept string
+	run(t, ctx, dir, "login", loginAs(c.base, "agent", "demo-agent-pass"),
+		chromedp.WaitVisible(chromedp.CSS("#ring-btn")), shot(t, dir, "01-console"))
+	run(t, ctx, dir, "call",
+		chromedp.SetValue(chromedp.CSS("#ring-from"), demo.CallerPhone),
+		chromedp.Click(chromedp.CSS("#ring-btn")),
+		chromedp.WaitVisible(chromedp.CSS("#history")),
+		shot(t, dir, "02-screen-pop"),
+	)
+	history = text(t, ctx, "#history")
+	if !strings.Contains(history, "居住证") || !strings.Contains(history, "公交") {
+		t.Fatalf("screen pop history lacks the caller's earlier tickets: %q", history)
+	}
+	run(t, ctx, dir, "kb",
+		chromedp.SendKeys(chromedp.CSS("#kb-q"), "路灯"),
+		waitJS(`document.querySelectorAll("#kb-hits mark").length > 0`),
+		shot(t, dir, "03-kb-search"),
+	)
+	run(t, ctx, dir, "suggest",
+		chromedp.SendKeys(chromedp.CSS("#tf-text"), "人民路和解放路交叉口的路灯坏了好几天，晚上很黑，请派人维修"),
+		chromedp.SendKeys(chromedp.CSS("#tf-name"), "张先生"),
+		chromedp.Click(chromedp.CSS("#suggest-btn")),
+		chromedp.WaitVisible(chromedp.CSS("#suggested-dept")),
+		shot(t, dir, "04-suggestion"),
+	)
+	dept = value(t, ctx, "#tf-dept")
+	if dept != "cgj" {
+		t.Fatalf("suggested department %q, want cgj (城管局)", dept)
+	}
+	var code string
+	run(t, ctx, dir, "file",
+		chromedp.Click(chromedp.CSS("#file-btn")),
+		chromedp.WaitVisible(chromedp.CSS("#new-code")),
+		shot(t, dir, "05-filed"),
+	)
+	code = text(t, ctx, "#new-code")
+	run(t, ctx, dir, "department-replies",
+		waitJS(`(() => { const s = document.querySelector("#detail-status"); return s && s.dataset.status === "replied" && document.querySelector("#detail-code").textContent === `+jsString(code)+`; })()`),
+		waitJS(`!!document.querySelector("#rate-btn") && !!document.querySelector('#deliveries tr[data-state="delivered"]')`),
+		shot(t, dir, "06-replied"),
+	)
+	var reply string
+	reply = text(t, ctx, "#detail-reply")
+	if !strings.Contains(reply, "模拟") {
+		t.Fatalf("reply %q is not the simulator's", reply)
+	}
+	run(t, ctx, dir, "callback-and-close",
+		chromedp.SetValue(chromedp.CSS("#rate-sel"), "满意"),
+		chromedp.Click(chromedp.CSS("#rate-btn")),
+		waitJS(`document.querySelector("#detail-status").dataset.status === "closed"`),
+		shot(t, dir, "07-closed"),
+	)
+	tk, err := c.app.Caps.Tickets.Get(context.Background(), code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tk.Status != ticket.StatusClosed || tk.Department != "cgj" || tk.Rating != "满意" || tk.Caller.Phone == "" {
+		t.Fatalf("ticket after the flow: status %s dept %s rating %s", tk.Status, tk.Department, tk.Rating)
+	}
+	if n := c.sims.Simulator("cgj").Stats().Unique; n < 1 {
+		t.Fatalf("simulator received %d deliveries", n)
+	}
+}
+
+// A supervisor (the demo admin: redrive is an admin route) finds a dead
+// letter and redrives it once the department system is back.
+func TestBrowserSupervisorRedrivesDeadLetter(t *testing.T) {
+	ctx := browser(t)
+	c := startCity(t)
+	dir := artifacts(t)
+	sim := c.sims.Simulator("gjj")
+	sim.SetFaults(simulator.Faults{ErrorRate: 1, ErrorStatus: 422})
+	admin := client(t)
+	csrf := login(t, admin, c.base, "admin", "demo-admin-pass")
+	body, _ := json.Marshal(map[string]any{"channel": "hotline", "type": "咨询", "text": "公积金租房提取一直没到账", "caller": map[string]string{"phone": "13500135005"}, "department": "gjj"})
+	if code, resp := do(t, admin, "POST", c.base+"/ui/api/v1/tickets", csrf, string(body)); code != 201 {
+		t.Fatalf("intake: %d %s", code, resp)
+	}
+	start := time.Now()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		_, resp := do(t, admin, "GET", c.base+"/ui/api/v1/deadletters", "", "")
+		if strings.Contains(resp, `"department":"gjj"`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no dead letter for gjj: %s", resp)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Logf("dead letter after %v", time.Since(start))
+	sim.SetFaults(simulator.Faults{})
+	before := sim.Stats().Unique
+	run(t, ctx, dir, "login", loginAs(c.base, "admin", "demo-admin-pass"))
+	t.Logf("login after %v", time.Since(start))
+	run(t, ctx, dir, "admin", chromedp.Navigate(c.base+"/admin"))
+	t.Logf("nav after %v", time.Since(start))
+	run(t, ctx, dir, "admin-wait", chromedp.WaitVisible(chromedp.CSS(".redrive-btn")))
+	t.Logf("visible after %v", time.Since(start))
+	run(t, ctx, dir, "admin-shot", shot(t, dir, "01-dead-letter"))
+	t.Logf("admin page after %v", time.Since(start))
+	run(t, ctx, dir, "redrive",
+		chromedp.Click(chromedp.CSS(".redrive-btn")),
+		waitJS(`(document.querySelector("#dead-msg")||{}).textContent.includes("已重投")`),
+		waitJS(`document.querySelectorAll(".redrive-btn").length === 0`),
+		shot(t, dir, "02-redriven"),
+	)
+	deadline = time.Now().Add(30 * time.Second)
+	for sim.Stats().Unique <= before {
+		if time.Now().After(deadline) {
+			t.Fatalf("the redriven delivery never reached the department system")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
