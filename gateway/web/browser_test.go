@@ -130,7 +130,7 @@ func waitJS(expr string) step {
 		deadline := time.Now().Add(30 * time.Second)
 		var last error
 		for {
-			ok, err := chromedp.Evaluate[bool]("!!(" + expr + ")")(ctx, tg)
+			ok, err := chromedp.Evaluate[bool]("!!("+expr+")")(ctx, tg)
 			if err == nil && ok {
 				return chromedp.Void{}, nil
 			}
