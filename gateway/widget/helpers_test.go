@@ -23,7 +23,7 @@ func startGateway(t *testing.T) string {
 	cfg := config.Default()
 	cfg.Server.DataDir = t.TempDir()
 	cfg.Server.Addr = "127.0.0.1:0"
-	cfg.Server.ShutdownTimeout = 5 * time.Second
+	cfg.Server.ShutdownTimeout = 20 * time.Second
 	cfg.Auth.BootstrapAdminToken = adminToken
 	cfg.RateLimit.Public.PerSecond = 0
 	cfg.RateLimit.Authenticated.PerSecond = 0
@@ -45,7 +45,7 @@ func startGateway(t *testing.T) string {
 			if err != nil {
 				t.Errorf("gateway run: %v", err)
 			}
-		case <-time.After(15 * time.Second):
+		case <-time.After(40 * time.Second):
 			t.Error("gateway did not stop")
 		}
 	})
@@ -65,7 +65,7 @@ func (r resp) json(t *testing.T, v any) {
 	}
 }
 
-var client = &http.Client{Timeout: 20 * time.Second}
+var client = &http.Client{Timeout: 60 * time.Second}
 
 // call sends one request; headers are name, value pairs.
 func call(t *testing.T, method, url, body string, headers ...string) resp {

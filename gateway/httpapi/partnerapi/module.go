@@ -2,6 +2,7 @@ package partnerapi
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -79,10 +80,12 @@ func build(opts Options) (*Module, error) {
 }
 
 var (
-	admins     = []auth.Role{auth.RoleAdmin}
-	publicAPI  = []auth.Role{auth.RoleCitizen, auth.RolePartner}
-	endpoints  = publicEndpoints()
-	endpointNs = func() []string {
+	admins = []auth.Role{auth.RoleAdmin}
+	// Supervisors see where messages came from; they do not manage keys.
+	partnerReaders = []auth.Role{auth.RoleAdmin, auth.RoleSupervisor}
+	publicAPI      = []auth.Role{auth.RoleCitizen, auth.RolePartner}
+	endpoints      = publicEndpoints()
+	endpointNs     = func() []string {
 		out := make([]string, len(endpoints))
 		for i, ep := range endpoints {
 			out[i] = ep.name
@@ -102,6 +105,7 @@ func (m *Module) Routes() []httpapi.Route {
 		{Method: fiber.MethodGet, Path: "/api/v1/partners/:id", Roles: admins, Summary: "合作方详情", Handler: m.get},
 		{Method: fiber.MethodDelete, Path: "/api/v1/partners/:id", Roles: admins, Summary: "吊销合作方密钥", Handler: m.revoke},
 		{Method: fiber.MethodGet, Path: "/api/v1/partners/:id/usage", Roles: admins, Summary: "合作方调用量（按日、按接口；from/to 为 YYYY-MM-DD）", Handler: m.usage},
+		{Method: fiber.MethodGet, Path: "/api/v1/partners/:id/messages", Roles: partnerReaders, Summary: "经合作方提交的留言（工单编号）", Handler: m.messages},
 		{Method: fiber.MethodOptions, Path: "/partner/v1/*", Roles: publicAPI, Summary: "合作方接口 CORS 预检（仅对登记的来源放行）", Handler: m.preflight},
 	}
 	for _, ep := range endpoints {
@@ -163,6 +167,28 @@ func (m *Module) usage(c *fiber.Ctx) error {
 		return mapErr(err)
 	}
 	return c.JSON(u)
+}
+
+// messages lists the tickets created through the partner's key, newest
+// first (cursor paging).
+func (m *Module) messages(c *fiber.Ctx) error {
+	id := c.Params("id")
+	if _, err := m.reg.Get(c.UserContext(), id); err != nil {
+		return mapErr(err)
+	}
+	limit := c.QueryInt("limit", 50)
+	if limit < 1 || limit > 200 {
+		return httpapi.Errorf(fiber.StatusBadRequest, "limit: 取值范围 1–200")
+	}
+	page, err := m.st.List(c.UserContext(), MessagesCollection, store.ListOptions{Filter: map[string]string{"partner": id}, Limit: limit, Cursor: c.Query("cursor")})
+	if err != nil {
+		return err
+	}
+	out := make([]json.RawMessage, 0, len(page.Records))
+	for _, rec := range page.Records {
+		out = append(out, rec.Data)
+	}
+	return c.JSON(fiber.Map{"messages": out, "next_cursor": page.NextCursor})
 }
 
 func mapErr(err error) error {

@@ -123,6 +123,16 @@ func TestPublicAPIFeaturesCORSAndChannel(t *testing.T) {
 	if tk.status != 200 || !strings.Contains(string(tk.body), `"channel":"partner"`) {
 		t.Fatalf("ticket channel: %d %s", tk.status, tk.body)
 	}
+	r = admin(t, "GET", base+"/api/v1/partners/"+p.ID+"/messages", "")
+	if r.status != 200 || !strings.Contains(string(r.body), msg.Code) || strings.Contains(string(r.body), "13800138000") {
+		t.Fatalf("partner messages: %d %s", r.status, r.body)
+	}
+	if r := admin(t, "GET", base+"/api/v1/partners/"+other.ID+"/messages", ""); strings.Contains(string(r.body), msg.Code) {
+		t.Fatalf("message linked to the wrong partner: %s", r.body)
+	}
+	if r := call(t, "GET", base+"/openapi.json", ""); r.status != 200 || !strings.Contains(string(r.body), "/partner/v1/search") {
+		t.Fatalf("openapi: %d", r.status)
+	}
 	r = call(t, "GET", base+"/partner/v1/tickets/track?code="+url.QueryEscape(msg.Code)+"&phone_last4=8000", "", key...)
 	if r.status != 200 || !strings.Contains(string(r.body), msg.Code) {
 		t.Fatalf("track: %d %s", r.status, r.body)
