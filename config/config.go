@@ -15,7 +15,18 @@ type Config struct {
 	Security   Security    `yaml:"security"`
 	RateLimit  RateLimit   `yaml:"rate_limit"`
 	City       City        `yaml:"city"`
+	Topics     Topics      `yaml:"topics"`
 	Connectors []Connector `yaml:"connectors"`
+}
+
+// Topics configures hot-topic alerts (舆情监测): each newly flagged topic is
+// POSTed once to the webhook, HMAC-signed with the secret.
+type Topics struct {
+	// WebhookURL receives the alerts; empty keeps them queued for the
+	// supervisor view only.
+	WebhookURL string `yaml:"webhook_url"`
+	// WebhookSecret signs the alert bodies (X-Hallgate-Signature).
+	WebhookSecret Secret `yaml:"webhook_secret"`
 }
 
 // City describes the jurisdiction this gateway serves.

@@ -79,6 +79,8 @@ var envVars = []EnvVar{
 	{"HALLGATE_LOG_LEVEL", "telemetry.log_level", str(func(c *Config) *string { return &c.Telemetry.LogLevel })},
 	{"HALLGATE_BOOTSTRAP_ADMIN_TOKEN", "auth.bootstrap_admin_token", secret(func(c *Config) *Secret { return &c.Auth.BootstrapAdminToken })},
 	{"HALLGATE_CITY_AREA_CODE", "city.area_code", str(func(c *Config) *string { return &c.City.AreaCode })},
+	{"HALLGATE_TOPICS_WEBHOOK_URL", "topics.webhook_url", str(func(c *Config) *string { return &c.Topics.WebhookURL })},
+	{"HALLGATE_TOPICS_WEBHOOK_SECRET", "topics.webhook_secret", secret(func(c *Config) *Secret { return &c.Topics.WebhookSecret })},
 	{"HALLGATE_PII_KEY", "security.pii_key", secret(func(c *Config) *Secret { return &c.Security.PIIKey })},
 	{"HALLGATE_HASH_KEY", "security.hash_key", secret(func(c *Config) *Secret { return &c.Security.HashKey })},
 }

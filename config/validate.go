@@ -55,6 +55,12 @@ func (c Config) Validate() error {
 	c.RateLimit.Public.validate(&p, "rate_limit.public")
 	c.RateLimit.Authenticated.validate(&p, "rate_limit.authenticated")
 	c.RateLimit.Messages.validate(&p, "rate_limit.messages")
+	if c.Topics.WebhookURL != "" {
+		checkHTTPURL(&p, "topics.webhook_url", c.Topics.WebhookURL)
+		if len(c.Topics.WebhookSecret) < 16 {
+			p.add("topics.webhook_secret", "at least 16 characters are required with topics.webhook_url")
+		}
+	}
 	if ac := c.City.AreaCode; ac != "" && (len(ac) < 3 || len(ac) > 4 || ac[0] != '0' || strings.Trim(ac, "0123456789") != "") {
 		p.add("city.area_code", "must be a telephone area code with its leading 0, e.g. 027 or 0710, not %q", ac)
 	}

@@ -2,13 +2,17 @@ package gateway
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/hallgate/hallgate/gateway/auth"
 	"github.com/hallgate/hallgate/gateway/department"
 	"github.com/hallgate/hallgate/gateway/hotline"
+	"github.com/hallgate/hallgate/gateway/httpapi/topicsapi"
 	"github.com/hallgate/hallgate/gateway/open311"
 	"github.com/hallgate/hallgate/gateway/routing"
+	"github.com/hallgate/hallgate/gateway/store"
 	"github.com/hallgate/hallgate/gateway/ticket"
+	"github.com/hallgate/hallgate/gateway/topics"
 	"github.com/hallgate/hallgate/knowledgebase"
 )
 
@@ -152,4 +156,56 @@ func open311Catalogue(d *department.Service) open311.Catalogue {
 		}
 		return out, nil
 	}}
+}
+
+// topicSignal queues every new ticket for hot-topic detection inside the
+// intake's own transaction.
+func topicSignal(t *ticket.Ticket) (store.OutboxItem, error) {
+	return topics.SignalItem(topics.TicketSignal{ID: t.ID, Code: t.Code, Text: t.Text, District: t.District, Address: t.Address,
+		Category: t.Category, Department: t.Department, Type: string(t.Type), Created: t.CreatedAt})
+}
+
+// topicActions lets supervisors act on a topic's tickets: a KB draft, a
+// merge into one ticket (并单), or one common answer for all of them, which
+// is attached to each open ticket as a supervision note (督办) and so
+// delivered to every handling department.
+func topicActions(c *Capabilities) topicsapi.Actions {
+	supervisor := auth.Principal{ID: "topics", Name: "热点处置", Roles: []auth.Role{auth.RoleSupervisor}}
+	return topicsapi.Actions{
+		CreateKBDraft: func(ctx context.Context, d topics.KBDraft) (string, error) {
+			e, err := c.KB.ProposeDraft(ctx, "topics:"+d.SourceTopic, d.Question, d.Answer, d.Department, "hotline")
+			if err != nil {
+				return "", err
+			}
+			return e.ID, nil
+		},
+		MergeTickets: func(ctx context.Context, into string, ids []string) error {
+			for _, id := range ids {
+				if id == into {
+					continue
+				}
+				if _, err := c.Tickets.Apply(ctx, principalFrom(ctx, supervisor), id, ticket.Command{Type: ticket.EvMerge, Into: into}); err != nil {
+					return fmt.Errorf("merge %s into %s: %w", id, into, err)
+				}
+			}
+			return nil
+		},
+		AnswerTickets: func(ctx context.Context, ids []string, text string) error {
+			for _, id := range ids {
+				if _, err := c.Tickets.Apply(ctx, principalFrom(ctx, supervisor), id, ticket.Command{Type: ticket.EvSupervise, Note: text}); err != nil {
+					return fmt.Errorf("answer %s: %w", id, err)
+				}
+			}
+			return nil
+		},
+	}
+}
+
+// principalFrom is the request's principal when the handler put it on the
+// context, else the fallback.
+func principalFrom(ctx context.Context, fallback auth.Principal) auth.Principal {
+	if p := auth.PrincipalFrom(ctx); p.ID != auth.Anonymous.ID {
+		return p
+	}
+	return fallback
 }

@@ -24,13 +24,16 @@ import (
 	"github.com/hallgate/hallgate/gateway/httpapi/partnerapi"
 	"github.com/hallgate/hallgate/gateway/httpapi/routingapi"
 	"github.com/hallgate/hallgate/gateway/httpapi/ticketapi"
+	"github.com/hallgate/hallgate/gateway/httpapi/topicsapi"
 	"github.com/hallgate/hallgate/gateway/message"
 	"github.com/hallgate/hallgate/gateway/open311"
 	"github.com/hallgate/hallgate/gateway/partner"
 	"github.com/hallgate/hallgate/gateway/pii"
 	"github.com/hallgate/hallgate/gateway/routing"
+	"github.com/hallgate/hallgate/gateway/store"
 	"github.com/hallgate/hallgate/gateway/store/redis"
 	"github.com/hallgate/hallgate/gateway/ticket"
+	"github.com/hallgate/hallgate/gateway/topics"
 	"github.com/hallgate/hallgate/gateway/web"
 	"github.com/hallgate/hallgate/gateway/widget"
 	"github.com/hallgate/hallgate/knowledgebase"
@@ -53,6 +56,7 @@ type Capabilities struct {
 	Calls       *hotline.Calls
 	Messages    *message.Service
 	Relay       *dispatch.Relay
+	Topics      *topics.Detector
 	// Web is the pages' module (users, sessions, the session bridge).
 	Web *web.Module
 	Log *slog.Logger
@@ -116,6 +120,20 @@ func (a *App) wireCapabilities(ctx context.Context) error {
 	a.OnStop(func(context.Context) error { return c.Routing.Close() })
 	a.Background = append(a.Background, retrainOnChange(c, a.Store))
 
+	c.Topics, err = topics.Open(ctx, topics.Options{Store: a.Store, Logger: a.Log})
+	if err != nil {
+		return fmt.Errorf("topics: %w", err)
+	}
+	a.Background = append(a.Background, c.Topics.Run)
+	if cfg.Topics.WebhookURL != "" {
+		alerter, err := topics.NewAlerter(topics.AlertOptions{Store: a.Store, URL: cfg.Topics.WebhookURL,
+			Secret: []byte(cfg.Topics.WebhookSecret.Reveal()), Logger: a.Log})
+		if err != nil {
+			return fmt.Errorf("topic alerts: %w", err)
+		}
+		a.Background = append(a.Background, alerter.Run)
+	}
+
 	norm := c.Normalizer
 	c.Tickets, err = ticket.NewService(a.Store, ticket.Options{
 		Sealer: sealer,
@@ -126,6 +144,7 @@ func (a *App) wireCapabilities(ctx context.Context) error {
 		DepartmentExists: c.Departments.Exists,
 		Observers:        []func(context.Context, *ticket.Ticket){observeForRouting(c.Routing, a)},
 		ImportObservers:  []func(context.Context, []*ticket.Ticket){observeImportForRouting(c.Routing, a)},
+		IntakeOutbox:     []func(*ticket.Ticket) (store.OutboxItem, error){topicSignal},
 		Logger:           a.Log,
 	})
 	if err != nil {
@@ -178,6 +197,7 @@ func (a *App) wireCapabilities(ctx context.Context) error {
 				d.Department = dept
 				return resilience.Chain(resilience.Defaults(), conn, d)
 			}}),
+		topicsapi.New(c.Topics, topicActions(c)),
 		open311.New(c.Tickets, open311Catalogue(c.Departments), open311.Options{
 			Jurisdiction: cfg.City.Jurisdiction, Authenticate: a.Tokens.Authenticate, Log: a.Log,
 		}),

@@ -34,6 +34,7 @@ var commands = map[string]command{
 	"token revoke": {"revoke an API token by id", runTokenRevoke},
 	"eval search":  {"score KB search (recall@k, MRR by kind) through the HTTP API", runEvalSearch},
 	"eval routing": {"score routing suggestions on history/test splits", runEvalRouting},
+	"eval topics":  {"replay tickets with injected bursts and score hot-topic detection", runEvalTopics},
 	"reindex":      {"rebuild the search index from the store", runReindex},
 	"simulate":     {"run a department legacy system simulator", runSimulate},
 	"bench":        {"load at a fixed rate beside same-run ceilings; fails on loss", runBench},

@@ -296,6 +296,13 @@ func (s *Service) create(ctx context.Context, p auth.Principal, in Intake, id st
 	if tx.Enqueue, err = s.deliveries(t, t.Events[len(t.Events)-1], ch.targets); err != nil {
 		return Answer{}, err
 	}
+	for _, extra := range s.opts.IntakeOutbox {
+		item, err := extra(t)
+		if err != nil {
+			return Answer{}, fmt.Errorf("intake %s: %w", id, err)
+		}
+		tx.Enqueue = append(tx.Enqueue, item)
+	}
 	if _, err := s.st.Commit(ctx, tx); err != nil {
 		return Answer{}, fmt.Errorf("intake %s: %w", id, err) // wraps store.ErrConflict for a lost idempotency race
 	}

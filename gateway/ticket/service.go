@@ -63,6 +63,10 @@ type Options struct {
 	// tickets (up to 256) instead of Observers seeing them one by one, so a
 	// learner can store a batch in one write (routing.ObserveBatch).
 	ImportObservers []func(ctx context.Context, ts []*Ticket)
+	// IntakeOutbox adds work items to the intake's own transaction, so the
+	// consumers of new tickets (hot-topic detection) see every ticket that
+	// was acknowledged and none that was not.
+	IntakeOutbox []func(t *Ticket) (store.OutboxItem, error)
 	// IdempotencyTTL is how long an Idempotency-Key is remembered (default 24h).
 	IdempotencyTTL time.Duration
 	// SchedulerInterval between SLA scans (default 1m); LeaseTTL of the scan lease (default 3×interval).
