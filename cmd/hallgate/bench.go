@@ -30,6 +30,7 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 	fs.StringVar(&d.Token, "token", "", "admin token for --url")
 	fs.IntVar(&d.Pool, "pool", d.Pool, "setup tickets per pool (agent events, department callbacks)")
 	fs.DurationVar(&d.Drain, "drain", d.Drain, "wait for the outbox to empty before the loss check")
+	fs.DurationVar(&d.CeilingTime, "ceiling-time", 0, "time of each closed-loop ceiling (default min(duration, 5s))")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -32,6 +33,9 @@ type Options struct {
 	Pool int
 	// Drain bounds the wait for the outbox to empty before the loss check.
 	Drain time.Duration
+	// CeilingTime is how long each closed-loop ceiling (store, index,
+	// client → simulator) runs; default min(Duration, 5 s).
+	CeilingTime time.Duration
 	// Logs receives the gateway's logs (default discarded).
 	Logs io.Writer
 	// Progress receives one line per phase (default discarded).
@@ -70,6 +74,9 @@ func (o Options) WithDefaults() Options {
 	}
 	if o.Drain == 0 {
 		o.Drain = d.Drain
+	}
+	if o.CeilingTime == 0 {
+		o.CeilingTime = min(o.Duration, 5*time.Second)
 	}
 	if o.Logs == nil {
 		o.Logs = io.Discard
@@ -114,6 +121,9 @@ func (o Options) Validate() error {
 	}
 	if (o.URL == "") != (o.Token == "") {
 		p = append(p, "url and token go together")
+	}
+	if o.CeilingTime < 0 || o.CeilingTime > 10*time.Minute {
+		p = append(p, "ceiling-time must be in [0, 10m]")
 	}
 	if o.Pool < 1 {
 		p = append(p, "pool must be ≥ 1")
@@ -208,7 +218,7 @@ func measureCeilings(ctx context.Context, o Options, tgt *Target, w *workload, r
 	all, _ := Summarize(hz.Samples, hz.Window, o.Duration)
 	all.Op = "healthz"
 	rep.Healthz = all
-	cd := min(o.Duration, 5*time.Second)
+	cd := o.CeilingTime
 	par := min(o.Concurrency, 64)
 	fmt.Fprintf(o.Progress, "ceiling: store commits, %d writers for %s\n", par, cd)
 	var (
@@ -229,14 +239,16 @@ func measureCeilings(ctx context.Context, o Options, tgt *Target, w *workload, r
 	if err != nil {
 		return err
 	}
-	c, err = IndexCeiling(ctx, "index.Search uncached (no HTTP)", ix, w.data.queries, par, cd)
+	// One reader per CPU: more would measure the Go scheduler's queue.
+	ipar := min(par, runtime.NumCPU())
+	c, err = IndexCeiling(ctx, "index.Search uncached (no HTTP)", ix, w.data.queries, ipar, cd)
 	ix.Close()
 	if err != nil {
 		return err
 	}
 	rep.Ceilings = append(rep.Ceilings, c)
 	if tgt.App != nil {
-		if c, err = IndexCeiling(ctx, "index.Search gateway's index, cache on (no HTTP)", tgt.App.Caps.Index, w.data.queries, par, cd); err != nil {
+		if c, err = IndexCeiling(ctx, "index.Search gateway's index, cache on (no HTTP)", tgt.App.Caps.Index, w.data.queries, ipar, cd); err != nil {
 			return err
 		}
 		rep.Ceilings = append(rep.Ceilings, c)

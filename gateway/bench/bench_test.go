@@ -11,7 +11,7 @@ import (
 // operation answers, the loss check passes and the table has every row.
 func TestShortMixedRun(t *testing.T) {
 	o := Options{Scenarios: []string{ScenarioMix}, Rate: 50, Duration: 2 * time.Second, Warmup: 200 * time.Millisecond,
-		KBSize: 300, Concurrency: 64, Pool: 20, Seed: 7, Drain: 30 * time.Second}
+		KBSize: 300, Concurrency: 64, Pool: 20, Seed: 7, Drain: 30 * time.Second, CeilingTime: 500 * time.Millisecond}
 	if url := os.Getenv("HALLGATE_TEST_REDIS_URL"); url != "" && os.Getenv("HALLGATE_BENCH_REDIS") != "" {
 		o.Store, o.RedisURL = "redis", url
 	}
