@@ -494,3 +494,20 @@ func waitDelivered(t *testing.T, d time.Duration, what, base string, sim *simula
 	})
 	return time.Since(start)
 }
+
+// doNDJSON posts a JSON Lines body (imports) as the admin.
+func doNDJSON(ctx context.Context, target, body string) (int, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, "POST", target, strings.NewReader(body))
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	req.Header.Set("Content-Type", "application/x-ndjson")
+	resp, err := httpClient.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, b, err
+}
