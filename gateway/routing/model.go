@@ -76,6 +76,8 @@ type model struct {
 	examples []Example
 	kb       []KBEntry
 	kbIndex  *BM25
+	duty     *dutyIndex
+	mask     *strings.Replacer
 	centroid []map[uint32]float32 // per department, L2-normalised mean of its documents
 	kbDoc    map[string]int       // KB entry id → index in docs
 	plain    *docFreq             // the same IDF without department weights, for the type model
@@ -120,7 +122,7 @@ func typeIndex(t string) int {
 // buildModel trains a model from scratch. It is pure CPU work: callers run
 // it off the request path.
 func buildModel(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []KBEntry, rules []Rule, p modelParams) *model {
-	m := &model{tok: tok, depts: depts, idx: map[string]int{}, df: newDocFreq(), examples: examples, kb: kb, rules: rules}
+	m := &model{tok: tok, depts: depts, idx: map[string]int{}, df: newDocFreq(), examples: examples, kb: kb, rules: rules, mask: deptNameMasker(depts)}
 	for i, d := range depts {
 		m.idx[d.Code] = i
 	}
@@ -138,7 +140,7 @@ func buildModel(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []
 		if !ok {
 			continue
 		}
-		raws = append(raws, raw{counts(tok(stripLocation(ex.Text))), l, p.HistoryWeight, kindHistory, i})
+		raws = append(raws, raw{counts(tok(m.routeText(ex.Text))), l, p.HistoryWeight, kindHistory, i})
 	}
 	for i, e := range kb {
 		l, ok := m.idx[e.Department]
@@ -196,6 +198,7 @@ func buildModel(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []
 	if len(kb) > 0 {
 		m.kbIndex = NewBM25(kb)
 	}
+	m.duty = newDutyIndex(tok, depts)
 	m.centroid = make([]map[uint32]float32, C)
 	for i := range m.centroid {
 		m.centroid[i] = map[uint32]float32{}

@@ -45,7 +45,7 @@ var (
 func (m *model) predict(ctx context.Context, q Query, rules []Rule) prediction {
 	C := len(m.depts)
 	var p prediction
-	tf := counts(m.tok(stripLocation(q.Text)))
+	tf := counts(m.tok(m.routeText(q.Text)))
 	vec := m.df.vector(tf)
 
 	lin := make([]float32, C)
@@ -86,8 +86,19 @@ func (m *model) predict(ctx context.Context, q Query, rules []Rule) prediction {
 			cenTot += cen[c]
 		}
 	}
+	dv := make([]float64, C)
+	var dTot float64
+	if blendDuty > 0 {
+		for c, s := range m.duty.score(tf, C) {
+			dv[c] = math.Pow(s, dutyPower)
+			dTot += dv[c]
+		}
+	}
 	p.scores = make([]float64, C)
 	for c := 0; c < C; c++ {
+		if dTot > 0 {
+			p.scores[c] += blendDuty * dv[c] / dTot
+		}
 		v := blendLinear * float64(lin[c])
 		if cenTot > 0 {
 			v += blendCentroid * cen[c] / cenTot
@@ -100,7 +111,7 @@ func (m *model) predict(ctx context.Context, q Query, rules []Rule) prediction {
 		if kbTot > 0 {
 			v += blendKB * kbv[c] / kbTot
 		}
-		p.scores[c] = v
+		p.scores[c] += v
 	}
 
 	// Catalogue rules: an administrator's explicit decision outranks what

@@ -1,0 +1,105 @@
+package routing
+
+import (
+	"context"
+	"fmt"
+	"github.com/hallgate/hallgate/knowledgebase/analysis"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+)
+
+// expEval runs all ten splits (5 random, 5 folds) with the package's BM25 KB
+// backend (direct answers do not change department or type scores) and
+// prints one line of means and worsts.
+func expEval(t *testing.T, name string) Report {
+	data := devData(t)
+	var out testWriter
+	rep, err := Evaluate(context.Background(), &out, EvalOptions{
+		DepartmentsFile: filepath.Join(data, "departments.json"),
+		KBFile:          filepath.Join(data, "kb_dev.jsonl"),
+		TicketsFile:     filepath.Join(data, "tickets_dev.jsonl"),
+		KBBackend:       "bm25",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Printf("%-36s top1 %.3f/%.3f top3 %.3f/%.3f type %.3f/%.3f urgR %.2f urgP %.2f\n", name, rep.Mean.Top1, rep.Worst.Top1, rep.Mean.Top3, rep.Worst.Top3, rep.Mean.Type, rep.Worst.Type, rep.Worst.UrgentRecall, rep.Mean.UrgentPrecision)
+	return rep
+}
+
+// TestExperiment is the second-pass sweep harness; skipped unless
+// ROUTING_EXP is set.
+func TestExperiment(t *testing.T) {
+	if os.Getenv("ROUTING_EXP") == "" {
+		t.Skip("set ROUTING_EXP=1")
+	}
+	expEval(t, "baseline")
+	defer func(m bool, p modelParams) { maskDeptNames, evalParams = m, p }(maskDeptNames, evalParams)
+	maskDeptNames = true
+	expEval(t, "mask dept names")
+	maskDeptNames = false
+	for _, kw := range []float32{0.5, 2} {
+		evalParams = defaultParams()
+		evalParams.KBWeight = kw
+		expEval(t, fmt.Sprintf("kb weight %.1f", kw))
+	}
+	for _, dw := range []float32{1, 6} {
+		evalParams = defaultParams()
+		evalParams.DutyWeight = dw
+		expEval(t, fmt.Sprintf("duty doc weight %.1f", dw))
+	}
+	evalParams = defaultParams()
+	if os.Getenv("ROUTING_EXP") == "confusions" {
+		expConfusions(t)
+	}
+}
+
+// expConfusions tallies the department and type mistakes of the five folds
+// (true → predicted), to see which pairs the method confuses.
+func expConfusions(t *testing.T) {
+	data := devData(t)
+	depts, err := LoadDepartments(filepath.Join(data, "departments.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tickets, err := readJSONLFile[Example](filepath.Join(data, "tickets_dev.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, err := readJSONLFile[KBEntry](filepath.Join(data, "kb_dev.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dept, typ := map[string]int{}, map[string]int{}
+	tok := WordTokenizer(analysis.Shared())
+	for f := 0; f < 5; f++ {
+		var train, test []Example
+		for i, ex := range tickets {
+			if i%5 == f {
+				test = append(test, ex)
+			} else {
+				train = append(train, ex)
+			}
+		}
+		m := buildModel(tok, depts, train, kb, nil, defaultParams())
+		for _, ex := range test {
+			p := m.predict(context.Background(), Query{Text: ex.Text, Channel: ex.Channel, District: ex.District}, nil)
+			if got := m.depts[p.ranked[0]].Code; got != ex.Department {
+				dept[ex.Department+" -> "+got]++
+			}
+			if p.typ != ex.Type {
+				typ[ex.Type+" -> "+p.typ]++
+			}
+		}
+	}
+	for _, m := range []map[string]int{dept, typ} {
+		keys := slices.SortedFunc(maps.Keys(m), func(a, b string) int { return m[b] - m[a] })
+		for _, k := range keys {
+			fmt.Printf("  %3d  %s\n", m[k], k)
+		}
+		fmt.Println("  --")
+	}
+}
