@@ -202,6 +202,19 @@ type accum struct {
 	mark    []uint32
 	changed []uint32
 	newly   []uint32 // documents that became hits in the tracked pass
+
+	// Early termination (prune.go): the resolved first-pass terms, the
+	// bound of what unscored lists may add, hits only those lists found
+	// (bits: all hits), and the candidates that got every term.
+	all       []qterm
+	ess       []bool
+	heap      []float32
+	pruned    bool
+	restBound float32
+	bits      []uint64
+	cand      []uint64
+	order     []int
+	extraHits int // visible hits only the long lists found
 }
 
 func (a *accum) reset(n int) {
@@ -212,6 +225,10 @@ func (a *accum) reset(n int) {
 	a.track = false
 	a.changed = a.changed[:0]
 	a.newly = a.newly[:0]
+	a.clearBits(n)
+	a.pruned = false
+	a.restBound = 0
+	a.extraHits = 0
 	if len(a.slot) < n {
 		a.slot = make([]slot, n+n/4)
 		a.mark = make([]uint32, n+n/4)
@@ -245,29 +262,19 @@ func isStrong(t analysis.Term) bool {
 	return !(t.Type == analysis.TermNgram && utf8.RuneCountInString(t.Text) == 1)
 }
 
-// score adds BM25F contributions of the query terms into acc. If the query
-// has no strong term, every match counts as strong.
-func (c *Core) score(qt []analysis.Term, acc *accum) {
-	acc.reset(len(c.alive))
-	n := float64(c.nAlive)
-	if n == 0 {
-		return
-	}
-	anyStrong := false
-	for _, t := range qt {
-		if isStrong(t) {
-			if _, ok := c.terms[t.Text]; ok {
-				anyStrong = true
-				break
-			}
-		}
-	}
-	c.addTerms(qt, acc, anyStrong, len(c.alive)+1)
+// qterm is a query term resolved against the dictionary once per search:
+// its posting list, its weight (idf × query weight × (k1+1)) and whether it
+// makes a document a hit. Its weight is also its score's upper bound, as
+// the saturated frequency is below 1.
+type qterm struct {
+	ps     []posting
+	w      float32
+	strong bool
 }
 
-// addTerms adds the contributions of terms with at most maxDF postings to
-// acc. With anyStrong false every matched term makes its documents hits.
-func (c *Core) addTerms(qt []analysis.Term, acc *accum, anyStrong bool, maxDF int) {
+// resolve applies the skip rules of addTerms and returns the terms that
+// score, in query order (appended to buf).
+func (c *Core) resolve(qt []analysis.Term, anyStrong bool, maxDF int, buf []qterm) []qterm {
 	n := float64(c.nAlive)
 	for _, t := range qt {
 		id, ok := c.terms[t.Text]
@@ -287,29 +294,47 @@ func (c *Core) addTerms(qt []analysis.Term, acc *accum, anyStrong bool, maxDF in
 			continue
 		}
 		w := float32(c.idf(len(ps)) * float64(t.Weight) * (k1 + 1))
-		checkAlive := c.nAlive != len(c.alive)
-		for _, p := range ps {
-			if checkAlive && !c.alive[p.doc] {
-				continue
+		buf = append(buf, qterm{ps: ps, w: w, strong: strong})
+	}
+	return buf
+}
+
+// addTerms adds the contributions of terms with at most maxDF postings to
+// acc. With anyStrong false every matched term makes its documents hits.
+// It returns the resolved terms.
+func (c *Core) addTerms(qt []analysis.Term, acc *accum, anyStrong bool, maxDF int) []qterm {
+	list := c.resolve(qt, anyStrong, maxDF, nil)
+	for i := range list {
+		c.addList(&list[i], acc)
+	}
+	return list
+}
+
+// addList adds one resolved term's contributions to acc.
+func (c *Core) addList(t *qterm, acc *accum) {
+	w, strong := t.w, t.strong
+	checkAlive := c.nAlive != len(c.alive)
+	for _, p := range t.ps {
+		if checkAlive && !c.alive[p.doc] {
+			continue
+		}
+		s := w * c.sat(p)
+		sl := &acc.slot[p.doc]
+		if sl.score == 0 && !sl.strong {
+			acc.touched = append(acc.touched, p.doc)
+		}
+		if acc.track {
+			if acc.mark[p.doc] != acc.gen {
+				acc.mark[p.doc] = acc.gen
+				acc.changed = append(acc.changed, p.doc)
 			}
-			s := w * c.sat(p)
-			sl := &acc.slot[p.doc]
-			if sl.score == 0 && !sl.strong {
-				acc.touched = append(acc.touched, p.doc)
+			if strong && !sl.strong && !acc.isExtra(p.doc) {
+				acc.newly = append(acc.newly, p.doc)
 			}
-			if acc.track {
-				if acc.mark[p.doc] != acc.gen {
-					acc.mark[p.doc] = acc.gen
-					acc.changed = append(acc.changed, p.doc)
-				}
-				if strong && !sl.strong {
-					acc.newly = append(acc.newly, p.doc)
-				}
-			}
-			sl.score += s
-			if strong {
-				sl.strong = true
-			}
+		}
+		sl.score += s
+		if strong {
+			sl.strong = true
 		}
 	}
 }
@@ -338,29 +363,6 @@ func (c *Core) redundantVariant(t analysis.Term, variantDF int) bool {
 	}
 	id, ok := c.terms[t.Of]
 	return ok && 2*len(c.post[id]) >= variantDF
-}
-
-// termScore is one query term's contribution to one document, found by
-// binary search in the posting list (postings are sorted by ordinal).
-func (c *Core) termScore(t analysis.Term, doc uint32) float32 {
-	id, ok := c.terms[t.Text]
-	if !ok {
-		return 0
-	}
-	ps := c.post[id]
-	lo, hi := 0, len(ps)
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if ps[m].doc < doc {
-			lo = m + 1
-		} else {
-			hi = m
-		}
-	}
-	if lo == len(ps) || ps[lo].doc != doc {
-		return 0
-	}
-	return float32(c.idf(len(ps))*float64(t.Weight)*(k1+1)) * c.sat(ps[lo])
 }
 
 // refreshNorms recomputes the per-document field normalisation when the

@@ -61,8 +61,17 @@ func (x *Index) search(q knowledgebase.Query, text string) (knowledgebase.Result
 	}
 	acc := x.pool.Get().(*accum)
 	defer x.pool.Put(acc)
-	x.core.score(qt, acc)
+	now, filters := q.Now.UnixNano(), hasFilters(&q)
+	x.core.scoreTop(qt, acc, poolSize(&q), func(d uint32) bool { return x.visible(d, &q, now, filters) })
 	cands := x.rank(q, acc)
+	if acc.pruned {
+		// Exact sums in query order for the pool (see prune.go).
+		for i := range cands.top {
+			x.core.rescore(cands.top[i].doc, acc, nil)
+			cands.top[i].score = acc.slot[cands.top[i].doc].score
+		}
+		sortCands(cands.top)
+	}
 	if prfDocs > 0 && len(cands.top) > 1 {
 		// Second pass with the feedback terms only, on top of the first
 		// pass's scores: it can bring in an entry the caller's words missed.
@@ -70,8 +79,8 @@ func (x *Index) search(q knowledgebase.Query, text string) (knowledgebase.Result
 		// the page, so only they are ranked again.
 		if exp := x.feedback(qt, cands.top); len(exp) > 0 {
 			acc.startTracking()
-			x.core.addTerms(exp, acc, true, len(x.core.alive)+1)
-			cands.top, cands.total = x.rerankChanged(q, acc, cands.top, cands.total)
+			expList := x.core.addTerms(exp, acc, true, len(x.core.alive)+1)
+			cands.top, cands.total = x.rerankChanged(q, acc, cands.top, cands.total, expList)
 		}
 	}
 	if k := q.Offset + q.Limit; len(cands.top) > k {
@@ -175,7 +184,10 @@ func (x *Index) visible(ord uint32, q *knowledgebase.Query, now int64, filters b
 
 // rerankChanged merges the first pass's pool (with updated scores) and the
 // documents changed by the feedback pass into a new pool.
-func (x *Index) rerankChanged(q knowledgebase.Query, acc *accum, pool []cand, total int) ([]cand, int) {
+// After a pruned first pass, a changed document outside the pool holds a
+// partial (or differently summed) score: it is scored exactly when its
+// bound could reach the page.
+func (x *Index) rerankChanged(q knowledgebase.Query, acc *accum, pool []cand, total int, exp []qterm) ([]cand, int) {
 	for i := range pool {
 		sl := &acc.slot[pool[i].doc]
 		sl.pool = true
@@ -203,6 +215,24 @@ func (x *Index) rerankChanged(q knowledgebase.Query, acc *accum, pool []cand, to
 		}
 		if !x.visible(d, &q, now, filters) {
 			continue
+		}
+		if acc.pruned && len(h) >= size {
+			// Cheap bounds first: the partial score plus what the unscored
+			// lists may add, then plus what they do add; only a document
+			// that could still enter is summed exactly.
+			sc := acc.slot[d].score
+			if !acc.isCand(d) {
+				if acc.upper(sc) < h[0].score {
+					continue
+				}
+				sc += x.core.restScore(d, acc)
+			}
+			if sc*(1+1e-5) < h[0].score {
+				continue
+			}
+		}
+		if acc.pruned {
+			x.core.rescore(d, acc, exp)
 		}
 		if sl := acc.slot[d]; !sl.strong || sl.score == 0 {
 			continue
@@ -278,11 +308,7 @@ type ranked struct {
 // rank filters the scored documents and returns the best (at least
 // rerankDepth, for feedback) in order, with the number of matches.
 func (x *Index) rank(q knowledgebase.Query, acc *accum) ranked {
-	k := q.Offset + q.Limit
-	pool := k
-	if pool < rerankDepth {
-		pool = rerankDepth
-	}
+	pool := poolSize(&q)
 	h := make(candHeap, 0, pool+1)
 	total := 0
 	now, filters := q.Now.UnixNano(), hasFilters(&q)
@@ -303,7 +329,14 @@ func (x *Index) rank(q knowledgebase.Query, acc *accum) ranked {
 			h.down(0)
 		}
 	}
+	total += acc.extraHits // hits only through lists a pruned pass did not score
 	top := []cand(h)
 	sortCands(top)
 	return ranked{top: top, total: total}
+}
+
+// poolSize is how many first-pass candidates rank keeps: the page, and at
+// least rerankDepth for the feedback pass.
+func poolSize(q *knowledgebase.Query) int {
+	return max(q.Offset+q.Limit, rerankDepth)
 }
