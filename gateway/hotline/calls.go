@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hallgate/hallgate/gateway/pii"
@@ -167,15 +168,28 @@ func (s *Calls) Handle(ctx context.Context, ev CallEvent, historyLimit int) (*Sc
 		ev.At = s.now()
 	}
 	ev.At = ev.At.UTC()
-	call, err := s.apply(ctx, ev)
-	if err != nil {
-		return nil, Call{}, err
-	}
 	if ev.Event != EventRinging {
-		return nil, call, nil
+		call, err := s.apply(ctx, ev)
+		return nil, call, err
 	}
-	pop, err := s.screenPop(ctx, call, ev.From, historyLimit)
-	return pop, call, err
+	// The agent waits for the pop while the phone rings: look the caller up
+	// while the call record is being made durable, not after.
+	var (
+		wg       sync.WaitGroup
+		call     Call
+		applyErr error
+	)
+	wg.Go(func() { call, applyErr = s.apply(ctx, ev) })
+	probe := Call{ID: ev.CallID, Dialled: ev.To}
+	if h, n, ok := s.CallerHash(ev.From); ok {
+		probe.CallerHash, probe.CallerKind, probe.Confidence = h, n.Kind, n.Confidence
+	}
+	pop, popErr := s.screenPop(ctx, probe, ev.From, historyLimit)
+	wg.Wait()
+	if applyErr != nil {
+		return nil, Call{}, applyErr
+	}
+	return pop, call, popErr
 }
 
 func (s *Calls) apply(ctx context.Context, ev CallEvent) (Call, error) {
