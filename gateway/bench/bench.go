@@ -234,13 +234,13 @@ func measureCeilings(ctx context.Context, o Options, tgt *Target, w *workload, r
 		return err
 	}
 	rep.Ceilings = append(rep.Ceilings, c)
-	fmt.Fprintf(o.Progress, "ceiling: index search, %d readers for %s\n", par, cd)
+	// One reader per CPU: more would measure the Go scheduler's queue.
+	ipar := min(par, runtime.NumCPU())
+	fmt.Fprintf(o.Progress, "ceiling: index search, %d readers for %s\n", ipar, cd)
 	ix, err := FreshIndex(ctx, w.data)
 	if err != nil {
 		return err
 	}
-	// One reader per CPU: more would measure the Go scheduler's queue.
-	ipar := min(par, runtime.NumCPU())
 	c, err = IndexCeiling(ctx, "index.Search uncached (no HTTP)", ix, w.data.queries, ipar, cd)
 	ix.Close()
 	if err != nil {

@@ -108,6 +108,9 @@ func (r *Report) buildRows() {
 			if op == OpSearch && hasIx {
 				add(name, "p50 ms", float64(x.P50), "index.Search uncached p50 ms", float64(ix.P50))
 			}
+			if op == OpCalls {
+				add(name, "screen pop p50 ms", float64(x.P50), "/healthz p50 ms", float64(hz.P50))
+			}
 			if op == OpIntake && hasSt {
 				add(name, "intakes/s", x.Achieved, "store commits/s", st.PerSec)
 			}
