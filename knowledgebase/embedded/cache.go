@@ -1,6 +1,8 @@
 package embedded
 
 import (
+	"math"
+	"slices"
 	"sync"
 	"time"
 
@@ -10,22 +12,22 @@ import (
 // A hotline's searches repeat (社保卡怎么补办 is asked all day), so the
 // index keeps recent results. Every write bumps a generation and an entry
 // from an older generation is a miss, so results are never stale with
-// respect to writes. Queries without an explicit Now use the wall clock
-// for expiry; their entries live cacheTTL, so an entry expiring meanwhile
-// may show for at most that long.
+// respect to writes. Time changes a result only when an entry expires, so
+// an entry computed at instant `at` is valid up to the next expiry after it
+// (and at most cacheTTL): the gateway passes its own clock as Query.Now on
+// every search, and those searches hit too.
 const cacheTTL = 10 * time.Second
 
 type cacheKey struct {
 	text, department, category, channel, kind string
 	limit, offset                             int
 	internal                                  bool
-	now                                       int64 // Query.Now if set, else 0
 }
 
 type cacheEntry struct {
-	res     knowledgebase.Result
-	gen     uint64
-	expires time.Time // zero: no TTL (explicit Now)
+	res       knowledgebase.Result
+	gen       uint64
+	at, until int64 // valid for Query.Now in [at, until]
 }
 
 type resultCache struct {
@@ -41,29 +43,25 @@ func newResultCache(size int) *resultCache {
 	return &resultCache{size: size, m: make(map[cacheKey]cacheEntry, size)}
 }
 
-func keyOf(q knowledgebase.Query, explicitNow bool) cacheKey {
-	k := cacheKey{text: q.Text, department: q.Department, category: q.Category, channel: q.Channel,
+func keyOf(q knowledgebase.Query) cacheKey {
+	return cacheKey{text: q.Text, department: q.Department, category: q.Category, channel: q.Channel,
 		kind: q.Kind, limit: q.Limit, offset: q.Offset, internal: q.IncludeInternal}
-	if explicitNow {
-		k.now = q.Now.UnixNano()
-	}
-	return k
 }
 
-func (c *resultCache) get(k cacheKey, gen uint64, now time.Time) (knowledgebase.Result, bool) {
+func (c *resultCache) get(k cacheKey, gen uint64, now int64) (knowledgebase.Result, bool) {
 	if c == nil {
 		return knowledgebase.Result{}, false
 	}
 	c.mu.Lock()
 	e, ok := c.m[k]
 	c.mu.Unlock()
-	if !ok || e.gen != gen || (!e.expires.IsZero() && now.After(e.expires)) {
+	if !ok || e.gen != gen || now < e.at || now > e.until {
 		return knowledgebase.Result{}, false
 	}
 	return copyResult(e.res), true
 }
 
-func (c *resultCache) put(k cacheKey, gen uint64, res knowledgebase.Result, ttl time.Time) {
+func (c *resultCache) put(k cacheKey, gen uint64, res knowledgebase.Result, at, until int64) {
 	if c == nil {
 		return
 	}
@@ -80,11 +78,36 @@ func (c *resultCache) put(k cacheKey, gen uint64, res knowledgebase.Result, ttl 
 			}
 		}
 	}
-	c.m[k] = cacheEntry{res: copyResult(res), gen: gen, expires: ttl}
+	c.m[k] = cacheEntry{res: copyResult(res), gen: gen, at: at, until: until}
 }
 
 // copyResult keeps cached hits away from callers that modify theirs.
 func copyResult(r knowledgebase.Result) knowledgebase.Result {
 	r.Hits = append([]knowledgebase.Hit{}, r.Hits...)
 	return r
+}
+
+// nextExpiry is the earliest expiry at or after instant at among indexed
+// documents (math.MaxInt64 if none): a result computed at `at` holds until
+// then. The sorted expiry list is rebuilt once per write generation. The
+// caller holds x.mu for reading.
+func (x *Index) nextExpiry(at int64) int64 {
+	g := x.gen.Load()
+	x.expMu.Lock()
+	defer x.expMu.Unlock()
+	if x.expiries == nil || x.expGen != g {
+		exp := make([]int64, 0, 16)
+		for i, m := range x.meta {
+			if m&metaExpires != 0 {
+				exp = append(exp, x.docs[i].ExpiresAt.UnixNano())
+			}
+		}
+		slices.Sort(exp)
+		x.expiries, x.expGen = exp, g
+	}
+	i, _ := slices.BinarySearch(x.expiries, at)
+	if i == len(x.expiries) {
+		return math.MaxInt64
+	}
+	return x.expiries[i]
 }

@@ -96,6 +96,11 @@ type Index struct {
 	// closedFlag mirrors closed for the lock-free cache path of Search.
 	closedFlag atomic.Bool
 	cache      *resultCache
+	// Sorted expiry instants of the documents, for the cache's validity
+	// (cache.go), rebuilt when the generation moved.
+	expMu    sync.Mutex
+	expGen   uint64
+	expiries []int64
 }
 
 // Open builds the index, loading Dir's snapshot and replaying its log.

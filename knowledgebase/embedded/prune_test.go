@@ -3,6 +3,7 @@ package embedded
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/hallgate/hallgate/knowledgebase"
 )
@@ -78,4 +79,47 @@ func TestPrunedSearchMatchesExhaustive(t *testing.T) {
 		t.Fatalf("only %d of %d queries were pruned: the test checks little", pruned, len(queries))
 	}
 	t.Logf("%d of %d searches pruned", pruned, len(queries))
+}
+
+// TestCacheExplicitNowUntilExpiry: the gateway passes its clock as
+// Query.Now on every search; such searches are answered from the cache
+// until the next entry expiry, never after it.
+func TestCacheExplicitNowUntilExpiry(t *testing.T) {
+	ctx := t.Context()
+	x, err := Open(ctx, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	t0 := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	a := doc("a", "社保卡挂失补办", "到银行网点挂失。")
+	a.ExpiresAt = t0.Add(time.Second)
+	b := doc("b", "社保卡补办进度查询", "登录网上服务大厅查询。")
+	if err := x.Upsert(ctx, a, b); err != nil {
+		t.Fatal(err)
+	}
+	search := func(now time.Time) knowledgebase.Result {
+		res, err := x.Search(ctx, knowledgebase.Query{Text: "社保卡补办", Now: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	key := keyOf(knowledgebase.Query{Text: "社保卡补办", Limit: defaultLimit})
+	if r := search(t0); r.Total != 2 {
+		t.Fatalf("at t0: total %d, want 2", r.Total)
+	}
+	if r := search(t0.Add(500 * time.Millisecond)); r.Total != 2 {
+		t.Fatalf("at t0+0.5s: total %d, want 2", r.Total)
+	}
+	if e := x.cache.m[key]; e.at != t0.UnixNano() || e.until != a.ExpiresAt.UnixNano() {
+		t.Fatalf("second search was not answered from the cache: entry at %d until %d", e.at, e.until)
+	}
+	if r := search(a.ExpiresAt); r.Total != 2 {
+		t.Fatalf("at the expiry instant: total %d, want 2", r.Total)
+	}
+	r := search(a.ExpiresAt.Add(time.Nanosecond))
+	if r.Total != 1 || len(r.Hits) != 1 || r.Hits[0].ID != "b" {
+		t.Fatalf("after expiry: %+v, want only b", r)
+	}
 }

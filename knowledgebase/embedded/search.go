@@ -25,39 +25,38 @@ func (x *Index) Search(ctx context.Context, q knowledgebase.Query) (knowledgebas
 	if q.Offset < 0 {
 		q.Offset = 0
 	}
-	explicitNow := !q.Now.IsZero()
-	wall := time.Now()
-	if !explicitNow {
-		q.Now = wall
+	if q.Now.IsZero() {
+		q.Now = time.Now()
 	}
 	q.Text = text
 	if x.closedFlag.Load() {
 		return knowledgebase.Result{}, ErrClosed
 	}
-	key := keyOf(q, explicitNow)
+	key := keyOf(q)
 	gen := x.gen.Load()
-	if res, ok := x.cache.get(key, gen, wall); ok {
+	at := q.Now.UnixNano()
+	if res, ok := x.cache.get(key, gen, at); ok {
 		return res, nil
 	}
-	res, err := x.search(q, text)
+	res, until, err := x.search(q, text)
 	if err == nil {
-		var ttl time.Time
-		if !explicitNow {
-			ttl = wall.Add(cacheTTL)
-		}
-		x.cache.put(key, gen, res, ttl)
+		x.cache.put(key, gen, res, at, min(until, at+int64(cacheTTL)))
 	}
 	return res, err
 }
 
-// search is Search without the result cache.
-func (x *Index) search(q knowledgebase.Query, text string) (knowledgebase.Result, error) {
+// search is Search without the result cache; until is the instant up to
+// which the result holds (the next expiry).
+func (x *Index) search(q knowledgebase.Query, text string) (res knowledgebase.Result, until int64, err error) {
 	qt := x.an.QueryTerms(text)
 
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	if x.closed {
-		return knowledgebase.Result{}, ErrClosed
+		return knowledgebase.Result{}, 0, ErrClosed
+	}
+	if x.cache != nil {
+		until = x.nextExpiry(q.Now.UnixNano())
 	}
 	acc := x.pool.Get().(*accum)
 	defer x.pool.Put(acc)
@@ -87,7 +86,7 @@ func (x *Index) search(q knowledgebase.Query, text string) (knowledgebase.Result
 		cands.top = cands.top[:k]
 	}
 
-	res := knowledgebase.Result{Total: cands.total, Hits: []knowledgebase.Hit{}}
+	res = knowledgebase.Result{Total: cands.total, Hits: []knowledgebase.Hit{}}
 	var marks [2]*marker
 	if q.Offset < len(cands.top) {
 		marks = markers(qt)
@@ -100,7 +99,7 @@ func (x *Index) search(q knowledgebase.Query, text string) (knowledgebase.Result
 			Highlight: highlight(d, marks),
 		})
 	}
-	return res, nil
+	return res, until, nil
 }
 
 // SearchIDs is Search returning only ids, for evaluation.
