@@ -8,5 +8,6 @@
 // Short variants run in `go test ./gateway/faults/`; HALLGATE_FAULTS=long
 // adds the variants that wait out the relay's two-minute delivery lease.
 // Redis cases need HALLGATE_TEST_REDIS_SERVER_BIN (path of redis-server):
-// each test starts its own server on a free port.
+// each test starts its own server on a free port. HALLGATE_SCALE_SECONDS
+// sets the length of each load phase of the three-replica run.
 package faults

@@ -25,7 +25,7 @@ func scaleKB() string {
 	var b strings.Builder
 	for i, s := range scaleSubjects {
 		for j, a := range scaleActions {
-			line, _ := json.Marshal(map[string]any{"id": fmt.Sprintf("scale-%02d-%02d", i, j), "title": s + a + "怎么做",
+			line, _ := json.Marshal(map[string]any{"id": fmt.Sprintf("scale-%02d-%02d", i, j), "question": s + a + "怎么做", "channel": "hotline",
 				"answer": fmt.Sprintf("%s%s可在政务服务大厅或网上办理，携带身份证原件。", s, a), "category": "政务服务", "department": dept})
 			b.Write(line)
 			b.WriteByte('\n')
@@ -164,7 +164,7 @@ func connectorBreaker(t *testing.T, g *gateway) string {
 // others.
 func TestThreeReplicasShareOneRedis(t *testing.T) {
 	rs := startRedis(t)
-	d, clients := 8*time.Second, 12
+	d, clients := 3*time.Second, 12
 	if longRun() {
 		d, clients = 60*time.Second, 24
 	}
@@ -213,6 +213,7 @@ func TestThreeReplicasShareOneRedis(t *testing.T) {
 			acked[k] = v
 		}
 	}
+	time.Sleep(time.Second) // requests cut off by the end of the run may still commit
 	stored := checkStored(t, reps[1].base, acked)
 	if stored < len(acked) || stored > len(acked)+unknown {
 		t.Errorf("stored %d tickets for %d acknowledged (+%d cut off by the end of the run)", stored, len(acked), unknown)
@@ -227,11 +228,14 @@ func TestThreeReplicasShareOneRedis(t *testing.T) {
 			t.Errorf("ticket %s: %d distinct deliveries", id, got[id])
 		}
 	}
+	if r.Duplicates > 0 || len(got) != stored {
+		t.Logf("note: department holds %d tickets for %d stored", len(got), stored)
+	}
 	t.Logf("tickets: acknowledged %d (+%d cut off by the end of the run), stored %d, delivered %d unique in %v after the load (%d duplicates absorbed)",
 		len(acked), unknown, stored, r.Unique, time.Since(start).Round(100*time.Millisecond), r.Duplicates)
 
 	// An entry written through A after B and C started.
-	line, _ := json.Marshal(map[string]any{"id": "scale-late", "title": "人才公寓申请条件", "answer": "满足学历与社保条件者可申请。", "category": "政务服务", "department": dept})
+	line, _ := json.Marshal(map[string]any{"id": "scale-late", "question": "人才公寓申请条件", "channel": "hotline", "answer": "满足学历与社保条件者可申请。", "category": "政务服务", "department": dept})
 	if code, body, err := doNDJSON(context.Background(), a.base+"/api/v1/kb/import", string(line)+"\n"); err != nil || code != 200 {
 		t.Fatalf("late import: %d %v %s", code, err, body)
 	}
