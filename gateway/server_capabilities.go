@@ -209,8 +209,9 @@ func (a *App) wireCapabilities(ctx context.Context) error {
 		return fmt.Errorf("web: %w", err)
 	}
 	a.Modules = append(a.Modules, c.Web)
-	a.Modules = append(a.Modules, widget.New(), partnerapi.New(partnerapi.Options{Partners: partner.NewRegistry(a.Store, a.Tokens), Store: a.Store, Redis: deps.Redis, RedisPrefix: cfg.Redis.Prefix,
-		Upstream: []httpapi.Module{kbapi.New(c.KB, c.Departments), ticketapi.New(c.Tickets), messageapi.New(c.Messages, partnerapi.PerClient(auth.NewTokenBucket(cfg.RateLimit.Messages.PerSecond, cfg.RateLimit.Messages.Burst)))}}))
+	partners := partnerapi.New(partnerapi.Options{Partners: partner.NewRegistry(a.Store, a.Tokens), Store: a.Store, Redis: deps.Redis, RedisPrefix: cfg.Redis.Prefix, OnError: func(err error) { a.Log.Warn("partner usage compaction failed", "error", err) },
+		Upstream: []httpapi.Module{kbapi.New(c.KB, c.Departments), ticketapi.New(c.Tickets), messageapi.New(c.Messages, partnerapi.PerClient(auth.NewTokenBucket(cfg.RateLimit.Messages.PerSecond, cfg.RateLimit.Messages.Burst)))}})
+	a.Modules, a.Background = append(a.Modules, widget.New(), partners), append(a.Background, partners.Run)
 	a.Background = append(a.Background, c.Web.Sessions().Run)
 	return nil
 }

@@ -103,25 +103,53 @@ func (r *Registry) Usage(ctx context.Context, partnerID, from, to string, endpoi
 	}
 	u := Usage{Partner: partnerID, From: from, To: to, Days: []DayUsage{}}
 	for d := start; !d.After(end); d = d.AddDate(0, 0, 1) {
-		day := d.Format(time.DateOnly)
-		total, err := r.st.Count(ctx, CallsCollection, map[string]string{"partner_day": partnerID + "/" + day})
+		du, err := r.dayUsage(ctx, partnerID, d.Format(time.DateOnly), endpoints)
 		if err != nil {
 			return Usage{}, err
 		}
-		du := DayUsage{Day: day, Total: total, ByEndpoint: map[string]int{}}
-		if total > 0 {
+		u.Total += du.Total
+		u.Days = append(u.Days, du)
+	}
+	return u, nil
+}
+
+// dayUsage adds the day's call records to its compacted summary. The
+// summary's version is read before and after counting: Compact moves calls
+// from records to the summary in one transaction that bumps the version,
+// so an unchanged version means no call was seen twice or missed.
+func (r *Registry) dayUsage(ctx context.Context, partnerID, day string, endpoints []string) (DayUsage, error) {
+	filter := map[string]string{"partner_day": partnerID + "/" + day}
+	for attempt := 0; ; attempt++ {
+		sum, v1, err := r.summary(ctx, partnerID, day)
+		if err != nil {
+			return DayUsage{}, err
+		}
+		du := DayUsage{Day: day, ByEndpoint: map[string]int{}}
+		if du.Total, err = r.st.Count(ctx, CallsCollection, filter); err != nil {
+			return DayUsage{}, err
+		}
+		if du.Total > 0 {
 			for _, ep := range endpoints {
 				n, err := r.st.Count(ctx, CallsCollection, map[string]string{"partner_day": partnerID + "/" + day, "endpoint": ep})
 				if err != nil {
-					return Usage{}, err
+					return DayUsage{}, err
 				}
 				if n > 0 {
 					du.ByEndpoint[ep] = n
 				}
 			}
 		}
-		u.Total += total
-		u.Days = append(u.Days, du)
+		_, v2, err := r.summary(ctx, partnerID, day)
+		if err != nil {
+			return DayUsage{}, err
+		}
+		if v1 != v2 && attempt < 10 {
+			continue
+		}
+		for ep, n := range sum.ByEndpoint {
+			du.ByEndpoint[ep] += n
+			du.Total += n
+		}
+		return du, nil
 	}
-	return u, nil
 }

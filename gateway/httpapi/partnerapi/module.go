@@ -2,6 +2,8 @@ package partnerapi
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -36,6 +38,8 @@ type Options struct {
 	// partner (defaults 120 and 30).
 	ClientPerMinute int
 	ClientBurst     int
+	// OnError reports background failures (usage compaction); nil drops them.
+	OnError func(error)
 }
 
 // Module serves the partner routes.
@@ -44,6 +48,8 @@ type Module struct {
 	st       store.Store
 	upstream map[string]fiber.Handler
 	limits   *limits
+	onErr    func(error)
+	owner    string
 }
 
 var _ httpapi.Module = (*Module)(nil)
@@ -76,7 +82,18 @@ func build(opts Options) (*Module, error) {
 			return nil, fmt.Errorf("%w: %s", ErrUpstreamMissing, ep.upstream)
 		}
 	}
-	return &Module{reg: opts.Partners, st: opts.Store, upstream: up, limits: newLimits(opts)}, nil
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return nil, err
+	}
+	return &Module{reg: opts.Partners, st: opts.Store, upstream: up, limits: newLimits(opts), onErr: opts.OnError,
+		owner: "partnerapi-" + hex.EncodeToString(b[:])}, nil
+}
+
+// Run folds past days' usage records into daily summaries (hourly, on the
+// replica holding the lease) until ctx ends; add it to the background workers.
+func (m *Module) Run(ctx context.Context) error {
+	return m.reg.RunCompaction(ctx, m.owner, time.Hour, m.onErr)
 }
 
 var (
