@@ -24,6 +24,11 @@ import (
 // set, Redis too: usage must be exact on both.
 func stores(t *testing.T) map[string]store.Store {
 	t.Helper()
+	return benchStores(t)
+}
+
+func benchStores(t testing.TB) map[string]store.Store {
+	t.Helper()
 	ctx := context.Background()
 	out := map[string]store.Store{}
 	b, err := bolt.Open(ctx, bolt.Options{Path: filepath.Join(t.TempDir(), "h.db")})
