@@ -8,8 +8,10 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -27,71 +29,100 @@ type city struct {
 	sims *demo.Simulators
 }
 
-// startCity serves gateway.New with a temp data dir, the demo city and its
-// simulators, and stops it when the test ends.
+var (
+	shared     *city
+	sharedErr  error
+	sharedOnce sync.Once
+	stopShared = func() {}
+)
+
+// TestMain stops the shared city after the package's tests.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	stopShared()
+	os.Exit(code)
+}
+
+// startCity returns the package's one gateway (gateway.New with a temp data
+// dir, the demo city and its simulators, serving on loopback), started on
+// first use: every test works with its own users, sessions and tickets, so
+// they can share it, and the package stays fast under -race.
 func startCity(t *testing.T) *city {
 	t.Helper()
+	sharedOnce.Do(func() { shared, sharedErr = newCity() })
+	if sharedErr != nil {
+		t.Fatal(sharedErr)
+	}
+	return shared
+}
+
+func newCity() (*city, error) {
+	dir, err := os.MkdirTemp("", "hallgate-web-test-")
+	if err != nil {
+		return nil, err
+	}
 	cfg := config.Default()
-	cfg.Server.DataDir = t.TempDir()
+	cfg.Server.DataDir = dir
 	cfg.Server.Addr = "127.0.0.1:0"
 	cfg.Server.ShutdownTimeout = 5 * time.Second
 	cfg.Auth.BootstrapAdminToken = bootstrapToken
 	cfg.RateLimit.Public.PerSecond = 0
 	cfg.RateLimit.Authenticated.PerSecond = 0
 	ctx, cancel := context.WithCancel(context.Background())
+	fail := func(err error) (*city, error) {
+		cancel()
+		_ = os.RemoveAll(dir)
+		return nil, err
+	}
 	app, err := gateway.New(ctx, cfg, gateway.Options{LogOutput: io.Discard})
 	if err != nil {
-		cancel()
-		t.Fatal(err)
+		return fail(err)
 	}
 	if err := demo.Load(ctx, app); err != nil {
-		cancel()
 		_ = app.Close(ctx)
-		t.Fatal(err)
+		return fail(err)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		cancel()
-		t.Fatal(err)
+		_ = app.Close(ctx)
+		return fail(err)
 	}
 	base := "http://" + ln.Addr().String()
 	sims, err := demo.StartSimulators(ctx, app, base, 300*time.Millisecond)
 	if err != nil {
-		cancel()
-		t.Fatal(err)
+		_ = app.Close(ctx)
+		return fail(err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- app.Run(ctx, ln) }()
-	t.Cleanup(func() {
+	stopShared = func() {
 		sims.Close()
 		cancel()
 		select {
-		case err := <-done:
-			if err != nil && !errors.Is(err, context.Canceled) {
-				t.Logf("gateway stopped: %v", err)
-			}
+		case <-done:
 		case <-time.After(15 * time.Second):
-			t.Error("gateway did not stop")
 		}
-	})
-	waitReady(t, base)
-	return &city{app: app, base: base, sims: sims}
+		_ = os.RemoveAll(dir)
+	}
+	if err := waitReady(base); err != nil {
+		return nil, err
+	}
+	return &city{app: app, base: base, sims: sims}, nil
 }
 
-func waitReady(t *testing.T, base string) {
-	t.Helper()
+func waitReady(base string) error {
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
 		res, err := http.Get(base + "/readyz")
 		if err == nil {
 			res.Body.Close()
 			if res.StatusCode == 200 {
-				return
+				return nil
 			}
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	t.Fatal("gateway not ready")
+	return errors.New("gateway not ready")
 }
 
 // client is a cookie-keeping HTTP client that does not follow redirects.
