@@ -175,9 +175,10 @@ func TestThreeReplicasShareOneRedis(t *testing.T) {
 	}
 	sim := startSimulator(t, "")
 	cfg := writeConfig(t, sim.base)
+	keys := sharedKeyEnv(t)
 	var reps []*gateway
 	for _, name := range []string{"replica-a", "replica-b", "replica-c"} {
-		reps = append(reps, newGateway(t, gatewayOpts{name: name, redisURL: rs.url(), prefix: "scale:", env: []string{"HALLGATE_LOG_LEVEL=warn"}}))
+		reps = append(reps, newGateway(t, gatewayOpts{name: name, redisURL: rs.url(), prefix: "scale:", env: append([]string{"HALLGATE_LOG_LEVEL=warn"}, keys...)}))
 		reps[len(reps)-1].cfgPath = cfg
 	}
 	a := reps[0]
