@@ -45,7 +45,7 @@ type Options struct {
 // Defaults returns the documented defaults.
 func Defaults() Options {
 	return Options{Scenarios: []string{ScenarioMix}, Rate: 200, Duration: 30 * time.Second, Warmup: 3 * time.Second, KBSize: 2000,
-		Concurrency: 256, Store: "bolt", Seed: 1, Pool: 100, Drain: 60 * time.Second}
+		Concurrency: 256, Store: "bolt", Seed: 1, Pool: 400, Drain: 60 * time.Second}
 }
 
 // WithDefaults fills zero fields.

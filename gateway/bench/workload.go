@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -109,27 +110,58 @@ func (w *workload) setup(ctx context.Context, pool int) error {
 	if st, err := w.c.do(ctx, http.MethodPost, "/api/v1/kb/import", http.Header{"Content-Type": {"application/x-ndjson"}}, w.data.KBLines(), nil); err != nil || st/100 != 2 {
 		return fmt.Errorf("bench setup: import KB: status %d: %v", st, err)
 	}
+	// Inputs are drawn in order (deterministic per seed), filed by 8
+	// workers, and split into the two pools by position.
+	type job struct {
+		i                                 int
+		name, phone, text, dept, district string
+	}
+	var jobs []job
 	for i := range 2 * pool {
 		name, phone := w.gen.Caller()
 		text, dept, district := w.gen.Complaint()
 		if w.sims != nil && w.sims[dept] == nil {
 			continue
 		}
-		id, st, err := w.intake(ctx, name, phone, text, dept, district)
-		if err != nil || st/100 != 2 {
-			return fmt.Errorf("bench setup: file ticket: status %d: %v", st, err)
+		jobs = append(jobs, job{i, name, phone, text, dept, district})
+	}
+	filed := make([]pooled, len(jobs))
+	errs := make([]error, len(jobs))
+	idx := make(chan int)
+	go func() {
+		for k := range jobs {
+			idx <- k
 		}
-		p := pooled{ID: id, Dept: dept, Phone: phone}
-		if i%2 == 0 {
-			w.eventPool = append(w.eventPool, p)
-			continue
-		}
-		if w.sims != nil {
-			st, err := w.callback(ctx, p, connectors.EventAccepted, "已签收（压测）")
+		close(idx)
+	}()
+	parallel(make([]struct{}, 8), 8, func(struct{}) {
+		for k := range idx {
+			j := jobs[k]
+			id, st, err := w.intake(ctx, j.name, j.phone, j.text, j.dept, j.district)
 			if err != nil || st/100 != 2 {
-				return fmt.Errorf("bench setup: accept callback: status %d: %v", st, err)
+				errs[k] = fmt.Errorf("bench setup: file ticket: status %d: %v", st, err)
+				continue
 			}
-			w.callbackPool = append(w.callbackPool, p)
+			p := pooled{ID: id, Dept: j.dept, Phone: j.phone}
+			if j.i%2 == 1 && w.sims != nil {
+				st, err := w.callback(ctx, p, connectors.EventAccepted, "已签收（压测）")
+				if err != nil || st/100 != 2 {
+					errs[k] = fmt.Errorf("bench setup: accept callback: status %d: %v", st, err)
+					continue
+				}
+			}
+			filed[k] = p
+		}
+	})
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	for k, j := range jobs {
+		switch {
+		case j.i%2 == 0:
+			w.eventPool = append(w.eventPool, filed[k])
+		case w.sims != nil:
+			w.callbackPool = append(w.callbackPool, filed[k])
 		}
 	}
 	return nil
