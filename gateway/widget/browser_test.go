@@ -140,16 +140,20 @@ func eval[T any](t *testing.T, ctx context.Context, expr string) T {
 
 // partnerPage serves a partner's page embedding snippet, from its own
 // loopback origin, with host styles that try to restyle everything.
-func partnerPage(t *testing.T, snippet string) *httptest.Server {
-	page := `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>县融媒体中心</title>
+func partnerPage(t *testing.T, snippet, loaderSnippet string) *httptest.Server {
+	head := `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>县融媒体中心</title>
 <style>
   * { font-size: 40px !important; color: #ff00ff !important; }
   button { background: #ff0000 !important; }
   #hg { --hg-primary: #0a7d32; }
-</style></head><body><h1>县融媒体中心 · 便民服务</h1>` + snippet + `</body></html>`
+</style></head><body><h1>县融媒体中心 · 便民服务</h1>`
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		_, _ = w.Write([]byte(page))
+		body := snippet
+		if r.URL.Path == "/loader" {
+			body = loaderSnippet
+		}
+		_, _ = w.Write([]byte(head + body + `</body></html>`))
 	}))
 	t.Cleanup(srv.Close)
 	return srv
@@ -165,22 +169,29 @@ func TestWidgetInPartnerPage(t *testing.T) {
 
 	// Two partner sites on their own loopback ports; only the first is registered.
 	var snippet string
-	allowed := partnerPage(t, "")
-	refused := partnerPage(t, "")
+	allowed := partnerPage(t, "", "")
+	refused := partnerPage(t, "", "")
 	p := createPartner(t, base, `{"name":"县融媒体中心","origins":["`+allowed.URL+`"],"rate_limit_per_minute":600,"features":["search","guides","messages","tracking","replies"]}`)
 	r := call(t, "GET", base+"/widget/v1/embed?target=%23hg&key="+url.QueryEscape(p.Key), "")
 	var e struct {
-		Snippet string `json:"snippet"`
+		Snippet       string `json:"snippet"`
+		LoaderSnippet string `json:"loader_snippet"`
 	}
 	r.json(t, &e)
 	snippet = e.Snippet
 	if !strings.Contains(snippet, "integrity=") {
 		t.Fatalf("snippet without integrity: %s", snippet)
 	}
-	allowed.Config.Handler = partnerPage(t, snippet).Config.Handler
+	allowed.Config.Handler = partnerPage(t, snippet, e.LoaderSnippet).Config.Handler
 	refused.Config.Handler = allowed.Config.Handler
 
 	ready := shadow + ` && document.querySelector("#hg").dataset.hallgate === "ready"`
+	// The short-lived loader inserts the hashed build with its integrity.
+	run(t, ctx, dir, "loader",
+		chromedp.Navigate(allowed.URL+"/loader"),
+		waitJS(shadow+` && document.querySelector("#hg").dataset.hallgate === "ready"`),
+		waitJS(`[...document.scripts].some(s => /widget\.[0-9a-f]{16}\.js$/.test(s.src) && s.integrity.startsWith("sha384-") && s.dataset.key)`),
+	)
 	run(t, ctx, dir, "load",
 		chromedp.Navigate(allowed.URL),
 		waitJS(ready),
