@@ -19,6 +19,9 @@
 //     where they went");
 //   - the cosine to each department's centroid;
 //   - a BM25 vote over the KB entries, answers included;
+//   - a BM25 match against each responsibility clause of each department
+//     (the 三定 text split on 、；，。 and 负责, every clause its own
+//     mini-document, the best clause per department), quoted as evidence;
 //   - catalogue rules, which add a priority-scaled bonus and co-departments.
 //
 // Features are weighted by TF-IDF times a supervised weight learned from the

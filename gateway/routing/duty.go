@@ -2,7 +2,6 @@ package routing
 
 import (
 	"math"
-	"slices"
 	"strings"
 )
 
@@ -68,12 +67,17 @@ func newDutyIndex(tok Tokenizer, depts []DepartmentInfo) *dutyIndex {
 	return ix
 }
 
-// score returns, per department, the BM25 of its best-matching clause.
-func (ix *dutyIndex) score(tf map[uint32]float32, C int) []float64 {
+// score returns, per department, the BM25 of its best-matching clause and
+// that clause's index (-1 when nothing matched).
+func (ix *dutyIndex) score(tf map[uint32]float32, C int) ([]float64, []int) {
 	const k1, b = 1.2, 0.5
 	out := make([]float64, C)
+	best := make([]int, C)
+	for i := range best {
+		best[i] = -1
+	}
 	if ix == nil || len(ix.lens) == 0 {
-		return out
+		return out, best
 	}
 	acc := make([]float64, len(ix.lens))
 	n := float64(len(ix.lens))
@@ -91,43 +95,12 @@ func (ix *dutyIndex) score(tf map[uint32]float32, C int) []float64 {
 	}
 	for i, s := range acc {
 		if d := ix.dept[i]; s > out[d] {
-			out[d] = s
+			out[d], best[d] = s, i
 		}
 	}
-	return out
+	return out, best
 }
 
-// maskDeptNames removes the departments' own names from a request before
-// the department is scored. The guide of every 12345 centre says the lead
-// follows the legal duty over the matter, not the department the caller
-// names ("城管不管", "找了住建局没用"): a named department is as often the one
-// that refused as the one that is responsible.
-var maskDeptNames = false
-
-// deptNameMasker builds a replacer of the departments' full and short names
-// (longest first, so a full name is removed whole).
-func deptNameMasker(depts []DepartmentInfo) *strings.Replacer {
-	var names []string
-	for _, d := range depts {
-		for _, n := range []string{d.Name, d.ShortName} {
-			if len([]rune(n)) >= 2 && !slices.Contains(names, n) {
-				names = append(names, n)
-			}
-		}
-	}
-	slices.SortFunc(names, func(a, b string) int { return len(b) - len(a) })
-	var args []string
-	for _, n := range names {
-		args = append(args, n, " ")
-	}
-	return strings.NewReplacer(args...)
-}
-
-// routeText is the text the department scorers see.
-func (m *model) routeText(s string) string {
-	s = stripLocation(s)
-	if maskDeptNames && m.mask != nil {
-		s = m.mask.Replace(s)
-	}
-	return s
-}
+// routeText is the text the department scorers see: the request without its
+// address spans.
+func (m *model) routeText(s string) string { return stripLocation(s) }

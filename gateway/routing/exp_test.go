@@ -36,11 +36,22 @@ func TestExperiment(t *testing.T) {
 	if os.Getenv("ROUTING_EXP") == "" {
 		t.Skip("set ROUTING_EXP=1")
 	}
+	if os.Getenv("ROUTING_EXP") == "ngram4" {
+		defer func() { ngram4 = false }()
+		ngram4 = true
+		expEval(t, "char 4-grams")
+		return
+	}
+	if os.Getenv("ROUTING_EXP") == "blend" {
+		defer func(a, b, c float64) { blendDuty, blendKB, blendCentroid = a, b, c }(blendDuty, blendKB, blendCentroid)
+		for _, c := range [][3]float64{{0.5, 0.3, 0.6}, {1.2, 0.3, 0.6}, {0.8, 0.15, 0.6}, {0.8, 0.45, 0.6}, {0.8, 0.3, 0.4}, {0.8, 0.3, 0.9}} {
+			blendDuty, blendKB, blendCentroid = c[0], c[1], c[2]
+			expEval(t, fmt.Sprintf("blend duty=%.2f kb=%.2f cen=%.2f", c[0], c[1], c[2]))
+		}
+		return
+	}
 	expEval(t, "baseline")
-	defer func(m bool, p modelParams) { maskDeptNames, evalParams = m, p }(maskDeptNames, evalParams)
-	maskDeptNames = true
-	expEval(t, "mask dept names")
-	maskDeptNames = false
+	defer func(p modelParams) { evalParams = p }(evalParams)
 	for _, kw := range []float32{0.5, 2} {
 		evalParams = defaultParams()
 		evalParams.KBWeight = kw

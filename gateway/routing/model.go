@@ -77,7 +77,6 @@ type model struct {
 	kb       []KBEntry
 	kbIndex  *BM25
 	duty     *dutyIndex
-	mask     *strings.Replacer
 	centroid []map[uint32]float32 // per department, L2-normalised mean of its documents
 	kbDoc    map[string]int       // KB entry id → index in docs
 	plain    *docFreq             // the same IDF without department weights, for the type model
@@ -122,7 +121,7 @@ func typeIndex(t string) int {
 // buildModel trains a model from scratch. It is pure CPU work: callers run
 // it off the request path.
 func buildModel(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []KBEntry, rules []Rule, p modelParams) *model {
-	m := &model{tok: tok, depts: depts, idx: map[string]int{}, df: newDocFreq(), examples: examples, kb: kb, rules: rules, mask: deptNameMasker(depts)}
+	m := &model{tok: tok, depts: depts, idx: map[string]int{}, df: newDocFreq(), examples: examples, kb: kb, rules: rules}
 	for i, d := range depts {
 		m.idx[d.Code] = i
 	}

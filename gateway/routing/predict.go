@@ -21,6 +21,7 @@ type prediction struct {
 	evidence   []string
 	co         []string
 	ruleHits   []int
+	dutyClause []int // per department, its best-matching duty clause or -1
 }
 
 // blend weights of the department scorers; the linear model generalises,
@@ -70,9 +71,11 @@ func (m *model) predict(ctx context.Context, q Query, rules []Rule) prediction {
 		for _, h := range hits {
 			if l, ok := m.idx[h.Department]; ok {
 				kbv[l] += h.Score
-				kbTot += h.Score
 			}
 		}
+	}
+	for _, v := range kbv {
+		kbTot += v
 	}
 	cen := make([]float64, C)
 	var cenTot float64
@@ -89,7 +92,9 @@ func (m *model) predict(ctx context.Context, q Query, rules []Rule) prediction {
 	dv := make([]float64, C)
 	var dTot float64
 	if blendDuty > 0 {
-		for c, s := range m.duty.score(tf, C) {
+		var ds []float64
+		ds, p.dutyClause = m.duty.score(tf, C)
+		for c, s := range ds {
 			dv[c] = math.Pow(s, dutyPower)
 			dTot += dv[c]
 		}
@@ -306,6 +311,9 @@ func (m *model) explain(p *prediction, text string, lead int) {
 			p.evidence = append(p.evidence, fmt.Sprintf("知识库相近条目「%s」属 %s", m.kb[d.ref].Question, m.label(lead)))
 			break
 		}
+	}
+	if p.dutyClause != nil && p.dutyClause[lead] >= 0 {
+		p.evidence = append(p.evidence, fmt.Sprintf("%s 的职责「%s」与诉求最相符", m.label(lead), m.duty.clause[p.dutyClause[lead]]))
 	}
 	var hit []string
 	norm := normalize(text)

@@ -34,6 +34,9 @@ func normalize(s string) string {
 	return b.String()
 }
 
+// ngram4 adds Han character 4-grams to CharNGrams.
+var ngram4 = false
+
 func isHan(r rune) bool { return unicode.Is(unicode.Han, r) }
 
 // CharNGrams is the default tokenizer: Han character bigrams and trigrams
@@ -49,6 +52,9 @@ func CharNGrams(text string) []string {
 				out = append(out, string(han[i:i+2]))
 				if i+2 < len(han) {
 					out = append(out, string(han[i:i+3]))
+				}
+				if ngram4 && i+3 < len(han) {
+					out = append(out, string(han[i:i+4]))
 				}
 			}
 			if len(han) == 1 {
