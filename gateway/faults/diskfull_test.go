@@ -59,6 +59,7 @@ func fill(t *testing.T, path string) int64 {
 // intake answers 5xx problem+json, nothing is half-written, and once space
 // returns the same requests (same Idempotency-Keys) succeed exactly once.
 func TestDiskFullEmbeddedStore(t *testing.T) {
+	t.Parallel()
 	mnt := mountTmpfs(t, "24m")
 	g := newGateway(t, gatewayOpts{dataDir: filepath.Join(mnt, "data")})
 	sim := startSimulator(t, g.base)
@@ -128,7 +129,9 @@ func TestDiskFullEmbeddedStore(t *testing.T) {
 		t.Errorf("stored %d tickets, acknowledged %d: something was half-written", stored, len(acked))
 	}
 	want := idSet(acked)
-	took := waitDelivered(t, 60*time.Second, "every delivery after space returned", g.base, sim, want)
+	// A delivery whose acknowledgement failed on the full disk stays leased
+	// until its lease (2 minutes) ends, then is redelivered.
+	took := waitDelivered(t, 150*time.Second, "every delivery after space returned", g.base, sim, want)
 	t.Logf("drained %v after space returned", took.Round(time.Millisecond))
 	r := sim.stats(t)
 	checkDeliveries(t, r, want)

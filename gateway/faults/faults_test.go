@@ -90,6 +90,7 @@ func checkStored(t *testing.T, base string, acked map[string]string) int {
 // connection for a while, then answers slowly and sometimes loses its
 // acknowledgement; every delivery arrives once in effect after recovery.
 func TestDepartmentOutageAndSlowness(t *testing.T) {
+	t.Parallel()
 	n, outage := 30, 3.0
 	if longRun() {
 		n, outage = 300, 20
@@ -125,6 +126,7 @@ func TestDepartmentOutageAndSlowness(t *testing.T) {
 // Idempotency-Keys while the gateway is SIGKILLed and restarted on the same
 // data; every acknowledged ticket exists afterwards, none twice.
 func TestGatewayKilledDuringIntake(t *testing.T) {
+	t.Parallel()
 	n, kills := 60, 1
 	if longRun() {
 		n, kills = 600, 3
@@ -169,6 +171,8 @@ func TestGatewayKilledDuringIntake(t *testing.T) {
 	}
 	want := idSet(acked)
 	stored := checkStored(t, g.base, acked)
+	// A delivery in flight at the kill returns when its lease (2 minutes)
+	// ends; the others drain at once.
 	took := waitDelivered(t, 150*time.Second, "every delivery after the restarts", g.base, sim, want)
 	r := sim.stats(t)
 	checkDeliveries(t, r, want)
@@ -181,6 +185,7 @@ func TestGatewayKilledDuringIntake(t *testing.T) {
 // completes once in effect. Items the dead process had claimed return when
 // their lease (two minutes, not configurable) ends, so this is long only.
 func TestGatewayKilledDuringDispatch(t *testing.T) {
+	t.Parallel()
 	if !longRun() {
 		t.Skip("waits out the relay's 2-minute delivery lease; set HALLGATE_FAULTS=long")
 	}

@@ -30,6 +30,7 @@ func sharedKeyEnv(t *testing.T) []string {
 // dir instead, B answers 500 "pii: cannot open sealed value" and the lookup
 // finds nothing — see docs/SCALE.md.)
 func TestReplicasWithSharedKeysReadEachOthersCallers(t *testing.T) {
+	t.Parallel()
 	rs := startRedis(t)
 	keys := sharedKeyEnv(t)
 	a := newGateway(t, gatewayOpts{name: "replica-a", redisURL: rs.url(), prefix: "keys:", env: keys})

@@ -36,6 +36,7 @@ var nonDigits = regexp.MustCompile(`[^0-9]`)
 // line the process wrote for the numbers (every written form, and the bare
 // digits of each line) and the names.
 func TestLogsHoldNoPersonalData(t *testing.T) {
+	t.Parallel()
 	phones := map[string]string{} // flow → number
 	for _, f := range []string{"intake", "text", "message", "open311", "call", "missed", "lookup", "bad"} {
 		phones[f] = randomMobile()

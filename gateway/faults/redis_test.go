@@ -61,6 +61,7 @@ func (r *redisServer) start() {
 // relay dispatches; every acknowledged ticket exists once, every delivery
 // arrives once in effect.
 func TestRedisRestartDuringIntake(t *testing.T) {
+	t.Parallel()
 	rs := startRedis(t)
 	n := 60
 	if longRun() {
@@ -103,6 +104,7 @@ func TestRedisRestartDuringIntake(t *testing.T) {
 // SIGKILLed while its claimed deliveries wait on a slow department; the
 // other delivers them after their lease (2 minutes) ends.
 func TestReplicaDiesHoldingClaims(t *testing.T) {
+	t.Parallel()
 	if !longRun() {
 		t.Skip("waits out the relay's 2-minute delivery lease; set HALLGATE_FAULTS=long")
 	}
