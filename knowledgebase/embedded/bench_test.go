@@ -219,7 +219,7 @@ func BenchmarkScaleRawCore(b *testing.B) {
 	run := func(i int) {
 		x.mu.RLock()
 		defer x.mu.RUnlock()
-		x.core.scoreTop(terms[i%len(terms)], acc, 10, nil)
+		x.core.scoreTop(terms[i%len(terms)], acc, 10, nil, nil)
 		var top [10]cand
 		nTop := 0
 		for _, d := range acc.touched {

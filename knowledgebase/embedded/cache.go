@@ -111,3 +111,35 @@ func (x *Index) nextExpiry(at int64) int64 {
 	}
 	return x.expiries[i]
 }
+
+// visibleMask returns the documents visible to anonymous callers (or to
+// staff) as bits, leaving out expiring ones (returned apart, their
+// visibility depends on the instant), rebuilt once per write generation.
+// The caller holds x.mu for reading.
+func (x *Index) visibleMask(staff bool) (mask []uint64, expiring []uint32) {
+	g := x.gen.Load()
+	x.expMu.Lock()
+	defer x.expMu.Unlock()
+	if x.visPub == nil || x.visGen != g {
+		words := (len(x.meta) + 63) / 64
+		pub, all := make([]uint64, words), make([]uint64, words)
+		var exp []uint32
+		for i, m := range x.meta {
+			switch {
+			case m&metaSearchable == 0:
+			case m&metaExpires != 0:
+				exp = append(exp, uint32(i))
+			default:
+				all[i>>6] |= 1 << (i & 63)
+				if m&metaInternal == 0 {
+					pub[i>>6] |= 1 << (i & 63)
+				}
+			}
+		}
+		x.visPub, x.visAll, x.visExp, x.visGen = pub, all, exp, g
+	}
+	if staff {
+		return x.visAll, x.visExp
+	}
+	return x.visPub, x.visExp
+}

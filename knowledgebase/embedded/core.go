@@ -215,6 +215,8 @@ type accum struct {
 	cand      []uint64
 	order     []int
 	extraHits int // visible hits only the long lists found
+	masked    bool
+	maskHits  int // with a mask: visible first-pass hits apart from expiring entries
 }
 
 func (a *accum) reset(n int) {
@@ -229,6 +231,8 @@ func (a *accum) reset(n int) {
 	a.pruned = false
 	a.restBound = 0
 	a.extraHits = 0
+	a.masked = false
+	a.maskHits = 0
 	if len(a.slot) < n {
 		a.slot = make([]slot, n+n/4)
 		a.mark = make([]uint32, n+n/4)

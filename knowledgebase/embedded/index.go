@@ -101,6 +101,11 @@ type Index struct {
 	expMu    sync.Mutex
 	expGen   uint64
 	expiries []int64
+	// Visible documents as bits (anonymous, staff) without the expiring
+	// ones, for counting a pruned search's hits (cache.go).
+	visGen         uint64
+	visPub, visAll []uint64
+	visExp         []uint32
 }
 
 // Open builds the index, loading Dir's snapshot and replaying its log.

@@ -2,6 +2,7 @@ package embedded
 
 import (
 	"cmp"
+	"math/bits"
 	"slices"
 
 	"github.com/hallgate/hallgate/knowledgebase/analysis"
@@ -34,13 +35,17 @@ func (a *accum) upper(s float32) float32 { return s*(1+1e-5) + a.restBound }
 
 // score adds the BM25F contributions of every query term into acc
 // (exhaustive). If the query has no strong term, every match counts as strong.
-func (c *Core) score(qt []analysis.Term, acc *accum) { c.scoreTop(qt, acc, 0, nil) }
+func (c *Core) score(qt []analysis.Term, acc *accum) { c.scoreTop(qt, acc, 0, nil, nil) }
 
 // scoreTop scores the query so that the k best visible hits (visible nil:
 // all) and the exact number of hits come out as with score; documents that
 // cannot reach the top k may keep partial scores (acc.pruned). k ≤ 0 scores
 // everything.
-func (c *Core) scoreTop(qt []analysis.Term, acc *accum, k int, visible func(uint32) bool) {
+//
+// With a mask (visible documents as bits, nil: none given), the hits the
+// long lists alone find are not checked one by one: they are marked, and
+// acc.maskHits counts the visible hits of the whole first pass at the end.
+func (c *Core) scoreTop(qt []analysis.Term, acc *accum, k int, visible func(uint32) bool, mask []uint64) {
 	acc.reset(len(c.alive))
 	if c.nAlive == 0 {
 		return
@@ -142,9 +147,20 @@ func (c *Core) scoreTop(qt []analysis.Term, acc *accum, k int, visible func(uint
 					sl.strong = true
 				}
 			}
-			if t.strong && acc.setBit(p.doc) && !isCand && (visible == nil || visible(p.doc)) {
+			if !t.strong {
+				continue
+			}
+			if mask != nil {
+				acc.bits[p.doc>>6] |= 1 << (p.doc & 63)
+			} else if acc.setBit(p.doc) && !isCand && (visible == nil || visible(p.doc)) {
 				acc.extraHits++ // a hit only through the long lists: counted, never ranked
 			}
+		}
+	}
+	if mask != nil {
+		acc.masked = true
+		for i, w := range acc.bits[:min(len(acc.bits), len(mask))] {
+			acc.maskHits += bits.OnesCount64(w & mask[i])
 		}
 	}
 }

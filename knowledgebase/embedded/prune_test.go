@@ -8,6 +8,8 @@ import (
 	"github.com/hallgate/hallgate/knowledgebase"
 )
 
+var pruneNow = time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
+
 // TestPrunedSearchMatchesExhaustive runs the same queries with early
 // termination and with every posting scored: hits, scores and totals must
 // be identical, also with filters, paging, internal and replaced entries.
@@ -18,10 +20,16 @@ func TestPrunedSearchMatchesExhaustive(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer x.Close()
-	docs := genDocs(1200, 11)
+	docs := genDocs(900, 11) // (also entries that expired or will)
 	for i := range docs {
 		if i%17 == 0 {
 			docs[i].Internal = true
+		}
+		switch i % 23 {
+		case 3:
+			docs[i].ExpiresAt = pruneNow.Add(-time.Hour) // expired
+		case 4:
+			docs[i].ExpiresAt = pruneNow.Add(time.Hour)
 		}
 	}
 	if err := x.Upsert(ctx, docs...); err != nil {
@@ -31,7 +39,7 @@ func TestPrunedSearchMatchesExhaustive(t *testing.T) {
 	if err := x.Upsert(ctx, genDocs(200, 12)...); err != nil {
 		t.Fatal(err)
 	}
-	if err := x.Delete(ctx, "gen-000007", "gen-000100", "gen-001111"); err != nil {
+	if err := x.Delete(ctx, "gen-000007", "gen-000100", "gen-000888"); err != nil {
 		t.Fatal(err)
 	}
 	if x.core.dead() == 0 {
@@ -41,8 +49,8 @@ func TestPrunedSearchMatchesExhaustive(t *testing.T) {
 	defer func() { pruneMinPostings = old }()
 
 	var queries []knowledgebase.Query
-	for i, q := range genQueries(150, 13) {
-		kq := knowledgebase.Query{Text: q, Limit: 10}
+	for i, q := range genQueries(120, 13) {
+		kq := knowledgebase.Query{Text: q, Limit: 10, Now: pruneNow}
 		switch i % 5 {
 		case 1:
 			kq.Offset = 7

@@ -61,8 +61,22 @@ func (x *Index) search(q knowledgebase.Query, text string) (res knowledgebase.Re
 	acc := x.pool.Get().(*accum)
 	defer x.pool.Put(acc)
 	now, filters := q.Now.UnixNano(), hasFilters(&q)
-	x.core.scoreTop(qt, acc, poolSize(&q), func(d uint32) bool { return x.visible(d, &q, now, filters) })
+	var mask []uint64
+	var expiring []uint32
+	if !filters {
+		mask, expiring = x.visibleMask(q.IncludeInternal)
+	}
+	x.core.scoreTop(qt, acc, poolSize(&q), func(d uint32) bool { return x.visible(d, &q, now, filters) }, mask)
 	cands := x.rank(q, acc)
+	if acc.masked {
+		// The mask leaves out expiring entries: those are checked here.
+		cands.total = acc.maskHits
+		for _, d := range expiring {
+			if acc.bits[d>>6]&(1<<(d&63)) != 0 && x.visible(d, &q, now, filters) {
+				cands.total++
+			}
+		}
+	}
 	if acc.pruned {
 		// Exact sums in query order for the pool (see prune.go).
 		for i := range cands.top {
