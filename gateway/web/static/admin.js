@@ -27,7 +27,7 @@
 
   function rateChart(s) {
     const rows = [["按时转出率", s.on_time_dispatch], ["按时答复率", s.on_time_reply], ["按时办结率", s.on_time_closure], ["首呼解决率", s.first_call_resolution], ["满意率", s.satisfaction]];
-    const w = 560, rowH = 34, left = 110, barW = 360;
+    const w = 560, rowH = 34, left = 100, barW = 300;
     const g = svg("svg", { viewBox: `0 0 ${w} ${rows.length * rowH + 10}`, class: "chart", role: "img", "aria-labelledby": "rate-chart-t" }, svg("title", { id: "rate-chart-t" }, "考核指标柱状图"));
     rows.forEach(([label, r], i) => {
       const y = 5 + i * rowH, v = r && r.rate !== null && r.rate !== undefined ? r.rate : null;
