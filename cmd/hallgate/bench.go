@@ -31,6 +31,8 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 	fs.IntVar(&d.Pool, "pool", d.Pool, "setup tickets per pool (agent events, department callbacks)")
 	fs.DurationVar(&d.Drain, "drain", d.Drain, "wait for the outbox to empty before the loss check")
 	fs.DurationVar(&d.CeilingTime, "ceiling-time", 0, "time of each closed-loop ceiling (default min(duration, 5s))")
+	fs.StringVar(&d.KBFile, "kb", "", "load the KB from this JSON Lines file instead of generating one")
+	fs.StringVar(&d.DepartmentsFile, "departments", "", "load departments from this JSON array file")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -29,6 +29,9 @@ type Options struct {
 	// delivery check and the store/index ceilings then need the in-process
 	// parts and are skipped.
 	URL, Token string
+	// KBFile and DepartmentsFile, when set, replace the generated KB
+	// (JSON Lines, import format) and departments (JSON array).
+	KBFile, DepartmentsFile string
 	// Pool is the number of setup tickets per pool (events, callbacks).
 	Pool int
 	// Drain bounds the wait for the outbox to empty before the loss check.
@@ -143,6 +146,10 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 	data := Generate(o.Seed, o.KBSize)
+	if err := data.LoadFiles(o.KBFile, o.DepartmentsFile); err != nil {
+		return nil, fmt.Errorf("bench: %w", err)
+	}
+	rep0KB := len(data.KB)
 	var tgt *Target
 	if o.URL != "" {
 		tgt = &Target{BaseURL: strings.TrimRight(o.URL, "/"), Token: o.Token}
@@ -166,7 +173,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err := w.setup(ctx, o.Pool); err != nil {
 		return nil, err
 	}
-	rep := &Report{Machine: Machine(), Rate: o.Rate, DurationS: o.Duration.Seconds(), Concurrency: o.Concurrency, Store: o.Store, KBSize: o.KBSize}
+	rep := &Report{Machine: Machine(), Rate: o.Rate, DurationS: o.Duration.Seconds(), Concurrency: o.Concurrency, Store: o.Store, KBSize: rep0KB}
 	if o.URL != "" {
 		rep.Store = "remote"
 	}

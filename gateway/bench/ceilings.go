@@ -110,9 +110,20 @@ func FreshIndex(ctx context.Context, d *Data) (knowledgebase.Index, error) {
 	now := time.Now().UTC()
 	docs := make([]knowledgebase.Document, 0, len(d.KB))
 	for _, e := range d.KB {
-		kw, _ := e["keywords"].([]string)
-		docs = append(docs, knowledgebase.Document{ID: e["id"].(string), Kind: knowledgebase.KindEntry, Title: e["question"].(string), Body: e["answer"].(string),
-			Department: e["department"].(string), Category: e["category"].(string), Channels: []string{"hotline"}, Keywords: kw, Searchable: true, UpdatedAt: now})
+		var kw []string
+		switch v := e["keywords"].(type) {
+		case []string:
+			kw = v
+		case []any: // loaded from a file
+			for _, x := range v {
+				if s, ok := x.(string); ok {
+					kw = append(kw, s)
+				}
+			}
+		}
+		str := func(k string) string { s, _ := e[k].(string); return s }
+		docs = append(docs, knowledgebase.Document{ID: str("id"), Kind: knowledgebase.KindEntry, Title: str("question"), Body: str("answer"),
+			Department: str("department"), Category: str("category"), Channels: []string{"hotline"}, Keywords: kw, Searchable: true, UpdatedAt: now})
 	}
 	for len(docs) > 0 {
 		n := min(len(docs), 1000)

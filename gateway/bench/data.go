@@ -1,9 +1,11 @@
 package bench
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"strings"
 )
 
@@ -103,12 +105,81 @@ func NewGen(seed uint64, n uint64) *Gen {
 
 func (g *Gen) Query(d *Data) string { return d.queries[g.r.IntN(len(d.queries))] }
 
-// Complaint is a ticket text and its department.
-func (g *Gen) Complaint() (text, dept, district string) {
-	t := topics[g.r.IntN(len(topics))]
+// Complaint is a ticket text and the department it goes to (one of
+// d.Departments, also when they were loaded from a file).
+func (g *Gen) Complaint(d *Data) (text, dept, district string) {
+	k := g.r.IntN(len(topics))
+	t := topics[k]
 	district = districts[g.r.IntN(len(districts))]
 	text = fmt.Sprintf("%s%s附近%s，已经持续%d天，请相关部门尽快处理。", district, places[g.r.IntN(len(places))], t.problems[g.r.IntN(len(t.problems))], 1+g.r.IntN(20))
-	return text, t.dept, district
+	return text, d.Departments[k%len(d.Departments)].Code, district
+}
+
+// LoadFiles replaces the generated KB and/or departments with files read
+// at run time: kb is JSON Lines in the import format (its questions become
+// the search queries), departments a JSON array. Without a departments file
+// but with a KB, one department per code found in the KB.
+func (d *Data) LoadFiles(kbPath, deptPath string) error {
+	if kbPath != "" {
+		raw, err := os.ReadFile(kbPath)
+		if err != nil {
+			return err
+		}
+		var kb []map[string]any
+		var qs []string
+		codes := map[string]bool{}
+		var order []string
+		for n, line := range bytes.Split(raw, []byte("\n")) {
+			if len(bytes.TrimSpace(line)) == 0 {
+				continue
+			}
+			var e map[string]any
+			if err := json.Unmarshal(line, &e); err != nil {
+				return fmt.Errorf("%s line %d: %w", kbPath, n+1, err)
+			}
+			kb = append(kb, e)
+			if q, _ := e["question"].(string); q != "" && len(qs) < 4096 {
+				qs = append(qs, q)
+			}
+			if c, _ := e["department"].(string); c != "" && !codes[c] {
+				codes[c] = true
+				order = append(order, c)
+			}
+		}
+		if len(kb) == 0 || len(qs) == 0 {
+			return fmt.Errorf("%s: no entries with a question", kbPath)
+		}
+		d.KB, d.queries = kb, qs
+		if deptPath == "" && len(order) > 0 {
+			d.Departments = nil
+			for _, c := range order {
+				d.Departments = append(d.Departments, Department{Code: c, Name: c, LegacyHotlines: []string{}, ConsolidationMode: "merged"})
+			}
+		}
+	}
+	if deptPath != "" {
+		raw, err := os.ReadFile(deptPath)
+		if err != nil {
+			return err
+		}
+		var ds []Department
+		if err := json.Unmarshal(raw, &ds); err != nil {
+			return fmt.Errorf("%s: %w", deptPath, err)
+		}
+		if len(ds) == 0 {
+			return fmt.Errorf("%s: no departments", deptPath)
+		}
+		for i := range ds {
+			if ds[i].LegacyHotlines == nil {
+				ds[i].LegacyHotlines = []string{}
+			}
+			if ds[i].ConsolidationMode == "" {
+				ds[i].ConsolidationMode = "merged"
+			}
+		}
+		d.Departments = ds
+	}
+	return nil
 }
 
 // Caller is a synthetic name and mobile number (never logged).

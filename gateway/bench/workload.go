@@ -119,7 +119,7 @@ func (w *workload) setup(ctx context.Context, pool int) error {
 	var jobs []job
 	for i := range 2 * pool {
 		name, phone := w.gen.Caller()
-		text, dept, district := w.gen.Complaint()
+		text, dept, district := w.gen.Complaint(w.data)
 		if w.sims != nil && w.sims[dept] == nil {
 			continue
 		}
@@ -212,7 +212,7 @@ func (w *workload) op(name string, i int) Op {
 		}
 	case OpIntake:
 		n, ph := w.gen.Caller()
-		text, dept, district := w.gen.Complaint()
+		text, dept, district := w.gen.Complaint(w.data)
 		return func(ctx context.Context) (int, error) {
 			_, st, err := w.intake(ctx, n, ph, text, dept, district)
 			return st, err
@@ -246,7 +246,7 @@ func (w *workload) op(name string, i int) Op {
 			return w.c.do(ctx, http.MethodPost, "/api/v1/calls", nil, body, nil)
 		}
 	case OpSuggest:
-		text, _, district := w.gen.Complaint()
+		text, _, district := w.gen.Complaint(w.data)
 		body, _ := json.Marshal(map[string]any{"text": text, "district": district, "channel": "hotline"})
 		return func(ctx context.Context) (int, error) {
 			return w.c.do(ctx, http.MethodPost, "/api/v1/routing/suggest", nil, body, nil)
