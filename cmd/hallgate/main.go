@@ -36,6 +36,7 @@ var commands = map[string]command{
 	"eval routing": {"score routing suggestions on history/test splits", runEvalRouting},
 	"eval topics":  {"replay tickets with injected bursts and score hot-topic detection", runEvalTopics},
 	"reindex":      {"rebuild the search index from the store", runReindex},
+	"user create":  {"create a staff user for the web pages (password from standard input)", runUserCreate},
 	"simulate":     {"run a department legacy system simulator", runSimulate},
 	"bench":        {"load at a fixed rate beside same-run ceilings; fails on loss", runBench},
 }
@@ -43,6 +44,7 @@ var commands = map[string]command{
 // cliEnv is what a subcommand may touch of the process, so tests can run
 // subcommands in-process.
 type cliEnv struct {
+	stdin          io.Reader
 	stdout, stderr io.Writer
 	lookupEnv      func(string) (string, bool)
 }
@@ -56,7 +58,7 @@ func main() {
 	// After the first signal starts a graceful shutdown, restore the default
 	// handling so a second one ends the process at once.
 	go func() { <-ctx.Done(); stop() }()
-	env := &cliEnv{stdout: os.Stdout, stderr: os.Stderr, lookupEnv: os.LookupEnv}
+	env := &cliEnv{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, lookupEnv: os.LookupEnv}
 	err := dispatch(ctx, env, os.Args[1:])
 	switch {
 	case err == nil:

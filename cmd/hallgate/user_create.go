@@ -1,0 +1,59 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/hallgate/hallgate/gateway"
+	"github.com/hallgate/hallgate/gateway/auth"
+	"github.com/hallgate/hallgate/gateway/web"
+)
+
+// runUserCreate creates a staff user for the web pages directly in the
+// store; the password is read from standard input (one line), never a flag.
+func runUserCreate(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlagSet(env, "user create")
+	var cf configFlags
+	cf.register(fs, false)
+	username := fs.String("username", "", "sign-in name (required)")
+	display := fs.String("name", "", "display name")
+	roles := fs.String("roles", "agent", "comma-separated roles: agent, supervisor, editor, admin, department:<code>")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *username == "" {
+		fmt.Fprintln(env.stderr, "user create needs --username; the password is read from standard input")
+		return errUsage
+	}
+	cfg, err := cf.load(env)
+	if err != nil {
+		return err
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	if env.stdin == nil {
+		return fmt.Errorf("user create reads the password from standard input")
+	}
+	line, err := bufio.NewReader(env.stdin).ReadString('\n')
+	if err != nil && line == "" {
+		return fmt.Errorf("read password from standard input: %w", err)
+	}
+	st, err := gateway.OpenStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	var rs []auth.Role
+	for _, r := range splitList(*roles) {
+		rs = append(rs, auth.Role(r))
+	}
+	u, err := web.CreateUser(ctx, st, web.NewUser{Username: *username, DisplayName: *display, Password: strings.TrimRight(line, "\r\n"), Roles: rs})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "user %s created with roles %v\n", u.Username, u.Roles)
+	return nil
+}
