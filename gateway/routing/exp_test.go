@@ -36,6 +36,27 @@ func TestExperiment(t *testing.T) {
 	if os.Getenv("ROUTING_EXP") == "" {
 		t.Skip("set ROUTING_EXP=1")
 	}
+	if os.Getenv("ROUTING_EXP") == "sgd" {
+		defer func(p modelParams) { evalParams = p }(evalParams)
+		for _, c := range [][2]float32{{4, 2}, {16, 2}, {8, 1}, {8, 4}} {
+			evalParams = defaultParams()
+			evalParams.Epochs, evalParams.LearnRate = int(c[0]), c[1]
+			expEval(t, fmt.Sprintf("epochs=%.0f lr=%.0f", c[0], c[1]))
+		}
+		return
+	}
+	if os.Getenv("ROUTING_EXP") == "linear" {
+		defer func(a float64) { blendLinear = a }(blendLinear)
+		for _, w := range []float64{1, 1.5} {
+			blendLinear = w
+			expEval(t, fmt.Sprintf("blend linear=%.1f", w))
+		}
+		return
+	}
+	if os.Getenv("ROUTING_EXP") == "components" {
+		expComponents(t)
+		return
+	}
 	if os.Getenv("ROUTING_EXP") == "ngram4" {
 		defer func() { ngram4 = false }()
 		ngram4 = true
@@ -113,4 +134,72 @@ func expConfusions(t *testing.T) {
 		}
 		fmt.Println("  --")
 	}
+}
+
+// expComponents measures each department scorer alone on the five folds,
+// the full blend, and the oracle "some scorer has it first" — an upper bound
+// on what re-weighting these scorers could reach.
+func expComponents(t *testing.T) {
+	data := devData(t)
+	depts, err := LoadDepartments(filepath.Join(data, "departments.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tickets, err := readJSONLFile[Example](filepath.Join(data, "tickets_dev.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, err := readJSONLFile[KBEntry](filepath.Join(data, "kb_dev.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := [5]float64{blendLinear, blendKNN, blendKB, blendCentroid, blendDuty}
+	defer func() {
+		blendLinear, blendKNN, blendKB, blendCentroid, blendDuty = saved[0], saved[1], saved[2], saved[3], saved[4]
+	}()
+	names := []string{"linear", "knn", "kb", "centroid", "duty", "blend"}
+	configs := [][5]float64{{1, 0, 0, 0, 0}, {0, 1, 0, 0, 0}, {0, 0, 1, 0, 0}, {0, 0, 0, 1, 0}, {0, 0, 0, 0, 1}, saved}
+	top1 := make([]int, len(configs))
+	top3 := make([]int, len(configs))
+	var any1, any3, n int
+	tok := WordTokenizer(analysis.Shared())
+	for f := 0; f < 5; f++ {
+		var train, test []Example
+		for i, ex := range tickets {
+			if i%5 == f {
+				test = append(test, ex)
+			} else {
+				train = append(train, ex)
+			}
+		}
+		m := buildModel(tok, depts, train, kb, nil, defaultParams())
+		for _, ex := range test {
+			n++
+			var a1, a3 bool
+			for ci, c := range configs {
+				blendLinear, blendKNN, blendKB, blendCentroid, blendDuty = c[0], c[1], c[2], c[3], c[4]
+				p := m.predict(context.Background(), Query{Text: ex.Text, Channel: ex.Channel}, nil)
+				for r := 0; r < 3; r++ {
+					if m.depts[p.ranked[r]].Code == ex.Department {
+						top3[ci]++
+						a3 = true
+						if r == 0 {
+							top1[ci]++
+							a1 = true
+						}
+					}
+				}
+			}
+			if a1 {
+				any1++
+			}
+			if a3 {
+				any3++
+			}
+		}
+	}
+	for i, name := range names {
+		fmt.Printf("  %-9s top1 %.3f top3 %.3f\n", name, float64(top1[i])/float64(n), float64(top3[i])/float64(n))
+	}
+	fmt.Printf("  oracle    top1 %.3f top3 %.3f (some scorer right)\n", float64(any1)/float64(n), float64(any3)/float64(n))
 }
