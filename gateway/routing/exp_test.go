@@ -31,7 +31,18 @@ func expEval(t *testing.T, name string) Report {
 }
 
 // TestExperiment is the second-pass sweep harness; skipped unless
-// ROUTING_EXP is set.
+// ROUTING_EXP is set (1, blend, linear, sgd, ngram4, components).
+//
+// Measured on the ten dev splits (mean/worst top-1), second pass:
+// baseline 0.715/0.640; duty-clause BM25 in the blend (kept, w 0.8, power 2)
+// 0.726/0.667; department-name masking no effect (2 of 250 tickets name a
+// department); KB-vote with words+synonyms or max-per-department ≤ 0.721;
+// KB doc weight 0.5/2 → 0.718/0.701; duty doc weight 1/6 → 0.712/0.717;
+// char 4-grams 0.719 (top-3 0.846); blend weights and SGD epochs/rate flat
+// within ±0.01. Type: KB questions as enquiries, punctuation cues, balance
+// 0.5, type-supervised term weights all within ±0.006 of 0.827. The
+// oracle over the five scorers is top-1 0.844: re-weighting alone cannot
+// reach 0.85 on this data.
 func TestExperiment(t *testing.T) {
 	if os.Getenv("ROUTING_EXP") == "" {
 		t.Skip("set ROUTING_EXP=1")
