@@ -16,7 +16,27 @@ type Config struct {
 	RateLimit  RateLimit   `yaml:"rate_limit"`
 	City       City        `yaml:"city"`
 	Topics     Topics      `yaml:"topics"`
+	Dispatch   Dispatch    `yaml:"dispatch"`
 	Connectors []Connector `yaml:"connectors"`
+}
+
+// Dispatch tunes the outbox relay that delivers tickets to the departments'
+// systems. Zero values take the relay's defaults (shown).
+type Dispatch struct {
+	// Workers is the number of concurrent deliveries per replica (16).
+	Workers int `yaml:"workers"`
+	// Lease is how long a claimed delivery stays with a replica; a replica
+	// that dies holding it gives it back after the lease (2m).
+	Lease time.Duration `yaml:"lease"`
+	// MaxAge: a delivery still failing this long after its ticket event is
+	// dead-lettered (72h), so an outage of hours never dead-letters.
+	MaxAge time.Duration `yaml:"max_age"`
+	// RetryBase and RetryMax shape the backoff between attempts (5s, 10m).
+	RetryBase time.Duration `yaml:"retry_base"`
+	RetryMax  time.Duration `yaml:"retry_max"`
+	// BreakerWait is how long a department's deliveries wait, uncounted,
+	// while its breaker is open (10s).
+	BreakerWait time.Duration `yaml:"breaker_wait"`
 }
 
 // Topics configures hot-topic alerts (舆情监测): each newly flagged topic is

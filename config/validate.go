@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"time"
 )
 
 // ErrInvalid is wrapped by the error Validate returns.
@@ -55,6 +56,18 @@ func (c Config) Validate() error {
 	c.RateLimit.Public.validate(&p, "rate_limit.public")
 	c.RateLimit.Authenticated.validate(&p, "rate_limit.authenticated")
 	c.RateLimit.Messages.validate(&p, "rate_limit.messages")
+	for _, d := range []struct {
+		path string
+		v    time.Duration
+	}{{"dispatch.lease", c.Dispatch.Lease}, {"dispatch.max_age", c.Dispatch.MaxAge}, {"dispatch.retry_base", c.Dispatch.RetryBase},
+		{"dispatch.retry_max", c.Dispatch.RetryMax}, {"dispatch.breaker_wait", c.Dispatch.BreakerWait}} {
+		if d.v < 0 {
+			p.add(d.path, "must not be negative")
+		}
+	}
+	if c.Dispatch.Workers < 0 {
+		p.add("dispatch.workers", "must not be negative")
+	}
 	if c.Topics.WebhookURL != "" {
 		checkHTTPURL(&p, "topics.webhook_url", c.Topics.WebhookURL)
 		if len(c.Topics.WebhookSecret) < 16 {

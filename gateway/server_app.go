@@ -120,8 +120,14 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	if err := os.MkdirAll(cfg.Server.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
-	if err := config.EnsureKeys(&cfg); err != nil {
-		return nil, err
+	// The embedded store keeps generated keys beside it in the data
+	// directory; replicas sharing a Redis share generated keys through the
+	// store itself (below), or every replica would seal with its own.
+	sharedKeys := cfg.StoreBackend() == config.BackendRedis
+	if !sharedKeys {
+		if err := config.EnsureKeys(&cfg); err != nil {
+			return nil, err
+		}
 	}
 	out := opts.LogOutput
 	if out == nil {
@@ -145,6 +151,13 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	if st == nil {
 		st, err = OpenStore(ctx, cfg)
 		if err != nil {
+			_ = tel.Shutdown(ctx)
+			return nil, err
+		}
+	}
+	if sharedKeys {
+		if err := ensureSharedKeys(ctx, st, &cfg); err != nil {
+			_ = st.Close()
 			_ = tel.Shutdown(ctx)
 			return nil, err
 		}

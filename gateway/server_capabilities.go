@@ -171,7 +171,9 @@ func (a *App) wireCapabilities(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("connectors: %w", err)
 	}
-	c.Relay, err = dispatch.New(a.Store, reg, dispatch.Config{}, dispatch.Options{Logger: a.Log})
+	dc := cfg.Dispatch
+	c.Relay, err = dispatch.New(a.Store, reg, dispatch.Config{Workers: dc.Workers, Lease: dc.Lease, MaxAge: dc.MaxAge,
+		RetryBase: dc.RetryBase, RetryMax: dc.RetryMax, BreakerWait: dc.BreakerWait}, dispatch.Options{Logger: a.Log})
 	if err != nil {
 		return fmt.Errorf("dispatch: %w", err)
 	}
