@@ -63,6 +63,11 @@ func TestMain(m *testing.M) {
 
 func buildScale(b *testing.B) *Index {
 	scaleOnce.Do(func() {
+		// HALLGATE_BENCH_PRUNE_MIN sets the query size (postings) from which
+		// searches terminate early; a huge value measures exhaustive scoring.
+		if v, err := strconv.Atoi(os.Getenv("HALLGATE_BENCH_PRUNE_MIN")); err == nil {
+			pruneMinPostings = v
+		}
 		if l := benchMemLimit(); l > 0 {
 			debug.SetMemoryLimit(l)
 		}
