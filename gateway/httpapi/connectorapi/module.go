@@ -73,10 +73,10 @@ func (m *Module) Routes() []httpapi.Route {
 		{Method: fiber.MethodPost, Path: "/api/v1/connectors", Roles: adminRoles, Summary: "新增或替换对接系统 (name, kind, department, settings)", Handler: m.put},
 		{Method: fiber.MethodGet, Path: "/api/v1/connectors/:name", Roles: watchRoles, Summary: "单个对接系统的健康", Handler: m.get},
 		{Method: fiber.MethodDelete, Path: "/api/v1/connectors/:name", Roles: adminRoles, Summary: "停用对接系统（其部门的推送转为“无对接系统”等待）", Handler: m.remove},
-		{Method: fiber.MethodPost, Path: "/api/v1/connectors/:name/redrive", Roles: adminRoles, Summary: "重投该对接系统的全部死信", Handler: m.redriveConnector},
+		{Method: fiber.MethodPost, Path: "/api/v1/connectors/:name/redrive", Roles: watchRoles, Summary: "重投该对接系统的全部死信", Handler: m.redriveConnector},
 		{Method: fiber.MethodPost, Path: "/api/v1/connectors/:name/callbacks", Roles: publicRoles, Summary: "部门系统回调（HMAC 签名：X-Hallgate-Timestamp, X-Hallgate-Signature）", Handler: m.callback},
 		{Method: fiber.MethodGet, Path: "/api/v1/deadletters", Roles: watchRoles, Summary: "死信列表 (connector, limit)", Handler: m.deadLetters},
-		{Method: fiber.MethodPost, Path: "/api/v1/deadletters/:id/redrive", Roles: adminRoles, Summary: "重投一条死信", Handler: m.redrive},
+		{Method: fiber.MethodPost, Path: "/api/v1/deadletters/:id/redrive", Roles: watchRoles, Summary: "重投一条死信", Handler: m.redrive},
 		{Method: fiber.MethodGet, Path: "/api/v1/tickets/:id/deliveries", Roles: ticketRoles, Summary: "工单的推送状态与每次尝试", Handler: m.ticketDeliveries},
 	}
 }
