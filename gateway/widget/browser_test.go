@@ -7,85 +7,25 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
-)
 
-func chromiumPath() string {
-	if p := os.Getenv("HALLGATE_CHROMIUM"); p != "" {
-		return p
-	}
-	for _, name := range []string{"/usr/bin/chromium", "chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
-}
+	"github.com/hallgate/hallgate/gateway/internal/browsertest"
+)
 
 // browser starts a fresh headless chromium for one test.
 func browser(t *testing.T) context.Context {
-	t.Helper()
-	path := chromiumPath()
-	if path == "" {
-		t.Skip("no chromium found (apt-get install -y chromium, or set HALLGATE_CHROMIUM): widget browser test skipped")
-	}
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(path),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(900, 1000),
-	)
-	ctx, cancelCtx := chromedp.NewContext(alloc)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 240*time.Second)
-	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	return ctx
+	return browsertest.Start(t, 900, 1000, 240*time.Second)
 }
 
-func artifacts(t *testing.T) string {
-	dir := os.Getenv("HALLGATE_ARTIFACTS")
-	if dir == "" {
-		return t.TempDir()
-	}
-	dir = filepath.Join(dir, strings.ReplaceAll(t.Name(), "/", "_"))
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
+func artifacts(t *testing.T) string { return browsertest.Artifacts(t) }
 
 type step = chromedp.Action[chromedp.Void]
 
-func shot(t *testing.T, dir, name string) step {
-	return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
-		buf, err := chromedp.FullScreenshot(100)(ctx, tg)
-		if err != nil {
-			return chromedp.Void{}, err
-		}
-		p := filepath.Join(dir, name+".png")
-		if err := os.WriteFile(p, buf, 0o644); err != nil {
-			return chromedp.Void{}, err
-		}
-		t.Logf("screenshot %s", p)
-		return chromedp.Void{}, nil
-	}
-}
+func shot(t *testing.T, dir, name string) step { return browsertest.Shot(t, dir, name) }
 
 // waitJS polls a JS expression until it is true.
 func waitJS(expr string) step {
