@@ -51,6 +51,10 @@ type Core struct {
 	alive   []bool
 	nAlive  int
 	sumLen  [nFields]float64
+	// epoch counts compactions (ordinals change); lbits holds bitmaps of
+	// long lists for searches (longbits.go).
+	epoch uint64
+	lbits longBitsCache
 }
 
 // NewCore returns an empty core.
@@ -156,6 +160,7 @@ func (c *Core) dead() int { return len(c.alive) - c.nAlive }
 // is the new ordinal (or -1).
 func (c *Core) compact() (remap []int32) {
 	remap = make([]int32, len(c.alive))
+	c.epoch++
 	n := int32(0)
 	for i, a := range c.alive {
 		if a {
@@ -274,6 +279,7 @@ type qterm struct {
 	ps     []posting
 	w      float32
 	strong bool
+	id     uint32 // term id (for longBits)
 }
 
 // resolve applies the skip rules of addTerms and returns the terms that
@@ -298,7 +304,7 @@ func (c *Core) resolve(qt []analysis.Term, anyStrong bool, maxDF int, buf []qter
 			continue
 		}
 		w := float32(c.idf(len(ps)) * float64(t.Weight) * (k1 + 1))
-		buf = append(buf, qterm{ps: ps, w: w, strong: strong})
+		buf = append(buf, qterm{ps: ps, w: w, strong: strong, id: id})
 	}
 	return buf
 }

@@ -135,6 +135,12 @@ func (c *Core) scoreTop(qt []analysis.Term, acc *accum, k int, visible func(uint
 			continue
 		}
 		t := &list[i]
+		if !checkAlive {
+			if tb := c.longBits(t); tb != nil {
+				c.addLongBits(t, tb, acc, visible, mask)
+				continue
+			}
+		}
 		for _, p := range t.ps {
 			if checkAlive && !c.alive[p.doc] {
 				continue

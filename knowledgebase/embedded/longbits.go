@@ -1,0 +1,107 @@
+package embedded
+
+import (
+	"math/bits"
+	"sync"
+)
+
+// Long posting lists as bitmaps with word ranks.
+//
+// At 100k entries the walk of the few long lists a pruned pass leaves
+// (补办, 办理 and their pinyin: a third of all documents each) was most of
+// a search's cost, though it only (a) adds their scores to a handful of
+// candidates and (b) marks their hits for the exact total. With a bitmap
+// of the list's documents, (b) is a word-wise OR and (a) visits only the
+// words where candidates and list meet: the posting of a document is found
+// by rank (postings before its word, plus a popcount inside it), so the
+// frequencies still come from the list itself and scores stay bit-identical.
+// Bitmaps are built lazily per term and dropped when the list grows or the
+// core is compacted.
+
+// longBitsMin is the smallest list given a bitmap; denser than 1 in
+// longBitsDensity documents too (a sparse list is cheaper to walk).
+var (
+	longBitsMin     = 1024
+	longBitsDensity = 32
+)
+
+type termBits struct {
+	n     int      // len(ps) it was built from
+	epoch uint64   // core epoch it was built in
+	bm    []uint64 // documents of the list
+	rank  []uint32 // postings before each word
+}
+
+type longBitsCache struct {
+	mu sync.Mutex
+	m  map[uint32]*termBits
+}
+
+// longBits returns the bitmap of a resolved term's list, or nil when the
+// list is too short or sparse for one to pay off. Safe for concurrent
+// searches (the caller holds the index's read lock, so lists do not change).
+func (c *Core) longBits(t *qterm) *termBits {
+	if len(t.ps) < longBitsMin || len(t.ps)*longBitsDensity < len(c.alive) {
+		return nil
+	}
+	lb := &c.lbits
+	lb.mu.Lock()
+	defer lb.mu.Unlock()
+	if tb := lb.m[t.id]; tb != nil && tb.n == len(t.ps) && tb.epoch == c.epoch {
+		return tb
+	}
+	if lb.m == nil {
+		lb.m = make(map[uint32]*termBits)
+	}
+	words := int(t.ps[len(t.ps)-1].doc)/64 + 1
+	tb := &termBits{n: len(t.ps), epoch: c.epoch, bm: make([]uint64, words), rank: make([]uint32, words)}
+	for _, p := range t.ps {
+		tb.bm[p.doc>>6] |= 1 << (p.doc & 63)
+	}
+	var r uint32
+	for w, b := range tb.bm {
+		tb.rank[w] = r
+		r += uint32(bits.OnesCount64(b))
+	}
+	lb.m[t.id] = tb
+	return tb
+}
+
+// addLongBits is the long-list walk of scoreTop for a list with a bitmap
+// (all documents alive): candidates get the term's score, hits are marked.
+func (c *Core) addLongBits(t *qterm, tb *termBits, acc *accum, visible func(uint32) bool, mask []uint64) {
+	for w, b := range tb.bm {
+		m := b & acc.cand[w]
+		for m != 0 {
+			bit := uint(bits.TrailingZeros64(m))
+			m &= m - 1
+			p := t.ps[tb.rank[w]+uint32(bits.OnesCount64(b&(1<<bit-1)))]
+			sl := &acc.slot[p.doc]
+			sl.score += t.w * c.sat(p)
+			if t.strong {
+				sl.strong = true
+			}
+		}
+	}
+	if !t.strong {
+		return
+	}
+	if mask != nil {
+		for w, b := range tb.bm {
+			acc.bits[w] |= b
+		}
+		return
+	}
+	for w, b := range tb.bm {
+		fresh := b &^ acc.bits[w]
+		acc.bits[w] |= b
+		fresh &^= acc.cand[w]
+		for fresh != 0 {
+			d := uint32(w)<<6 | uint32(bits.TrailingZeros64(fresh))
+			fresh &= fresh - 1
+			if visible == nil || visible(d) {
+				acc.extraHits++ // a hit only through the long lists: counted, never ranked
+			}
+		}
+	}
+}

@@ -1,0 +1,75 @@
+package embedded
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/hallgate/hallgate/knowledgebase"
+)
+
+// TestLongBitsMatchExhaustive: with every document alive, a pruned pass
+// walks long lists through their bitmaps (longbits.go); hits, scores and
+// totals must equal scoring everything, with and without filters.
+func TestLongBitsMatchExhaustive(t *testing.T) {
+	ctx := t.Context()
+	x, err := Open(ctx, Options{CacheSize: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	docs := genDocs(1100, 21)
+	for i := range docs {
+		if i%13 == 0 {
+			docs[i].Internal = true
+		}
+		switch i % 19 {
+		case 3:
+			docs[i].ExpiresAt = pruneNow.Add(-time.Hour)
+		case 4:
+			docs[i].ExpiresAt = pruneNow.Add(time.Hour)
+		}
+	}
+	if err := x.Upsert(ctx, docs...); err != nil {
+		t.Fatal(err)
+	}
+	if x.core.dead() != 0 {
+		t.Fatal("test wants every document alive")
+	}
+	oldP, oldMin, oldD := pruneMinPostings, longBitsMin, longBitsDensity
+	defer func() { pruneMinPostings, longBitsMin, longBitsDensity = oldP, oldMin, oldD }()
+	longBitsMin, longBitsDensity = 16, 64
+
+	for i, q := range genQueries(150, 23) {
+		kq := knowledgebase.Query{Text: q, Limit: 10, Now: pruneNow}
+		switch i % 5 {
+		case 1:
+			kq.Offset = 7
+		case 2:
+			kq.Department = genDepts[i%len(genDepts)]
+		case 3:
+			kq.IncludeInternal = true
+			kq.Limit = 30
+		}
+		pruneMinPostings = 1 << 40
+		want, err := x.Search(ctx, kq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pruneMinPostings = 0
+		got, err := x.Search(ctx, kq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g, w := fmt.Sprint(got), fmt.Sprint(want); g != w {
+			t.Fatalf("query %+v:\nbitmaps    %s\nexhaustive %s", kq, g, w)
+		}
+	}
+	x.core.lbits.mu.Lock()
+	n := len(x.core.lbits.m)
+	x.core.lbits.mu.Unlock()
+	if n == 0 {
+		t.Fatal("no list was walked through a bitmap: the test checks nothing")
+	}
+	t.Logf("%d lists with bitmaps", n)
+}
