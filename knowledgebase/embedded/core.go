@@ -279,7 +279,8 @@ type qterm struct {
 	ps     []posting
 	w      float32
 	strong bool
-	id     uint32 // term id (for longBits)
+	id     uint32    // term id (for longBits)
+	tb     *termBits // its bitmap, once a pruned pass used one (for lookups)
 }
 
 // resolve applies the skip rules of addTerms and returns the terms that

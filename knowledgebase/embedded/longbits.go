@@ -105,3 +105,22 @@ func (c *Core) addLongBits(t *qterm, tb *termBits, acc *accum, visible func(uint
 		}
 	}
 }
+
+// find is the posting of d in the term's list: by rank when it has a
+// bitmap, else by binary search.
+func (t *qterm) find(d uint32) (posting, bool) {
+	tb := t.tb
+	if tb == nil {
+		return find(t.ps, d)
+	}
+	w := int(d >> 6)
+	if w >= len(tb.bm) {
+		return posting{}, false
+	}
+	b := tb.bm[w]
+	bit := uint64(1) << (d & 63)
+	if b&bit == 0 {
+		return posting{}, false
+	}
+	return t.ps[tb.rank[w]+uint32(bits.OnesCount64(b&(bit-1)))], true
+}

@@ -137,6 +137,7 @@ func (c *Core) scoreTop(qt []analysis.Term, acc *accum, k int, visible func(uint
 		t := &list[i]
 		if !checkAlive {
 			if tb := c.longBits(t); tb != nil {
+				t.tb = tb
 				c.addLongBits(t, tb, acc, visible, mask)
 				continue
 			}
@@ -226,7 +227,7 @@ func (c *Core) rescore(d uint32, acc *accum, exp []qterm) {
 	strong := false
 	for _, ts := range [2][]qterm{acc.all, exp} {
 		for i := range ts {
-			if p, ok := find(ts[i].ps, d); ok {
+			if p, ok := ts[i].find(d); ok {
 				v := ts[i].w * c.sat(p)
 				s += v
 				strong = strong || ts[i].strong
@@ -244,7 +245,7 @@ func (c *Core) restScore(d uint32, acc *accum) float32 {
 		if acc.ess[i] {
 			continue
 		}
-		if p, ok := find(acc.all[i].ps, d); ok {
+		if p, ok := acc.all[i].find(d); ok {
 			s += acc.all[i].w * c.sat(p)
 		}
 	}
