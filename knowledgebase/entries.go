@@ -319,21 +319,8 @@ type EntryPage struct {
 // ListEntries pages through entries in id order. Callers who are not staff
 // see published public entries only.
 func (s *Service) ListEntries(ctx context.Context, actor Actor, f EntryFilter) (EntryPage, error) {
-	if f.Limit <= 0 {
-		f.Limit = 50
-	}
-	f.Limit = min(f.Limit, 500)
-	filter := map[string]string{}
-	if f.Status != "" {
-		filter["status"] = f.Status
-	}
-	if f.Department != "" {
-		filter["department"] = f.Department
-	}
-	if f.Visibility != "" {
-		filter["visibility"] = f.Visibility
-	}
-	if !actor.Staff && !actor.Editor && len(actor.Departments) == 0 {
+	filter := listFilter(&f.Limit, "status", f.Status, "department", f.Department, "visibility", f.Visibility)
+	if actor.public() {
 		filter["status"], filter["visibility"] = StatusPublished, VisibilityPublic
 	}
 	out := EntryPage{Entries: []Entry{}}

@@ -197,18 +197,8 @@ type ItemPage struct {
 // ListItems pages through service items in id order; callers who are not
 // staff see published items only.
 func (s *Service) ListItems(ctx context.Context, actor Actor, f ItemFilter) (ItemPage, error) {
-	if f.Limit <= 0 {
-		f.Limit = 50
-	}
-	f.Limit = min(f.Limit, 500)
-	filter := map[string]string{}
-	if f.Status != "" {
-		filter["status"] = f.Status
-	}
-	if f.Department != "" {
-		filter["department"] = f.Department
-	}
-	if !actor.Staff && !actor.Editor && len(actor.Departments) == 0 {
+	filter := listFilter(&f.Limit, "status", f.Status, "department", f.Department)
+	if actor.public() {
 		filter["status"] = StatusPublished
 	}
 	page, err := s.st.List(ctx, CollItems, store.ListOptions{Filter: filter, Limit: f.Limit, Cursor: f.Cursor})

@@ -127,6 +127,26 @@ func (a Actor) owns(dept string) bool {
 
 func (a Actor) canEdit(dept string) bool { return a.Editor || a.owns(dept) }
 
+// public reports whether a is an outside reader (citizen, partner): it sees
+// published, public material only.
+func (a Actor) public() bool { return !a.Staff && !a.Editor && len(a.Departments) == 0 }
+
+// listFilter normalises a page limit (default 50, at most 500) and builds
+// the equality filter of the non-empty fields, given as name, value pairs.
+func listFilter(limit *int, pairs ...string) map[string]string {
+	if *limit <= 0 {
+		*limit = 50
+	}
+	*limit = min(*limit, 500)
+	filter := map[string]string{}
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if pairs[i+1] != "" {
+			filter[pairs[i]] = pairs[i+1]
+		}
+	}
+	return filter
+}
+
 // Service is the knowledge base's use cases over the store (system of
 // record) and an Index (a projection of it).
 type Service struct {

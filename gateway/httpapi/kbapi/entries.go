@@ -60,9 +60,8 @@ func (m *Module) updateEntry(c *fiber.Ctx) error {
 		return err
 	}
 	id := param(c, "id")
-	if e.ID != "" && e.ID != id {
-		return httpapi.Errorf(http.StatusUnprocessableEntity, "id in the body differs from the path").
-			With("fields", []knowledgebase.FieldError{{Field: "id", Reason: "must match the path"}})
+	if err := idMatchesPath(e.ID, id); err != nil {
+		return err
 	}
 	ver, err := expectedVersion(c, e.Version)
 	if err != nil {
@@ -180,4 +179,13 @@ func (m *Module) getFeedback(c *fiber.Ctx) error {
 		return problem(err)
 	}
 	return c.JSON(fb)
+}
+
+// idMatchesPath refuses a body whose id names another record than the path.
+func idMatchesPath(bodyID, pathID string) error {
+	if bodyID != "" && bodyID != pathID {
+		return httpapi.Errorf(http.StatusUnprocessableEntity, "id in the body differs from the path").
+			With("fields", []knowledgebase.FieldError{{Field: "id", Reason: "must match the path"}})
+	}
+	return nil
 }

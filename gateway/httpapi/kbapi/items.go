@@ -57,9 +57,8 @@ func (m *Module) updateItem(c *fiber.Ctx) error {
 		return err
 	}
 	id := param(c, "id")
-	if it.ID != "" && it.ID != id {
-		return httpapi.Errorf(http.StatusUnprocessableEntity, "id in the body differs from the path").
-			With("fields", []knowledgebase.FieldError{{Field: "id", Reason: "must match the path"}})
+	if err := idMatchesPath(it.ID, id); err != nil {
+		return err
 	}
 	ver, err := expectedVersion(c, it.Version)
 	if err != nil {
