@@ -282,8 +282,11 @@ func (s *Service) transition(ctx context.Context, cur *Ticket, a actor, c Comman
 			return nil, ve
 		}
 		bad := BadRating(c.Rating)
-		if t.Status != StatusReplied && (!bad || t.Reopens > 0) {
-			return nil, refuse(c, t, "a closed ticket takes only a first unsatisfied rating, which reopens it")
+		// A closed ticket that was never rated (closed on the spot, or closed
+		// when the caller could not be reached) takes one unsatisfied rating,
+		// which reopens it; a rated ticket keeps the rating its callback gave.
+		if t.Status != StatusReplied && (!bad || t.Reopens > 0 || len(t.Ratings) > 0) {
+			return nil, refuse(c, t, "a closed ticket takes only a first unsatisfied rating, which reopens it; this one was rated already")
 		}
 		t.Ratings = append(t.Ratings, c.Rating)
 		t.Rating = c.Rating

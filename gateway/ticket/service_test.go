@@ -248,6 +248,36 @@ func testLifecycleRatingsAndReopen(t *testing.T, open opener) {
 	}
 }
 
+// A satisfied rating is final: a later unsatisfied one cannot reopen the
+// ticket, while a ticket closed without a rating can still be reopened by one.
+func TestRatedTicketKeepsItsRating(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	h := dept("housing")
+	replied := func() *Ticket {
+		in := sampleIntake()
+		in.Department = "housing"
+		tk := e.create(t, in)
+		e.apply(t, h, tk.ID, Command{Type: EvAccept})
+		return e.apply(t, h, tk.ID, Command{Type: EvReply, Text: "已处理。"})
+	}
+	rated := replied()
+	e.apply(t, agent, rated.ID, Command{Type: EvRate, Rating: "满意"})
+	var te *TransitionError
+	if _, err := e.svc.Apply(ctx, agent, rated.ID, Command{Type: EvRate, Rating: "非常不满意"}); !errors.As(err, &te) {
+		t.Fatalf("bad rating after a satisfied one: %v", err)
+	}
+	if got, _ := e.svc.Get(ctx, rated.ID); got.Status != StatusClosed || got.Rating != "满意" || len(got.Ratings) != 1 {
+		t.Fatalf("rated ticket changed: %s %v", got.Status, got.Ratings)
+	}
+	unrated := replied()
+	e.apply(t, supervisor, unrated.ID, Command{Type: EvClose})
+	if r := e.apply(t, agent, unrated.ID, Command{Type: EvRate, Rating: "不满意"}); r.Status != StatusDispatched || r.Reopens != 1 {
+		t.Fatalf("first bad rating on an unrated closed ticket should reopen: %s", r.Status)
+	}
+	drain(t, e.st)
+}
+
 func TestPermissions(t *testing.T) {
 	e := newEnv(t, nil)
 	in := sampleIntake()
