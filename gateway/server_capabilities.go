@@ -94,7 +94,11 @@ func (a *App) wireCapabilities(ctx context.Context) error {
 		return fmt.Errorf("search index: %w", err)
 	}
 	a.OnStop(func(context.Context) error { return c.Index.Close() })
-	c.KB = knowledgebase.NewService(a.Store, c.Index, c.Departments, knowledgebase.Options{Logger: a.Log})
+	// With the embedded store this process is its only writer, so search
+	// hits can be filled from the embedded index's own documents; replicas
+	// sharing Redis re-read each hit from the store (see the option).
+	c.KB = knowledgebase.NewService(a.Store, c.Index, c.Departments, knowledgebase.Options{Logger: a.Log,
+		HydrateFromIndex: cfg.Redis.URL == ""})
 	if rebuilt, err := c.KB.EnsureIndex(ctx); err != nil {
 		return fmt.Errorf("search index: %w", err)
 	} else if rebuilt {

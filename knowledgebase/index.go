@@ -62,6 +62,12 @@ type Result struct {
 	Total int   `json:"total"`
 }
 
+// DocumentSource is an optional power of an Index that keeps the documents
+// it indexed in memory and hands one back by id (the embedded index does).
+type DocumentSource interface {
+	Document(id string) (Document, bool)
+}
+
 // Index is a search backend. Both backends (embedded, meili) pass indextest.
 type Index interface {
 	Upsert(ctx context.Context, docs ...Document) error

@@ -170,6 +170,9 @@ func (s *Service) hitView(ctx context.Context, h Hit) (hitView, error) {
 			return v, nil
 		}
 	}
+	if v, ok := s.indexedView(h.ID); ok {
+		return v, nil
+	}
 	var v hitView
 	if h.Kind == KindItem {
 		id := strings.TrimPrefix(h.ID, "item:")
@@ -191,4 +194,33 @@ func (s *Service) hitView(ctx context.Context, h Hit) (hitView, error) {
 		s.hits.put(h.ID, v)
 	}
 	return v, nil
+}
+
+// indexedView is the hit's view from the index's own copy of the document,
+// when Options.HydrateFromIndex allows it and the index is known to hold
+// every committed change (no failed index write, no document a search
+// found out of date).
+func (s *Service) indexedView(docID string) (hitView, bool) {
+	src, ok := s.idx.(DocumentSource)
+	if !ok || !s.opts.HydrateFromIndex || s.indexDirty.Load() || s.isStale(docID) {
+		return hitView{}, false
+	}
+	d, ok := src.Document(docID)
+	if !ok {
+		return hitView{}, false
+	}
+	v := hitView{id: d.ID, question: d.Title, answer: d.Body, department: d.Department, internal: d.Internal}
+	if d.Kind == KindItem {
+		v.id = strings.TrimPrefix(d.ID, "item:")
+	}
+	// The index decided searchability at projection (status and effective
+	// date; Sweep re-projects when a date passes); expiry is checked at the
+	// query's instant, as the store path does.
+	if d.Searchable {
+		v.status = StatusPublished
+	}
+	if !d.ExpiresAt.IsZero() {
+		v.expires = Date{Time: d.ExpiresAt}
+	}
+	return v, true
 }

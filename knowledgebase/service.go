@@ -51,6 +51,15 @@ type Options struct {
 	// the store, are reused. This process's writes invalidate at once;
 	// another replica's show within the TTL. Default 2s; negative disables.
 	HitCacheTTL time.Duration
+	// HydrateFromIndex fills search hits from the documents the index keeps
+	// (an Index that is a DocumentSource) instead of reading each hit from
+	// the store. Set it only when this process is the store's only writer
+	// (the embedded store): then every change reaches the index right after
+	// its commit, and a failed index write makes searches read the store
+	// again until the index is repaired. With a shared store leave it off:
+	// another replica's withdrawal reaches this index late, and the store
+	// read is what hides it.
+	HydrateFromIndex bool
 	// Now is the clock (tests). Default time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -163,6 +172,7 @@ type Service struct {
 	lastSweep time.Time
 	synVer    uint64
 	stale     map[string]bool // index doc ids a search found out of date
+	staleN    atomic.Int32    // len(stale), read without the lock
 
 	analytics analytics
 	hits      hitCache
@@ -343,6 +353,16 @@ func (s *Service) markStale(docID string) {
 	if len(s.stale) < 10000 {
 		s.stale[docID] = true
 	}
+	s.staleN.Store(int32(len(s.stale)))
+}
+
+func (s *Service) isStale(docID string) bool {
+	if s.staleN.Load() == 0 {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stale[docID]
 }
 
 // repairStale re-projects (or removes) the documents markStale collected.
@@ -350,6 +370,7 @@ func (s *Service) repairStale(ctx context.Context) error {
 	s.mu.Lock()
 	ids := s.stale
 	s.stale = nil
+	s.staleN.Store(0)
 	s.mu.Unlock()
 	now := s.now()
 	var docs []Document

@@ -13,7 +13,10 @@ import (
 	"github.com/hallgate/hallgate/knowledgebase/analysis"
 )
 
-var _ knowledgebase.Index = (*Index)(nil)
+var (
+	_ knowledgebase.Index          = (*Index)(nil)
+	_ knowledgebase.DocumentSource = (*Index)(nil)
+)
 
 // Errors of this package.
 var (
@@ -301,6 +304,18 @@ func (x *Index) Reset(ctx context.Context) error {
 	x.applyReset()
 	x.gen.Add(1)
 	return x.snapshotLocked() // an empty snapshot also truncates the log
+}
+
+// Document returns the indexed copy of the document with this id
+// (knowledgebase.DocumentSource), so search hits need no store read.
+func (x *Index) Document(id string) (knowledgebase.Document, bool) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	ord, ok := x.byID[id]
+	if !ok || x.closed {
+		return knowledgebase.Document{}, false
+	}
+	return x.docs[ord], true
 }
 
 // Count returns the number of documents, searchable or not.

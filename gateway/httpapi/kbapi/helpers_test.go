@@ -149,7 +149,8 @@ func testApp(t testing.TB, idx knowledgebase.Index) (*fiber.App, *knowledgebase.
 		idx = &bigramIndex{docs: map[string]knowledgebase.Document{}}
 	}
 	depts := department.NewService(st)
-	kb := knowledgebase.NewService(st, idx, depts, knowledgebase.Options{Logger: slog.New(slog.DiscardHandler)})
+	kb := knowledgebase.NewService(st, idx, depts, knowledgebase.Options{Logger: slog.New(slog.DiscardHandler),
+		HydrateFromIndex: true}) // as the gateway wires bolt + embedded
 	if err := kb.Open(ctx); err != nil {
 		t.Fatal(err)
 	}

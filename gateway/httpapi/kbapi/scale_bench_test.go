@@ -12,6 +12,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -207,6 +208,18 @@ func httpLoad(b *testing.B, env *scaleEnv, qs []string) {
 	}
 	var next atomic.Int64
 	b.SetParallelism(16) // × GOMAXPROCS clients
+	if path := os.Getenv("HALLGATE_BENCH_CPUPROFILE"); path != "" {
+		// A profile of the load phase alone (the import is not in it).
+		f, err := os.Create(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			b.Fatal(err)
+		}
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
+	b.ReportAllocs()
 	cpu0 := processCPUTime()
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
