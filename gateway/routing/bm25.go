@@ -45,7 +45,13 @@ func NewBM25(entries []KBEntry) *BM25 {
 }
 
 // Search implements KBSearch.
-func (ix *BM25) Search(_ context.Context, text string, limit int) ([]KBHit, error) {
+func (ix *BM25) Search(ctx context.Context, text string, limit int) ([]KBHit, error) {
+	return ix.search(text, limit, nil)
+}
+
+// search scores with an optional per-token weight (nil = 1), so the
+// department vote can discount tokens that say nothing about departments.
+func (ix *BM25) search(text string, limit int, weight func(string) float64) ([]KBHit, error) {
 	const k1, b = 1.2, 0.75
 	q := map[string]bool{}
 	for _, t := range CharNGrams(text) {
@@ -60,6 +66,9 @@ func (ix *BM25) Search(_ context.Context, text string, limit int) ([]KBHit, erro
 		}
 		df := float64(len(ps))
 		idf := math.Log(1 + (n-df+0.5)/(df+0.5))
+		if weight != nil {
+			idf *= weight(t)
+		}
 		for _, p := range ps {
 			f := float64(p.tf)
 			acc[p.doc] += idf * f * (k1 + 1) / (f + k1*(1-b+b*ix.lens[p.doc]/ix.avg))

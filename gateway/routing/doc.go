@@ -22,7 +22,14 @@
 //   - a BM25 match against each responsibility clause of each department
 //     (the 三定 text split on 、；，。 and 负责, every clause its own
 //     mini-document, the best clause per department), quoted as evidence;
+//   - complement naive Bayes (cnb.go) over the same weighted features;
 //   - catalogue rules, which add a priority-scaled bonus and co-departments.
+//
+// The scorers are combined by stacking (stack.go): the history is cut into
+// five inner folds, models trained without each fold score it, and a
+// conditional logit learns from those out-of-sample views how far to trust
+// each scorer (its share, rank, confidence, and how many scorers agree).
+// With too little history the fixed blend weights are used.
 //
 // Features are weighted by TF-IDF times a supervised weight learned from the
 // same documents (one minus the normalised entropy of a feature's spread

@@ -43,7 +43,20 @@ type modelParams struct {
 	HistoryWeight float32
 	DutyWeight    float32
 	RuleWeight    float32
-	Seed          uint64
+	// AnswerSentences splits each KB answer into sentences, each its own
+	// training document at AnswerWeight (instead of one answer document).
+	AnswerSentences bool
+	// KeywordDocWeight > 0 adds each KB entry's keywords as their own
+	// document at this weight.
+	KeywordDocWeight float32
+	// Stack learns the blend of the department scorers from inner folds
+	// of the history (stack.go) instead of the fixed weights.
+	Stack bool
+	// inner marks a stacker's inner model: no type model, no co-department
+	// statistics, and tokenizations shared through memo.
+	inner bool
+	memo  *tfMemo
+	Seed  uint64
 	// TermWeightPower > 0 turns on supervised term weighting.
 	TermWeightPower  float64
 	TermWeightSmooth float64
@@ -54,40 +67,53 @@ type modelParams struct {
 }
 
 func defaultParams() modelParams {
-	return modelParams{Epochs: 8, LearnRate: 2, KBWeight: 1, AnswerWeight: 1, HistoryWeight: 1, DutyWeight: 3, RuleWeight: 2, Seed: 1, TermWeightPower: 1, TermWeightSmooth: 0.05, MaxLinearExamples: 30000}
+	return modelParams{Epochs: 8, LearnRate: 2, KBWeight: 1, AnswerWeight: 1, HistoryWeight: 1, DutyWeight: 3, RuleWeight: 2, Stack: true, Seed: 1, TermWeightPower: 1, TermWeightSmooth: 0.05, MaxLinearExamples: 30000}
 }
 
 // model is an immutable snapshot of everything learned; Suggester swaps a
 // fresh one in after each rebuild so suggestions never wait on training.
 type model struct {
-	tok      Tokenizer
-	depts    []DepartmentInfo
-	idx      map[string]int
-	df       *docFreq
-	docs     []trainDoc
-	post     map[uint32][]posting
-	w        []float32 // dims × C
-	b        []float32
-	typeW    []float32 // dims × len(RequestTypes)
-	typeB    []float32
-	typeSeen bool
-	co       [][]float32 // co[lead][other]: how often other was co-department of lead
-	leadN    []float32
-	examples []Example
-	kb       []KBEntry
-	kbIndex  *BM25
-	duty     *dutyIndex
-	centroid []map[uint32]float32 // per department, L2-normalised mean of its documents
-	kbDoc    map[string]int       // KB entry id → index in docs
-	plain    *docFreq             // the same IDF without department weights, for the type model
-	rules    []Rule
-	dutyTerm [][]string // per department: duty phrases for evidence
-	accPool  sync.Pool  // *[]float32 of len(docs), all zero between uses
+	tok       Tokenizer
+	depts     []DepartmentInfo
+	idx       map[string]int
+	df        *docFreq
+	docs      []trainDoc
+	post      map[uint32][]posting
+	w         []float32 // dims × C
+	b         []float32
+	typeW     []float32 // dims × len(RequestTypes)
+	typeB     []float32
+	typeSeen  bool
+	co        [][]float32 // co[lead][other]: how often other was co-department of lead
+	leadN     []float32
+	examples  []Example
+	kb        []KBEntry
+	kbIndex   *BM25
+	duty      *dutyIndex
+	centroid  []map[uint32]float32 // per department, L2-normalised mean of its documents
+	kbDoc     map[string]int       // KB entry id → index in docs
+	plain     *docFreq             // the same IDF without department weights, for the type model
+	rules     []Rule
+	stackW    []float64 // learned scorer weights, nil = fixed blend
+	cnb       map[uint32][]float32
+	histIndex *BM25      // history tickets as BM25 documents, for the history vote
+	dutyTerm  [][]string // per department: duty phrases for evidence
+	accPool   sync.Pool  // *[]float32 of len(docs), all zero between uses
 }
+
+// knnAnswers lets the neighbour search find KB answers too.
+var knnAnswers = true
 
 // kbAnswerRunes is how much of a KB answer joins its question as training
 // text; answers are long and generic, so by default none.
 var kbAnswerRunes = 0
+
+// typeEpochs and typeRate override the SGD schedule of the type model (0 =
+// the department model's).
+var (
+	typeEpochs = 0
+	typeRate   float32
+)
 
 // typeBalance is the exponent of inverse class frequency weighting in the
 // type model (1 = fully balanced).
@@ -96,8 +122,11 @@ var typeBalance = 1.0
 // The channel (hotline, app, website, open311) says something about how a
 // request is phrased, so it is a feature of the type model.
 var (
-	useChannel            = true
-	channelWeight float32 = 0.3
+	// typeDeptWeight > 0 adds the (predicted) lead department as a feature
+	// of the type model: a department's tickets lean to some types.
+	typeDeptWeight float32 = 0
+	useChannel             = true
+	channelWeight  float32 = 0.3
 )
 
 func kbText(e KBEntry) string {
@@ -139,24 +168,41 @@ func buildModel(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []
 		if !ok {
 			continue
 		}
-		raws = append(raws, raw{counts(tok(m.routeText(ex.Text))), l, p.HistoryWeight, kindHistory, i})
+		raws = append(raws, raw{p.memo.tf(tok, m.routeText(ex.Text)), l, p.HistoryWeight, kindHistory, i})
 	}
 	for i, e := range kb {
 		l, ok := m.idx[e.Department]
 		if !ok {
 			continue
 		}
-		raws = append(raws, raw{counts(tok(kbText(e))), l, p.KBWeight, kindKB, i})
+		raws = append(raws, raw{p.memo.tf(tok, kbText(e)), l, p.KBWeight, kindKB, i})
 	}
 	if p.AnswerWeight > 0 {
 		for i, e := range kb {
-			if l, ok := m.idx[e.Department]; ok && e.Answer != "" {
-				raws = append(raws, raw{counts(tok(e.Answer)), l, p.AnswerWeight, kindAnswer, i})
+			l, ok := m.idx[e.Department]
+			if !ok || e.Answer == "" {
+				continue
+			}
+			if !p.AnswerSentences {
+				raws = append(raws, raw{p.memo.tf(tok, e.Answer), l, p.AnswerWeight, kindAnswer, i})
+				continue
+			}
+			for _, sent := range strings.FieldsFunc(e.Answer, func(r rune) bool { return strings.ContainsRune("。；;！!？?\n", r) }) {
+				if len([]rune(sent)) >= 6 {
+					raws = append(raws, raw{p.memo.tf(tok, sent), l, p.AnswerWeight, kindAnswer, i})
+				}
+			}
+		}
+	}
+	if p.KeywordDocWeight > 0 {
+		for i, e := range kb {
+			if l, ok := m.idx[e.Department]; ok && len(e.Keywords) > 0 {
+				raws = append(raws, raw{counts(tok(strings.Join(e.Keywords, " "))), l, p.KeywordDocWeight, kindAnswer, i})
 			}
 		}
 	}
 	for i, d := range depts {
-		raws = append(raws, raw{counts(tok(dutyText(d))), i, p.DutyWeight, kindDuty, i})
+		raws = append(raws, raw{p.memo.tf(tok, dutyText(d)), i, p.DutyWeight, kindDuty, i})
 		m.dutyTerm = append(m.dutyTerm, splitDuties(d.Responsibilities))
 	}
 	for i, r := range rules {
@@ -187,7 +233,7 @@ func buildModel(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []
 		if d.kind == kindKB {
 			m.kbDoc[kb[d.ref].ID] = int(id)
 		}
-		if d.kind == kindHistory || d.kind == kindKB {
+		if d.kind == kindHistory || d.kind == kindKB || (knnAnswers && d.kind == kindAnswer) {
 			for _, t := range d.vec {
 				m.post[t.id] = append(m.post[t.id], posting{id, t.w})
 			}
@@ -195,9 +241,26 @@ func buildModel(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []
 	}
 	lin := linearSample(m.docs, p.MaxLinearExamples)
 	if len(kb) > 0 {
-		m.kbIndex = NewBM25(kb)
+		if p.memo != nil && p.memo.kbIndex != nil {
+			m.kbIndex = p.memo.kbIndex
+		} else {
+			m.kbIndex = NewBM25(kb)
+		}
 	}
-	m.duty = newDutyIndex(tok, depts)
+	if blendHist > 0 {
+		var hs []KBEntry
+		for _, ex := range examples {
+			if _, ok := m.idx[ex.Department]; ok {
+				hs = append(hs, KBEntry{Answer: m.routeText(ex.Text), Department: ex.Department})
+			}
+		}
+		m.histIndex = NewBM25(hs)
+	}
+	if p.memo != nil && p.memo.duty != nil {
+		m.duty = p.memo.duty
+	} else {
+		m.duty = newDutyIndex(tok, depts)
+	}
 	m.centroid = make([]map[uint32]float32, C)
 	for i := range m.centroid {
 		m.centroid[i] = map[uint32]float32{}
@@ -221,8 +284,15 @@ func buildModel(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []
 	}
 	n := len(m.docs)
 	m.accPool.New = func() any { a := make([]float32, n); return &a }
+	if blendCNB > 0 {
+		m.cnb = buildCNB(lin, C)
+	}
 	m.w, m.b = trainSoftmax(lin, C, func(d trainDoc) int { return d.label }, func(d trainDoc) float32 { return d.weight }, p)
 
+	if p.inner {
+		// An inner model of the stacker only scores departments.
+		return m
+	}
 	// Request type learns from history only: KB questions and duties say
 	// nothing about how citizens phrase complaints or praise.
 	plain := &docFreq{df: m.df.df, n: m.df.n}
@@ -236,6 +306,9 @@ func buildModel(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []
 				d.vec = append(plain.vector(counts(tok(stripLocation(examples[d.ref].Text)))), cueTerms(examples[d.ref].Text)...)
 				if useChannel && examples[d.ref].Channel != "" {
 					d.vec = append(d.vec, term{hashToken("ch:" + examples[d.ref].Channel), channelWeight})
+				}
+				if typeDeptWeight > 0 {
+					d.vec = append(d.vec, term{hashToken("dept:" + examples[d.ref].Department), typeDeptWeight})
 				}
 				typed = append(typed, d)
 			}
@@ -253,9 +326,19 @@ func buildModel(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []
 		for i := range typed {
 			typed[i].weight = float32(math.Pow(float64(len(typed))/float64(T)/float64(freq[typed[i].label]), typeBalance))
 		}
-		m.typeW, m.typeB = trainSoftmax(typed, T, func(d trainDoc) int { return d.label }, func(d trainDoc) float32 { return d.weight }, p)
+		tp := p
+		if typeEpochs > 0 {
+			tp.Epochs = typeEpochs
+		}
+		if typeRate > 0 {
+			tp.LearnRate = typeRate
+		}
+		m.typeW, m.typeB = trainSoftmax(typed, T, func(d trainDoc) int { return d.label }, func(d trainDoc) float32 { return d.weight }, tp)
 	}
 
+	if p.Stack {
+		m.stackW = buildStack(tok, depts, examples, kb, rules, p)
+	}
 	m.co = make([][]float32, C)
 	m.leadN = make([]float32, C)
 	for i := range m.co {
@@ -450,4 +533,26 @@ func splitDuties(s string) []string {
 		}
 	}
 	return out
+}
+
+// tfMemo shares what the stacker's inner models would otherwise recompute:
+// the term frequencies of each text and the KB and duty indexes. A nil memo
+// computes everything.
+type tfMemo struct {
+	m       map[string]map[uint32]float32
+	kbIndex *BM25
+	duty    *dutyIndex
+}
+
+// tf returns counts(tok(text)), memoised; callers only read the map.
+func (mm *tfMemo) tf(tok Tokenizer, text string) map[uint32]float32 {
+	if mm == nil {
+		return counts(tok(text))
+	}
+	if v, ok := mm.m[text]; ok {
+		return v
+	}
+	v := counts(tok(text))
+	mm.m[text] = v
+	return v
 }

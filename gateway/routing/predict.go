@@ -41,6 +41,14 @@ var (
 	blendCentroid = 0.6
 	centroidPower = 4.0
 	kbVoteK       = 20
+	// kbVoteStripped queries the KB vote without address spans.
+	kbVoteStripped = false
+	// kbVoteWeighted > 0 multiplies the KB vote's IDF by the supervised
+	// term weight raised to this power.
+	kbVoteWeighted = 0.0
+	// blendHist weighs a BM25 vote over the history tickets' texts (k best).
+	blendHist = 0.0
+	histVoteK = 10
 )
 
 func (m *model) predict(ctx context.Context, q Query, rules []Rule) prediction {
@@ -49,74 +57,12 @@ func (m *model) predict(ctx context.Context, q Query, rules []Rule) prediction {
 	tf := counts(m.tok(m.routeText(q.Text)))
 	vec := m.df.vector(tf)
 
-	lin := make([]float32, C)
-	scoreInto(lin, m.w, m.b, vec, C)
-	softmax(lin)
-
-	p.neighbours = m.nearest(vec, knnK)
-	knn := make([]float64, C)
-	var tot float64
-	for _, n := range p.neighbours {
-		d := m.docs[n.doc]
-		s := float64(n.sim) * float64(n.sim)
-		knn[d.label] += s
-		tot += s
-	}
-	// KB vote: BM25 over the entries (answers included) ranks differently
-	// from the vector models and corrects some of their mistakes.
-	kbv := make([]float64, C)
-	var kbTot float64
-	if m.kbIndex != nil && blendKB > 0 {
-		hits, _ := m.kbIndex.Search(ctx, q.Text, kbVoteK)
-		for _, h := range hits {
-			if l, ok := m.idx[h.Department]; ok {
-				kbv[l] += h.Score
-			}
-		}
-	}
-	for _, v := range kbv {
-		kbTot += v
-	}
-	cen := make([]float64, C)
-	var cenTot float64
-	if blendCentroid > 0 {
-		for c := 0; c < C; c++ {
-			var s float32
-			for _, t := range vec {
-				s += t.w * m.centroid[c][t.id]
-			}
-			cen[c] = math.Pow(math.Max(0, float64(s)), centroidPower)
-			cenTot += cen[c]
-		}
-	}
-	dv := make([]float64, C)
-	var dTot float64
-	if blendDuty > 0 {
-		var ds []float64
-		ds, p.dutyClause = m.duty.score(tf, C)
-		for c, s := range ds {
-			dv[c] = math.Pow(s, dutyPower)
-			dTot += dv[c]
-		}
-	}
-	p.scores = make([]float64, C)
-	for c := 0; c < C; c++ {
-		if dTot > 0 {
-			p.scores[c] += blendDuty * dv[c] / dTot
-		}
-		v := blendLinear * float64(lin[c])
-		if cenTot > 0 {
-			v += blendCentroid * cen[c] / cenTot
-		}
-		if tot > 0 {
-			v += blendKNN * knn[c] / tot
-		} else {
-			v += blendKNN * float64(lin[c])
-		}
-		if kbTot > 0 {
-			v += blendKB * kbv[c] / kbTot
-		}
-		p.scores[c] += v
+	var comp components
+	comp, p.neighbours, p.dutyClause = m.componentScores(ctx, q.Text, vec, tf)
+	if m.stackW != nil {
+		p.scores = stacked(m.stackW, comp)
+	} else {
+		p.scores = m.combine(comp)
 	}
 
 	// Catalogue rules: an administrator's explicit decision outranks what
@@ -209,7 +155,7 @@ func (m *model) predict(ctx context.Context, q Query, rules []Rule) prediction {
 	}
 	slices.Sort(p.co)
 
-	m.predictType(&p, q.Text, q.Channel)
+	m.predictType(&p, q.Text, q.Channel, m.depts[lead].Code)
 	m.predictUrgent(&p, q.Text)
 	m.explain(&p, q.Text, lead)
 	return p
@@ -223,7 +169,7 @@ func (m *model) label(i int) string {
 	return d.Code
 }
 
-func (m *model) predictType(p *prediction, text, channel string) {
+func (m *model) predictType(p *prediction, text, channel, lead string) {
 	if !m.typeSeen {
 		p.typ = "咨询"
 		return
@@ -233,6 +179,9 @@ func (m *model) predictType(p *prediction, text, channel string) {
 	v := append(m.plain.vector(counts(m.tok(stripLocation(text)))), cueTerms(text)...)
 	if useChannel && channel != "" {
 		v = append(v, term{hashToken("ch:" + channel), channelWeight})
+	}
+	if typeDeptWeight > 0 {
+		v = append(v, term{hashToken("dept:" + lead), typeDeptWeight})
 	}
 	scoreInto(out, m.typeW, m.typeB, v, T)
 	softmax(out)
@@ -344,4 +293,157 @@ func dutyPieces(duty string) []string {
 		out = append(out, string(r[i:i+4]))
 	}
 	return out
+}
+
+// Department scorers, in the order of components.
+const (
+	compLinear = iota
+	compKNN
+	compKB
+	compCentroid
+	compDuty
+	compHist
+	compCNB
+	nComp
+)
+
+// components holds each department scorer's distribution over departments
+// (each sums to 1, or is all zero when the scorer has nothing to say).
+type components [nComp][]float64
+
+// componentScores runs every department scorer on one request.
+func (m *model) componentScores(ctx context.Context, text string, vec sparse, tf map[uint32]float32) (components, []neighbour, []int) {
+	C := len(m.depts)
+	var comp components
+	for i := range comp {
+		comp[i] = make([]float64, C)
+	}
+	lin := make([]float32, C)
+	scoreInto(lin, m.w, m.b, vec, C)
+	softmax(lin)
+	for c, v := range lin {
+		comp[compLinear][c] = float64(v)
+	}
+
+	nb := m.nearest(vec, knnK)
+	for _, n := range nb {
+		d := m.docs[n.doc]
+		comp[compKNN][d.label] += float64(n.sim) * float64(n.sim)
+	}
+	// KB vote: BM25 over the entries (answers included) ranks differently
+	// from the vector models and corrects some of their mistakes.
+	if m.kbIndex != nil && blendKB > 0 {
+		qt := text
+		if kbVoteStripped {
+			qt = m.routeText(text)
+		}
+		var wf func(string) float64
+		if kbVoteWeighted > 0 && m.df.tw != nil {
+			wf = func(t string) float64 { return math.Pow(float64(m.df.tw[hashToken(t)]), kbVoteWeighted) }
+		}
+		hits, _ := m.kbIndex.search(qt, kbVoteK, wf)
+		for _, h := range hits {
+			if l, ok := m.idx[h.Department]; ok {
+				comp[compKB][l] += h.Score
+			}
+		}
+	}
+	if blendCentroid > 0 {
+		for c := 0; c < C; c++ {
+			var s float32
+			for _, t := range vec {
+				s += t.w * m.centroid[c][t.id]
+			}
+			comp[compCentroid][c] = math.Pow(math.Max(0, float64(s)), centroidPower)
+		}
+	}
+	if m.histIndex != nil && blendHist > 0 {
+		hits, _ := m.histIndex.Search(ctx, m.routeText(text), histVoteK)
+		for _, h := range hits {
+			if l, ok := m.idx[h.Department]; ok {
+				comp[compHist][l] += h.Score
+			}
+		}
+	}
+	if blendCNB > 0 {
+		cnbScores(m.cnb, vec, comp[compCNB])
+	}
+	var clauses []int
+	if blendDuty > 0 {
+		var ds []float64
+		ds, clauses = m.duty.score(tf, C)
+		for c, s := range ds {
+			comp[compDuty][c] = math.Pow(s, dutyPower)
+		}
+	}
+	for i := range comp {
+		normalise(comp[i])
+	}
+	return comp, nb, clauses
+}
+
+// normalise scales x to sum 1 (left as is when its sum is not positive).
+func normalise(x []float64) {
+	var s float64
+	for _, v := range x {
+		s += v
+	}
+	if s > 0 {
+		for i := range x {
+			x[i] /= s
+		}
+	}
+}
+
+// combine blends the scorers with fixed weights; without neighbours the
+// linear model stands in for them.
+func (m *model) combine(comp components) []float64 {
+	C := len(m.depts)
+	out := make([]float64, C)
+	knn := comp[compKNN]
+	if sum(knn) == 0 {
+		knn = comp[compLinear]
+	}
+	gate := -1
+	if gateBoost > 0 {
+		var best float64
+		for i := 0; i < nComp; i++ {
+			if mg := margin(comp[i]); mg > best {
+				best, gate = mg, i
+			}
+		}
+	}
+	for c := 0; c < C; c++ {
+		if gate >= 0 {
+			out[c] += gateBoost * comp[gate][c]
+		}
+		out[c] += blendDuty*comp[compDuty][c] + blendLinear*comp[compLinear][c] + blendCentroid*comp[compCentroid][c] + blendKNN*knn[c] + blendKB*comp[compKB][c] + blendHist*comp[compHist][c] + blendCNB*comp[compCNB][c]
+	}
+	return out
+}
+
+// gateBoost > 0 adds, on top of the blend, the scorer whose top margin is
+// the largest (the most confident one) at this weight.
+var gateBoost = 0.0
+
+// margin is the gap between the best and second-best share.
+func margin(x []float64) float64 {
+	var a, b float64
+	for _, v := range x {
+		switch {
+		case v > a:
+			a, b = v, a
+		case v > b:
+			b = v
+		}
+	}
+	return a - b
+}
+
+func sum(x []float64) float64 {
+	var s float64
+	for _, v := range x {
+		s += v
+	}
+	return s
 }

@@ -17,6 +17,13 @@ var typeCues = map[string][]string{
 
 var cueWeight, leadWeight float32 = 0.4, 0.6
 
+// tailWeight > 0 adds the cues of the last clause as their own features: a
+// request usually ends with what the caller wants (请问…？ 请求查处 请尽快修复).
+var (
+	tailWeight float32 = 0
+	tailRunes          = 16
+)
+
 // cueTerms returns extra features for the type model: which cue phrases
 // occur, and which occur at the start, where agents write "来电咨询", "来电举报".
 func cueTerms(text string) sparse {
@@ -30,6 +37,9 @@ func cueTerms(text string) sparse {
 	if len(hazardMatches(text)) > 0 {
 		out = append(out, term{hashToken("cue:hazard"), cueWeight})
 	}
+	if tailWeight > 0 {
+		out = append(out, tailTerms(text)...)
+	}
 	for _, t := range RequestTypes {
 		for _, cue := range typeCues[t] {
 			if strings.Contains(text, cue) {
@@ -37,6 +47,35 @@ func cueTerms(text string) sparse {
 				if strings.Contains(h, cue) {
 					out = append(out, term{hashToken("lead:" + t), leadWeight})
 				}
+				break
+			}
+		}
+	}
+	return out
+}
+
+// tailTerms marks the type cues of the request's last clause, and whether
+// it ends in a question.
+func tailTerms(text string) sparse {
+	r := []rune(strings.TrimRight(strings.TrimSpace(text), "。.！! "))
+	var out sparse
+	if len(r) == 0 {
+		return out
+	}
+	if last := r[len(r)-1]; last == '？' || last == '?' {
+		out = append(out, term{hashToken("tail:?"), tailWeight})
+	}
+	if len(r) > tailRunes {
+		r = r[len(r)-tailRunes:]
+	}
+	tail := string(r)
+	if i := strings.LastIndexAny(tail, "，,。；;！!"); i >= 0 && len([]rune(tail[i:])) > 4 {
+		tail = tail[i:]
+	}
+	for _, t := range RequestTypes {
+		for _, cue := range typeCues[t] {
+			if strings.Contains(tail, cue) {
+				out = append(out, term{hashToken("tail:" + t), tailWeight})
 				break
 			}
 		}

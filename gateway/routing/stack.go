@@ -1,0 +1,203 @@
+package routing
+
+import (
+	"context"
+	"math"
+)
+
+// Stacking: instead of fixed blend weights, learn how far to trust each
+// department scorer from the history itself. The history is cut into
+// stackFolds parts; a model trained without one part scores that part, so
+// every ticket gets each scorer's out-of-sample view. A conditional logit
+// over departments (one weight vector shared by all departments) is then
+// fitted on per-(ticket, department) features: each scorer's normalised
+// score, its reciprocal rank, and how many scorers put the department
+// first.
+
+// stackFolds is the number of inner folds; stackMaxHistory caps the history
+// the inner models see, so a rebuild over a large history stays cheap.
+var (
+	stackFolds      = 5
+	stackMaxHistory = 3000
+)
+
+// stackFeatures is the number of features per (ticket, department).
+const stackFeatures = 3*nComp + 1
+
+// stackFeat fills f with the features of department c.
+func stackFeat(f []float64, comp components, ranks [nComp][]int, c int) {
+	agree := 0
+	for i := 0; i < nComp; i++ {
+		f[i] = comp[i][c]
+		if r := ranks[i][c]; r > 0 {
+			f[nComp+i] = 1 / float64(r)
+		} else {
+			f[nComp+i] = 0
+		}
+		if ranks[i][c] == 1 {
+			agree++
+		}
+		// The scorer's own confidence (its top share) times its vote: a
+		// scorer sure of itself counts more than one spread thin.
+		var top float64
+		for _, v := range comp[i] {
+			top = math.Max(top, v)
+		}
+		f[2*nComp+1+i] = comp[i][c] * top
+	}
+	f[2*nComp] = float64(agree) / nComp
+}
+
+// compRanks ranks the departments under each scorer (1 = best; 0 when the
+// scorer gave them nothing).
+func compRanks(comp components) [nComp][]int {
+	var out [nComp][]int
+	for i := 0; i < nComp; i++ {
+		x := comp[i]
+		r := make([]int, len(x))
+		for c, v := range x {
+			if v <= 0 {
+				continue
+			}
+			r[c] = 1
+			for d, u := range x {
+				if u > v || (u == v && d < c) {
+					r[c]++
+				}
+			}
+		}
+		out[i] = r
+	}
+	return out
+}
+
+// stackCase is one held-out history ticket as the stacker sees it.
+type stackCase struct {
+	feats [][]float64 // per department
+	label int
+}
+
+// buildStack learns stacking weights from inner folds of the history; nil
+// when the history is too small to say anything.
+func buildStack(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []KBEntry, rules []Rule, p modelParams) []float64 {
+	if len(examples) > stackMaxHistory {
+		examples = examples[len(examples)-stackMaxHistory:]
+	}
+	if len(examples) < 4*stackFolds {
+		return nil
+	}
+	inner := p
+	inner.Stack, inner.inner = false, true
+	inner.memo = &tfMemo{m: map[string]map[uint32]float32{}, duty: newDutyIndex(tok, depts)}
+	if len(kb) > 0 {
+		inner.memo.kbIndex = NewBM25(kb)
+	}
+	var cases []stackCase
+	for f := 0; f < stackFolds; f++ {
+		var train, test []Example
+		for i, ex := range examples {
+			if i%stackFolds == f {
+				test = append(test, ex)
+			} else {
+				train = append(train, ex)
+			}
+		}
+		m := buildModel(tok, depts, train, kb, rules, inner)
+		for _, ex := range test {
+			l, ok := m.idx[ex.Department]
+			if !ok {
+				continue
+			}
+			tf := counts(m.tok(m.routeText(ex.Text)))
+			comp, _, _ := m.componentScores(context.Background(), ex.Text, m.df.vector(tf), tf)
+			ranks := compRanks(comp)
+			sc := stackCase{label: l, feats: make([][]float64, len(depts))}
+			for c := range depts {
+				sc.feats[c] = make([]float64, stackFeatures)
+				stackFeat(sc.feats[c], comp, ranks, c)
+			}
+			cases = append(cases, sc)
+		}
+	}
+	return fitStack(cases)
+}
+
+// stackL2 and stackEpochs regularise and bound the conditional-logit fit.
+var (
+	stackL2     = 0.001
+	stackEpochs = 1000
+	stackRate   = 1.0
+)
+
+// fitStack fits the conditional logit by full-batch gradient descent,
+// starting from the fixed blend so a tiny history cannot wander far.
+func fitStack(cases []stackCase) []float64 {
+	w := make([]float64, stackFeatures)
+	w[compLinear], w[compKNN], w[compKB], w[compCentroid], w[compDuty], w[compHist], w[compCNB] = blendLinear, blendKNN, blendKB, blendCentroid, blendDuty, blendHist, blendCNB
+	init := append([]float64(nil), w...)
+	// Scores are ~0..1 and the blend sums to ~3: scale so the softmax over
+	// departments is not flat at the start.
+	for i := range w {
+		w[i] *= 4
+		init[i] *= 4
+	}
+	if len(cases) == 0 {
+		return w
+	}
+	g := make([]float64, stackFeatures)
+	for ep := 0; ep < stackEpochs; ep++ {
+		for i := range g {
+			g[i] = stackL2 * (w[i] - init[i])
+		}
+		for _, sc := range cases {
+			z := make([]float64, len(sc.feats))
+			mx := math.Inf(-1)
+			for c, f := range sc.feats {
+				for i, v := range f {
+					z[c] += w[i] * v
+				}
+				mx = math.Max(mx, z[c])
+			}
+			var s float64
+			for c := range z {
+				z[c] = math.Exp(z[c] - mx)
+				s += z[c]
+			}
+			for c, f := range sc.feats {
+				pc := z[c] / s
+				if c == sc.label {
+					pc -= 1
+				}
+				for i, v := range f {
+					g[i] += pc * v / float64(len(cases))
+				}
+			}
+		}
+		for i := range w {
+			w[i] -= stackRate * g[i]
+		}
+	}
+	return w
+}
+
+// stacked scores departments with the learned weights (a softmax, so the
+// result sums to 1 like the blend).
+func stacked(w []float64, comp components) []float64 {
+	C := len(comp[0])
+	ranks := compRanks(comp)
+	f := make([]float64, stackFeatures)
+	out := make([]float64, C)
+	mx := math.Inf(-1)
+	for c := 0; c < C; c++ {
+		stackFeat(f, comp, ranks, c)
+		for i, v := range f {
+			out[c] += w[i] * v
+		}
+		mx = math.Max(mx, out[c])
+	}
+	for c := range out {
+		out[c] = math.Exp(out[c] - mx)
+	}
+	normalise(out)
+	return out
+}
