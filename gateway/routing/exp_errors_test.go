@@ -288,6 +288,18 @@ func TestExperiment3(t *testing.T) {
 		stackFolds = 4
 		blendCNB = 1
 		expEval(t, "stack+CNB 1.0+answer neighbours")
+	case "3p":
+		defer func(a, b float32) { typeKBNear, typeNbVote = a, b }(typeKBNear, typeNbVote)
+		for _, c := range [][2]float32{{0.5, 0}, {1, 0}, {0, 0.5}, {0, 1}, {0.5, 0.5}} {
+			typeKBNear, typeNbVote = c[0], c[1]
+			expEval(t, fmt.Sprintf("type: KB closeness %.1f, neighbour types %.1f", c[0], c[1]))
+		}
+	case "3q":
+		defer func(a float32) { typeKBNear = a }(typeKBNear)
+		for _, w := range []float32{1.5, 2, 3} {
+			typeKBNear = w
+			expEval(t, fmt.Sprintf("type: KB closeness %.1f", w))
+		}
 	default:
 		t.Skip("set ROUTING_EXP=3a…")
 	}

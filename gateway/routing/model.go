@@ -108,6 +108,10 @@ var knnAnswers = true
 // text; answers are long and generic, so by default none.
 var kbAnswerRunes = 0
 
+// typeMaxExamples caps the history the type model learns from when it uses
+// neighbour features.
+const typeMaxExamples = 5000
+
 // typeEpochs and typeRate override the SGD schedule of the type model (0 =
 // the department model's).
 var (
@@ -298,7 +302,29 @@ func buildModel(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []
 	plain := &docFreq{df: m.df.df, n: m.df.n}
 	m.plain = plain
 	var typed []trainDoc
+	docOf := map[int]int{}
+	for i, d := range m.docs {
+		if d.kind == kindHistory {
+			docOf[d.ref] = i
+		}
+	}
+	// The neighbour features cost one neighbour search per ticket, so the
+	// type model then learns from the most recent typeMaxExamples only.
+	skipTyped := 0
+	if typeKBNear > 0 || typeNbVote > 0 {
+		n := 0
+		for _, d := range lin {
+			if d.kind == kindHistory {
+				n++
+			}
+		}
+		skipTyped = max(0, n-typeMaxExamples)
+	}
 	for _, d := range lin {
+		if d.kind == kindHistory && skipTyped > 0 {
+			skipTyped--
+			continue
+		}
 		if d.kind == kindHistory {
 			if t := typeIndex(examples[d.ref].Type); t >= 0 {
 				d.label = t
@@ -309,6 +335,9 @@ func buildModel(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []
 				}
 				if typeDeptWeight > 0 {
 					d.vec = append(d.vec, term{hashToken("dept:" + examples[d.ref].Department), typeDeptWeight})
+				}
+				if typeKBNear > 0 || typeNbVote > 0 {
+					d.vec = append(d.vec, m.typeNeighbourTerms(m.nearest(m.docs[docOf[d.ref]].vec, knnK+1), d.ref)...)
 				}
 				typed = append(typed, d)
 			}

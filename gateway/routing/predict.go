@@ -180,6 +180,9 @@ func (m *model) predictType(p *prediction, text, channel, lead string) {
 	if useChannel && channel != "" {
 		v = append(v, term{hashToken("ch:" + channel), channelWeight})
 	}
+	if typeKBNear > 0 || typeNbVote > 0 {
+		v = append(v, m.typeNeighbourTerms(p.neighbours, -1)...)
+	}
 	if typeDeptWeight > 0 {
 		v = append(v, term{hashToken("dept:" + lead), typeDeptWeight})
 	}
@@ -446,4 +449,44 @@ func sum(x []float64) float64 {
 		s += v
 	}
 	return s
+}
+
+// Type features from the neighbours: closeness to a KB question (a request
+// that matches one is usually an enquiry) and the types of similar past
+// tickets. self is the history ticket's own index, skipped in training.
+var (
+	typeKBNear float32 = 1
+	typeNbVote float32 = 0
+)
+
+func (m *model) typeNeighbourTerms(nb []neighbour, self int) sparse {
+	var out sparse
+	var kbMax, tot float32
+	votes := make([]float32, len(RequestTypes))
+	for _, n := range nb {
+		d := m.docs[n.doc]
+		switch d.kind {
+		case kindKB:
+			kbMax = max(kbMax, n.sim)
+		case kindHistory:
+			if d.ref == self {
+				continue
+			}
+			if t := typeIndex(m.examples[d.ref].Type); t >= 0 {
+				votes[t] += n.sim
+				tot += n.sim
+			}
+		}
+	}
+	if typeKBNear > 0 {
+		out = append(out, term{hashToken("nb:kb"), typeKBNear * kbMax})
+	}
+	if typeNbVote > 0 && tot > 0 {
+		for t, v := range votes {
+			if v > 0 {
+				out = append(out, term{hashToken("nbt:" + RequestTypes[t]), typeNbVote * v / tot})
+			}
+		}
+	}
+	return out
 }
