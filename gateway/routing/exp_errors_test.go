@@ -89,7 +89,7 @@ func TestErrors(t *testing.T) {
 		t.Skip("set ROUTING_EXP=errors")
 	}
 	cases := foldCases(t)
-	names := []string{"lin", "knn", "kb", "cen", "duty", "hist", "cnb"}
+	names := []string{"lin", "knn", "kb", "cen", "duty", "hist", "cnb", "ovr", "first"}
 	pairs := map[string]int{}
 	rescued := make([]int, nComp)
 	byDept := map[string][2]int{}
@@ -300,6 +300,30 @@ func TestExperiment3(t *testing.T) {
 			typeKBNear = w
 			expEval(t, fmt.Sprintf("type: KB closeness %.1f", w))
 		}
+	case "3r":
+		defer func(a bool) { stackPrior = a }(stackPrior)
+		stackPrior = true
+		expEval(t, "stacking + department prior feature")
+	case "3s":
+		defer func(a float64) { blendOVR = a }(blendOVR)
+		saved := evalParams
+		for _, w := range []float64{0.5} {
+			blendOVR = w
+			evalParams.Stack = false
+			expEval(t, fmt.Sprintf("balanced one-vs-rest %.1f, fixed blend", w))
+			evalParams = saved
+			expEval(t, fmt.Sprintf("balanced one-vs-rest %.1f, stacked", w))
+		}
+	case "3t":
+		defer func(a float32) { shapeWeight = a }(shapeWeight)
+		for _, w := range []float32{0.3, 0.6} {
+			shapeWeight = w
+			expEval(t, fmt.Sprintf("type: length band + question count %.1f", w))
+		}
+	case "3u":
+		defer func(a float64) { blendFirst = a }(blendFirst)
+		blendFirst = 0.3
+		expEval(t, "first-sentence linear view 0.3, stacked")
 	default:
 		t.Skip("set ROUTING_EXP=3a…")
 	}

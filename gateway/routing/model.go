@@ -95,6 +95,9 @@ type model struct {
 	plain     *docFreq             // the same IDF without department weights, for the type model
 	rules     []Rule
 	stackW    []float64 // learned scorer weights, nil = fixed blend
+	ovrW      []float32
+	ovrB      []float32
+	prior     []float64 // log share of each department in the history
 	cnb       map[uint32][]float32
 	histIndex *BM25      // history tickets as BM25 documents, for the history vote
 	dutyTerm  [][]string // per department: duty phrases for evidence
@@ -291,8 +294,22 @@ func buildModel(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []
 	if blendCNB > 0 {
 		m.cnb = buildCNB(lin, C)
 	}
+	if blendOVR > 0 {
+		m.ovrW, m.ovrB = trainOVR(lin, C, p)
+	}
 	m.w, m.b = trainSoftmax(lin, C, func(d trainDoc) int { return d.label }, func(d trainDoc) float32 { return d.weight }, p)
 
+	m.prior = make([]float64, C)
+	var nEx float64
+	for _, ex := range examples {
+		if l, ok := m.idx[ex.Department]; ok {
+			m.prior[l]++
+			nEx++
+		}
+	}
+	for c := range m.prior {
+		m.prior[c] = math.Log((m.prior[c] + 1) / (nEx + float64(C)))
+	}
 	if p.inner {
 		// An inner model of the stacker only scores departments.
 		return m

@@ -60,7 +60,7 @@ func (m *model) predict(ctx context.Context, q Query, rules []Rule) prediction {
 	var comp components
 	comp, p.neighbours, p.dutyClause = m.componentScores(ctx, q.Text, vec, tf)
 	if m.stackW != nil {
-		p.scores = stacked(m.stackW, comp)
+		p.scores = stacked(m.stackW, comp, m.prior)
 	} else {
 		p.scores = m.combine(comp)
 	}
@@ -307,6 +307,8 @@ const (
 	compDuty
 	compHist
 	compCNB
+	compOVR
+	compFirst
 	nComp
 )
 
@@ -371,6 +373,20 @@ func (m *model) componentScores(ctx context.Context, text string, vec sparse, tf
 	if blendCNB > 0 {
 		cnbScores(m.cnb, vec, comp[compCNB])
 	}
+	if blendFirst > 0 {
+		if first := firstSentence(m.routeText(text)); first != "" {
+			fv := m.df.vector(counts(m.tok(first)))
+			fl := make([]float32, C)
+			scoreInto(fl, m.w, m.b, fv, C)
+			softmax(fl)
+			for c, v := range fl {
+				comp[compFirst][c] = float64(v)
+			}
+		}
+	}
+	if blendOVR > 0 && m.ovrW != nil {
+		ovrScores(m.ovrW, m.ovrB, vec, comp[compOVR])
+	}
 	var clauses []int
 	if blendDuty > 0 {
 		var ds []float64
@@ -420,7 +436,7 @@ func (m *model) combine(comp components) []float64 {
 		if gate >= 0 {
 			out[c] += gateBoost * comp[gate][c]
 		}
-		out[c] += blendDuty*comp[compDuty][c] + blendLinear*comp[compLinear][c] + blendCentroid*comp[compCentroid][c] + blendKNN*knn[c] + blendKB*comp[compKB][c] + blendHist*comp[compHist][c] + blendCNB*comp[compCNB][c]
+		out[c] += blendDuty*comp[compDuty][c] + blendLinear*comp[compLinear][c] + blendCentroid*comp[compCentroid][c] + blendKNN*knn[c] + blendKB*comp[compKB][c] + blendHist*comp[compHist][c] + blendCNB*comp[compCNB][c] + blendOVR*comp[compOVR][c] + blendFirst*comp[compFirst][c]
 	}
 	return out
 }
@@ -489,4 +505,17 @@ func (m *model) typeNeighbourTerms(nb []neighbour, self int) sparse {
 		}
 	}
 	return out
+}
+
+// blendFirst weighs the linear model applied to the first sentence alone,
+// where a caller usually names the object of the request before the
+// circumstances.
+var blendFirst = 0.0
+
+func firstSentence(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexAny(s, "。！？!?；;"); i > 0 {
+		return s[:i]
+	}
+	return ""
 }

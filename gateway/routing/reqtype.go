@@ -40,6 +40,9 @@ func cueTerms(text string) sparse {
 	if tailWeight > 0 {
 		out = append(out, tailTerms(text)...)
 	}
+	if shapeWeight > 0 {
+		out = append(out, shapeTerms(text)...)
+	}
 	for _, t := range RequestTypes {
 		for _, cue := range typeCues[t] {
 			if strings.Contains(text, cue) {
@@ -81,4 +84,28 @@ func tailTerms(text string) sparse {
 		}
 	}
 	return out
+}
+
+// shapeWeight > 0 adds the request's shape: its length band and how many
+// questions it asks (enquiries are short and ask; complaints narrate).
+var shapeWeight float32 = 0
+
+func shapeTerms(text string) sparse {
+	n := len([]rune(text))
+	band := "len:short"
+	switch {
+	case n > 90:
+		band = "len:long"
+	case n > 50:
+		band = "len:mid"
+	}
+	q := strings.Count(text, "？") + strings.Count(text, "?")
+	qs := "q:0"
+	switch {
+	case q >= 2:
+		qs = "q:2"
+	case q == 1:
+		qs = "q:1"
+	}
+	return sparse{{hashToken(band), shapeWeight}, {hashToken(qs), shapeWeight}}
 }

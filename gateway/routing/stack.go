@@ -26,10 +26,18 @@ var (
 )
 
 // stackFeatures is the number of features per (ticket, department).
-const stackFeatures = 3*nComp + 1
+const stackFeatures = 3*nComp + 2
+
+// stackPrior turns on the department-prior feature (log share of the
+// history); off, the feature is 0 and its weight stays at 0.
+var stackPrior = false
 
 // stackFeat fills f with the features of department c.
-func stackFeat(f []float64, comp components, ranks [nComp][]int, c int) {
+func stackFeat(f []float64, comp components, ranks [nComp][]int, prior []float64, c int) {
+	f[3*nComp+1] = 0
+	if stackPrior && prior != nil {
+		f[3*nComp+1] = prior[c]
+	}
 	agree := 0
 	for i := 0; i < nComp; i++ {
 		f[i] = comp[i][c]
@@ -118,7 +126,7 @@ func buildStack(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []
 			sc := stackCase{label: l, feats: make([][]float64, len(depts))}
 			for c := range depts {
 				sc.feats[c] = make([]float64, stackFeatures)
-				stackFeat(sc.feats[c], comp, ranks, c)
+				stackFeat(sc.feats[c], comp, ranks, m.prior, c)
 			}
 			cases = append(cases, sc)
 		}
@@ -137,7 +145,7 @@ var (
 // starting from the fixed blend so a tiny history cannot wander far.
 func fitStack(cases []stackCase) []float64 {
 	w := make([]float64, stackFeatures)
-	w[compLinear], w[compKNN], w[compKB], w[compCentroid], w[compDuty], w[compHist], w[compCNB] = blendLinear, blendKNN, blendKB, blendCentroid, blendDuty, blendHist, blendCNB
+	w[compLinear], w[compKNN], w[compKB], w[compCentroid], w[compDuty], w[compHist], w[compCNB], w[compOVR], w[compFirst] = blendLinear, blendKNN, blendKB, blendCentroid, blendDuty, blendHist, blendCNB, blendOVR, blendFirst
 	init := append([]float64(nil), w...)
 	// Scores are ~0..1 and the blend sums to ~3: scale so the softmax over
 	// departments is not flat at the start.
@@ -188,14 +196,14 @@ func fitStack(cases []stackCase) []float64 {
 
 // stacked scores departments with the learned weights (a softmax, so the
 // result sums to 1 like the blend).
-func stacked(w []float64, comp components) []float64 {
+func stacked(w []float64, comp components, prior []float64) []float64 {
 	C := len(comp[0])
 	ranks := compRanks(comp)
 	f := make([]float64, stackFeatures)
 	out := make([]float64, C)
 	mx := math.Inf(-1)
 	for c := 0; c < C; c++ {
-		stackFeat(f, comp, ranks, c)
+		stackFeat(f, comp, ranks, prior, c)
 		for i, v := range f {
 			out[c] += w[i] * v
 		}
