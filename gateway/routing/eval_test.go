@@ -48,9 +48,12 @@ func TestEvaluateDev(t *testing.T) {
 	want := 10
 	switch {
 	case raceEnabled:
-		// Under the race detector one random split: the stacker trains
-		// five inner models per split and the detector slows them ~5×.
+		// Under the race detector one random split and a shorter stacker
+		// fit (the same code path): the stacker trains five inner models
+		// per split and the detector slows its loops ~10×.
 		opts.Splits, opts.Folds, want = 1, -1, 1
+		defer func(n int) { stackEpochs = n }(stackEpochs)
+		stackEpochs = 100
 	case testing.Short():
 		// The fast variant: two random splits, no folds.
 		opts.Splits, opts.Folds, want = 2, -1, 2
