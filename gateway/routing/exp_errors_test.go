@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 
@@ -24,19 +23,7 @@ type foldCase struct {
 // foldCases trains on four fifths of the dev tickets five times and scores
 // the held-out fifth, so every ticket is seen once as a test case.
 func foldCases(t *testing.T) []foldCase {
-	data := devData(t)
-	depts, err := LoadDepartments(filepath.Join(data, "departments.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tickets, err := readJSONLFile[Example](filepath.Join(data, "tickets_dev.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	kb, err := readJSONLFile[KBEntry](filepath.Join(data, "kb_dev.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	depts, tickets, kb := loadDev(t)
 	tok := WordTokenizer(analysis.Shared())
 	var out []foldCase
 	for f := 0; f < 5; f++ {

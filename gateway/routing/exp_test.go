@@ -30,6 +30,24 @@ func expEval(t *testing.T, name string) Report {
 	return rep
 }
 
+// loadDev reads the development city's departments, tickets and KB.
+func loadDev(t *testing.T) ([]DepartmentInfo, []Example, []KBEntry) {
+	data := devData(t)
+	depts, err := LoadDepartments(filepath.Join(data, "departments.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tickets, err := readJSONLFile[Example](filepath.Join(data, "tickets_dev.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, err := readJSONLFile[KBEntry](filepath.Join(data, "kb_dev.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return depts, tickets, kb
+}
+
 // TestExperiment is the second-pass sweep harness; skipped unless
 // ROUTING_EXP is set (1, blend, linear, sgd, ngram4, components).
 //
@@ -176,19 +194,7 @@ func TestExperiment(t *testing.T) {
 // expConfusions tallies the department and type mistakes of the five folds
 // (true → predicted), to see which pairs the method confuses.
 func expConfusions(t *testing.T) {
-	data := devData(t)
-	depts, err := LoadDepartments(filepath.Join(data, "departments.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tickets, err := readJSONLFile[Example](filepath.Join(data, "tickets_dev.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	kb, err := readJSONLFile[KBEntry](filepath.Join(data, "kb_dev.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	depts, tickets, kb := loadDev(t)
 	dept, typ := map[string]int{}, map[string]int{}
 	tok := WordTokenizer(analysis.Shared())
 	for f := 0; f < 5; f++ {
@@ -224,19 +230,7 @@ func expConfusions(t *testing.T) {
 // the full blend, and the oracle "some scorer has it first" — an upper bound
 // on what re-weighting these scorers could reach.
 func expComponents(t *testing.T) {
-	data := devData(t)
-	depts, err := LoadDepartments(filepath.Join(data, "departments.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tickets, err := readJSONLFile[Example](filepath.Join(data, "tickets_dev.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	kb, err := readJSONLFile[KBEntry](filepath.Join(data, "kb_dev.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	depts, tickets, kb := loadDev(t)
 	saved := [5]float64{blendLinear, blendKNN, blendKB, blendCentroid, blendDuty}
 	defer func() {
 		blendLinear, blendKNN, blendKB, blendCentroid, blendDuty = saved[0], saved[1], saved[2], saved[3], saved[4]
