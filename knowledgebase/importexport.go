@@ -110,40 +110,21 @@ func (s *Service) Import(ctx context.Context, actor Actor, r io.Reader) (ImportR
 	seenTitle := map[string]int{}
 	var valid []pendingLine
 
-	br := bufio.NewReaderSize(r, 64<<10)
-	for n := 1; ; n++ {
-		raw, tooLong, err := readLine(br, s.opts.MaxImportLineBytes)
-		if err != nil && !errors.Is(err, io.EOF) {
-			return res, fmt.Errorf("import: read line %d: %w", n, err)
+	err := s.eachLine(ctx, r, func(n int, raw []byte) error {
+		if e, lerr := s.parseLine(ctx, raw, known); lerr != nil {
+			fail(n, lerr)
+		} else if prev, dup := seenID[e.ID]; dup {
+			fail(n, fmt.Errorf("duplicate id %q (line %d)", e.ID, prev))
+		} else if prev, dup := seenTitle[titleKey(e.Title)]; dup {
+			fail(n, fmt.Errorf("duplicate question (line %d)", prev))
+		} else {
+			seenID[e.ID], seenTitle[titleKey(e.Title)] = n, n
+			valid = append(valid, pendingLine{n, e})
 		}
-		eof := errors.Is(err, io.EOF)
-		if n == 1 {
-			raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf"))
-		}
-		raw = bytes.TrimSpace(raw)
-		switch {
-		case tooLong:
-			fail(n, fmt.Errorf("line longer than %d bytes", s.opts.MaxImportLineBytes))
-		case len(raw) == 0:
-			// blank lines are allowed (trailing newline, separators)
-		default:
-			if e, lerr := s.parseLine(ctx, raw, known); lerr != nil {
-				fail(n, lerr)
-			} else if prev, dup := seenID[e.ID]; dup {
-				fail(n, fmt.Errorf("duplicate id %q (line %d)", e.ID, prev))
-			} else if prev, dup := seenTitle[titleKey(e.Title)]; dup {
-				fail(n, fmt.Errorf("duplicate question (line %d)", prev))
-			} else {
-				seenID[e.ID], seenTitle[titleKey(e.Title)] = n, n
-				valid = append(valid, pendingLine{n, e})
-			}
-		}
-		if eof {
-			break
-		}
-		if err := ctx.Err(); err != nil {
-			return res, err
-		}
+		return nil
+	}, fail)
+	if err != nil {
+		return res, fmt.Errorf("import: %w", err)
 	}
 
 	var docs []Document
@@ -167,6 +148,39 @@ func sortLineErrors(errs []LineError) {
 	for i := 1; i < len(errs); i++ {
 		for j := i; j > 0 && errs[j].Line < errs[j-1].Line; j-- {
 			errs[j], errs[j-1] = errs[j-1], errs[j]
+		}
+	}
+}
+
+// eachLine walks the JSON Lines in r: blank lines are skipped, a byte-order
+// mark on the first line is dropped, a line over MaxImportLineBytes goes to
+// tooLong with its number, and every other line to line with its number. An
+// error from line, a read error or a cancelled ctx ends the walk.
+func (s *Service) eachLine(ctx context.Context, r io.Reader, line func(n int, raw []byte) error, tooLong func(n int, err error)) error {
+	br := bufio.NewReaderSize(r, 64<<10)
+	for n := 1; ; n++ {
+		raw, long, err := readLine(br, s.opts.MaxImportLineBytes)
+		if err != nil && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("read line %d: %w", n, err)
+		}
+		eof := errors.Is(err, io.EOF)
+		if n == 1 {
+			raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf"))
+		}
+		raw = bytes.TrimSpace(raw)
+		switch {
+		case long:
+			tooLong(n, fmt.Errorf("line longer than %d bytes", s.opts.MaxImportLineBytes))
+		case len(raw) > 0: // blank lines are allowed (trailing newline, separators)
+			if err := line(n, raw); err != nil {
+				return err
+			}
+		}
+		if eof {
+			return nil
+		}
+		if err := ctx.Err(); err != nil {
+			return err
 		}
 	}
 }

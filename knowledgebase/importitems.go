@@ -1,8 +1,6 @@
 package knowledgebase
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -23,34 +21,17 @@ func (s *Service) ImportItems(ctx context.Context, actor Actor, r io.Reader) (Im
 	fail := func(n int, err error) { res.Errors = append(res.Errors, LineError{Line: n, Error: err.Error()}) }
 	seen := map[string]int{}
 	known := map[string]bool{}
-	br := bufio.NewReaderSize(r, 64<<10)
-	for n := 1; ; n++ {
-		raw, tooLong, err := readLine(br, s.opts.MaxImportLineBytes)
-		if err != nil && !errors.Is(err, io.EOF) {
-			return res, fmt.Errorf("import items: read line %d: %w", n, err)
-		}
-		eof := errors.Is(err, io.EOF)
-		if n == 1 {
-			raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf"))
-		}
-		raw = bytes.TrimSpace(raw)
-		switch {
-		case tooLong:
-			fail(n, fmt.Errorf("line longer than %d bytes", s.opts.MaxImportLineBytes))
-		case len(raw) > 0:
-			if err := s.importItemLine(ctx, actor, raw, n, seen, known, &res); err != nil {
-				if !isLineError(err) && !errors.Is(err, ErrUnknownDepartment) {
-					return res, err
-				}
-				fail(n, err)
+	err := s.eachLine(ctx, r, func(n int, raw []byte) error {
+		if err := s.importItemLine(ctx, actor, raw, n, seen, known, &res); err != nil {
+			if !isLineError(err) && !errors.Is(err, ErrUnknownDepartment) {
+				return err
 			}
+			fail(n, err)
 		}
-		if eof {
-			break
-		}
-		if err := ctx.Err(); err != nil {
-			return res, err
-		}
+		return nil
+	}, fail)
+	if err != nil {
+		return res, fmt.Errorf("import items: %w", err)
 	}
 	return res, nil
 }
