@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hallgate/hallgate/gateway/devdata"
+
 	"github.com/hallgate/hallgate/gateway/department"
 	"github.com/hallgate/hallgate/gateway/store"
 	"github.com/hallgate/hallgate/gateway/store/bolt"
@@ -22,28 +24,7 @@ import (
 
 // sharedData returns ../shared/data relative to the repository root, or
 // skips the test when it is absent.
-func sharedData(t testing.TB, name string) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("repository root (go.mod) not found")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "data", name)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("development data %s absent: %v", p, err)
-	}
-	return p
-}
+func sharedData(t testing.TB, name string) string { return devdata.File(t, name) }
 
 func openStore(t testing.TB, path string) *bolt.Store {
 	t.Helper()

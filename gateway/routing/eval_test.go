@@ -5,32 +5,13 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/hallgate/hallgate/gateway/devdata"
 )
 
 // devData finds ../shared/data beside the repository root, or skips.
 func devData(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("go.mod not found; cannot locate ../shared/data")
-		}
-		dir = parent
-	}
-	data := filepath.Join(dir, "..", "shared", "data")
-	for _, f := range []string{"departments.json", "tickets_dev.jsonl", "kb_dev.jsonl"} {
-		if _, err := os.Stat(filepath.Join(data, f)); err != nil {
-			t.Skipf("development data %s absent: %v", f, err)
-		}
-	}
-	return data
+	return devdata.Dir(t, "departments.json", "tickets_dev.jsonl", "kb_dev.jsonl")
 }
 
 // TestEvaluateDev runs the evaluation on the development city. It always

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hallgate/hallgate/gateway/devdata"
+
 	"github.com/hallgate/hallgate/connectors"
 	"github.com/hallgate/hallgate/gateway/auth"
 	"github.com/hallgate/hallgate/gateway/pii"
@@ -174,28 +176,7 @@ func drain(t testing.TB, st store.Store) []connectors.Delivery {
 }
 
 // devData returns ../shared/data/<name> relative to the repository root, or skips.
-func devData(t testing.TB, name string) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("repository root (go.mod) not found")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "data", name)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("development data %s not present: %v", p, err)
-	}
-	return p
-}
+func devData(t testing.TB, name string) string { return devdata.File(t, name) }
 
 func eventOf(typ, code string) connectors.Event {
 	return connectors.Event{ID: "ev-" + typ, Type: typ, TicketCode: code, At: time.Now()}

@@ -3,36 +3,15 @@ package topics
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hallgate/hallgate/gateway/devdata"
 )
 
 // devTickets finds ../shared/data/tickets_dev.jsonl next to the repository
 // root (the directory holding go.mod); the test skips when it is absent.
-func devTickets(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "data", "tickets_dev.jsonl")
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("dev tickets absent (%s): %v", p, err)
-	}
-	return p
-}
+func devTickets(t testing.TB) string { return devdata.File(t, "tickets_dev.jsonl") }
 
 func TestEvaluateDevFixedSeed(t *testing.T) {
 	path := devTickets(t)

@@ -3,9 +3,10 @@ package eval
 import (
 	"bytes"
 	"context"
-	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/hallgate/hallgate/gateway/devdata"
 
 	"github.com/hallgate/hallgate/knowledgebase/embedded"
 )
@@ -15,30 +16,7 @@ func devData(t *testing.T) string { return findDevData(t) }
 
 func devDataB(b *testing.B) string { return findDevData(b) }
 
-func findDevData(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("repository root (go.mod) not found")
-		}
-		dir = parent
-	}
-	data := filepath.Join(dir, "..", "shared", "data")
-	for _, f := range []string{"kb_dev.jsonl", "queries_dev.jsonl"} {
-		if _, err := os.Stat(filepath.Join(data, f)); err != nil {
-			t.Skipf("dev data %s not present (%v): skipping the quality evaluation", f, err)
-		}
-	}
-	return data
-}
+func findDevData(t testing.TB) string { return devdata.Dir(t, "kb_dev.jsonl", "queries_dev.jsonl") }
 
 // Targets of issue 3.
 const (

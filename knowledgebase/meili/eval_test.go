@@ -8,36 +8,15 @@ import (
 	"sort"
 	"testing"
 
+	"github.com/hallgate/hallgate/gateway/devdata"
+
 	"github.com/hallgate/hallgate/knowledgebase"
 )
 
 // devDataDir finds ../shared/data beside the repository root (the directory
 // holding go.mod), or skips: the development city's data is not part of
 // the repository.
-func devDataDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("no go.mod above the test directory")
-		}
-		dir = parent
-	}
-	data := filepath.Join(dir, "..", "shared", "data")
-	for _, f := range []string{"kb_dev.jsonl", "queries_dev.jsonl"} {
-		if _, err := os.Stat(filepath.Join(data, f)); err != nil {
-			t.Skipf("development data %s not found beside the repository: %v", f, err)
-		}
-	}
-	return data
-}
+func devDataDir(t testing.TB) string { return devdata.Dir(t, "kb_dev.jsonl", "queries_dev.jsonl") }
 
 func readJSONL(t testing.TB, path string, each func(line []byte) error) {
 	t.Helper()

@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hallgate/hallgate/gateway/devdata"
+
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/hallgate/hallgate/gateway/auth"
@@ -27,28 +29,11 @@ import (
 	"github.com/hallgate/hallgate/knowledgebase"
 )
 
-// repoRoot walks up to go.mod.
-func repoRoot(t testing.TB) string {
-	t.Helper()
-	dir, _ := os.Getwd()
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("repository root not found")
-		}
-		dir = parent
-	}
-}
-
 func sharedData(t testing.TB, name string) []byte {
 	t.Helper()
-	p := filepath.Join(repoRoot(t), "..", "shared", "data", name)
-	b, err := os.ReadFile(p)
+	b, err := os.ReadFile(devdata.File(t, name))
 	if err != nil {
-		t.Skipf("development data %s absent: %v", p, err)
+		t.Fatal(err)
 	}
 	return b
 }

@@ -6,10 +6,11 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hallgate/hallgate/gateway/devdata"
 
 	"github.com/hallgate/hallgate/gateway/httpapi/kbapi"
 	"github.com/hallgate/hallgate/knowledgebase"
@@ -64,7 +65,7 @@ func TestEvalHTTPDevCorpusEmbedded(t *testing.T) {
 func evalDev(t *testing.T, idx knowledgebase.Index, label string) eval.Report {
 	kb := sharedData(t, "kb_dev.jsonl")
 	sharedData(t, "queries_dev.jsonl")
-	cases, err := eval.LoadQueries(filepath.Join(repoRoot(t), "..", "shared", "data", "queries_dev.jsonl"))
+	cases, err := eval.LoadQueries(devdata.File(t, "queries_dev.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}

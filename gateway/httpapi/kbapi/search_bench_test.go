@@ -7,10 +7,11 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/hallgate/hallgate/gateway/devdata"
 
 	"github.com/hallgate/hallgate/knowledgebase/embedded"
 	"github.com/hallgate/hallgate/knowledgebase/eval"
@@ -23,7 +24,7 @@ import (
 func BenchmarkHTTPSearch(b *testing.B) {
 	kb := sharedData(b, "kb_dev.jsonl")
 	depts := sharedData(b, "departments.json")
-	cases, err := eval.LoadQueries(filepath.Join(repoRoot(b), "..", "shared", "data", "queries_dev.jsonl"))
+	cases, err := eval.LoadQueries(devdata.File(b, "queries_dev.jsonl"))
 	if err != nil {
 		b.Fatal(err)
 	}
