@@ -138,6 +138,7 @@ func runEvalRouting(ctx context.Context, env *cliEnv, args []string) error {
 	fs.StringVar(&o.TicketsFile, "tickets", "", "labelled tickets, JSON Lines (required)")
 	fs.StringVar(&o.KBFile, "kb", "", "knowledge base JSON Lines (training material and direct answers)")
 	fs.StringVar(&o.RulesFile, "rules", "", "catalogue rules, JSON array (optional)")
+	fs.StringVar(&o.GuideFile, "guide", "", "dispatch guide, markdown (optional): its lines join the catalogue before training")
 	fs.IntVar(&o.Splits, "splits", 5, "random history/test splits")
 	fs.Float64Var(&o.TestFraction, "test-fraction", 0.3, "share of tickets held out per split")
 	fs.IntVar(&o.Folds, "folds", 5, "k-fold cross-validation folds (negative: none)")

@@ -15,7 +15,10 @@ type dutyIndex struct {
 	lens   []float64
 	dept   []int
 	clause []string
+	weight []float64  // per clause: 1 for 三定 duties, the rule's scale for scope clauses
+	co     [][]string // per clause: its co-departments (scope clauses only)
 	avg    float64
+	total  float64
 }
 
 // blendDuty weighs the duty-clause vote; dutyPower sharpens it.
@@ -40,31 +43,32 @@ func dutyClauses(s string) []string {
 
 func newDutyIndex(tok Tokenizer, depts []DepartmentInfo) *dutyIndex {
 	ix := &dutyIndex{post: map[uint32][]bmPosting{}}
-	var total float64
-	add := func(d int, text string) {
-		toks := tok(text)
-		if len(toks) == 0 {
-			return
-		}
-		tf := counts(toks)
-		id := int32(len(ix.lens))
-		for t, f := range tf {
-			ix.post[t] = append(ix.post[t], bmPosting{id, f})
-		}
-		ix.lens = append(ix.lens, float64(len(toks)))
-		ix.dept = append(ix.dept, d)
-		ix.clause = append(ix.clause, text)
-		total += float64(len(toks))
-	}
 	for i, d := range depts {
 		for _, c := range dutyClauses(d.Responsibilities) {
-			add(i, c)
+			ix.add(tok, i, c, 1, nil)
 		}
 	}
-	if len(ix.lens) > 0 {
-		ix.avg = total / float64(len(ix.lens))
-	}
 	return ix
+}
+
+// add indexes one clause of department d.
+func (ix *dutyIndex) add(tok Tokenizer, d int, text string, weight float64, co []string) {
+	toks := tok(text)
+	if len(toks) == 0 {
+		return
+	}
+	tf := counts(toks)
+	id := int32(len(ix.lens))
+	for t, f := range tf {
+		ix.post[t] = append(ix.post[t], bmPosting{id, f})
+	}
+	ix.lens = append(ix.lens, float64(len(toks)))
+	ix.dept = append(ix.dept, d)
+	ix.clause = append(ix.clause, text)
+	ix.weight = append(ix.weight, weight)
+	ix.co = append(ix.co, co)
+	ix.total += float64(len(toks))
+	ix.avg = ix.total / float64(len(ix.lens))
 }
 
 // score returns, per department, the BM25 of its best-matching clause and
@@ -94,6 +98,7 @@ func (ix *dutyIndex) score(tf map[uint32]float32, C int) ([]float64, []int) {
 		}
 	}
 	for i, s := range acc {
+		s *= ix.weight[i]
 		if d := ix.dept[i]; s > out[d] {
 			out[d], best[d] = s, i
 		}

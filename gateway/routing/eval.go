@@ -22,12 +22,15 @@ type EvalOptions struct {
 	DepartmentsFile string
 	KBFile          string // optional: KB entries as training material and for direct answers
 	TicketsFile     string
-	RulesFile       string  // optional: JSON array of Rule, to measure a catalogue's effect
-	Splits          int     // random history/test splits; default 5
-	TestFraction    float64 // default 0.3
-	Folds           int     // k-fold cross-validation folds; default 5, negative = none
-	Seed            uint64  // default 1
-	Tokenizer       Tokenizer
+	RulesFile       string // optional: JSON array of Rule, to measure a catalogue's effect
+	// GuideFile is an optional dispatch guide (markdown, ParseGuide's
+	// shape): its rules join the catalogue before training.
+	GuideFile    string
+	Splits       int     // random history/test splits; default 5
+	TestFraction float64 // default 0.3
+	Folds        int     // k-fold cross-validation folds; default 5, negative = none
+	Seed         uint64  // default 1
+	Tokenizer    Tokenizer
 	// KBBackend searches the KB for direct answers: "embedded" (default,
 	// the gateway's own index) or "bm25" (this package's small BM25).
 	KBBackend string
@@ -183,6 +186,22 @@ func Evaluate(ctx context.Context, w io.Writer, opts EvalOptions) (Report, error
 		if err := json.Unmarshal(b, &rules); err != nil {
 			return Report{}, fmt.Errorf("routing: decode rules: %w", err)
 		}
+	}
+	if opts.GuideFile != "" {
+		known := make(map[string]bool, len(depts))
+		for _, d := range depts {
+			known[d.Code] = true
+		}
+		f, err := os.Open(opts.GuideFile)
+		if err != nil {
+			return Report{}, fmt.Errorf("routing: %w", err)
+		}
+		g, err := ParseGuide(f, known)
+		f.Close()
+		if err != nil {
+			return Report{}, err
+		}
+		rules = append(rules, g...)
 	}
 	var search KBSearch
 	switch {

@@ -15,18 +15,35 @@ import (
 // backend (direct answers do not change department or type scores) and
 // prints one line of means and worsts.
 func expEval(t *testing.T, name string) Report {
+	return expEvalGuide(t, name, false)
+}
+
+// expEvalGuide is expEval with the development city's dispatch guide in the
+// catalogue when guide is set (skipped when the guide is absent). Its line
+// adds direct-answer recall/precision and co-department recall/precision.
+func expEvalGuide(t *testing.T, name string, guide bool) Report {
 	data := devData(t)
-	var out testWriter
-	rep, err := Evaluate(context.Background(), &out, EvalOptions{
+	opts := EvalOptions{
 		DepartmentsFile: filepath.Join(data, "departments.json"),
 		KBFile:          filepath.Join(data, "kb_dev.jsonl"),
 		TicketsFile:     filepath.Join(data, "tickets_dev.jsonl"),
 		KBBackend:       "bm25",
-	})
+	}
+	if guide {
+		opts.GuideFile = filepath.Join(data, "dispatch_guide.md")
+		if _, err := os.Stat(opts.GuideFile); err != nil {
+			t.Skipf("dispatch guide absent: %v", err)
+		}
+	}
+	var out testWriter
+	rep, err := Evaluate(context.Background(), &out, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	fmt.Printf("%-36s top1 %.3f/%.3f top3 %.3f/%.3f type %.3f/%.3f urgR %.2f urgP %.2f\n", name, rep.Mean.Top1, rep.Worst.Top1, rep.Mean.Top3, rep.Worst.Top3, rep.Mean.Type, rep.Worst.Type, rep.Worst.UrgentRecall, rep.Mean.UrgentPrecision)
+	if os.Getenv("ROUTING_EXP_TABLE") != "" {
+		fmt.Println(out.String())
+	}
+	fmt.Printf("%-36s top1 %.3f/%.3f top3 %.3f/%.3f type %.3f/%.3f urgR %.2f urgP %.2f daR %.3f daP %.3f coR %.3f coP %.3f\n", name, rep.Mean.Top1, rep.Worst.Top1, rep.Mean.Top3, rep.Worst.Top3, rep.Mean.Type, rep.Worst.Type, rep.Worst.UrgentRecall, rep.Mean.UrgentPrecision, rep.Mean.DARecall, rep.Mean.DAPrecision, rep.Mean.CoRecall, rep.Mean.CoPrecision)
 	return rep
 }
 
@@ -153,6 +170,11 @@ func TestExperiment(t *testing.T) {
 			blendLinear = w
 			expEval(t, fmt.Sprintf("blend linear=%.1f", w))
 		}
+		return
+	}
+	if os.Getenv("ROUTING_EXP") == "guide" {
+		expEvalGuide(t, "without guide", false)
+		expEvalGuide(t, "with guide", true)
 		return
 	}
 	if os.Getenv("ROUTING_EXP") == "components" {

@@ -90,6 +90,7 @@ type model struct {
 	kb        []KBEntry
 	kbIndex   *BM25
 	duty      *dutyIndex
+	guide     *dutyIndex           // the catalogue's scope clauses; nil without scope rules
 	centroid  []map[uint32]float32 // per department, L2-normalised mean of its documents
 	kbDoc     map[string]int       // KB entry id → index in docs
 	plain     *docFreq             // the same IDF without department weights, for the type model
@@ -219,6 +220,29 @@ func buildModel(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []
 		}
 		raws = append(raws, raw{counts(tok(strings.Join(r.Keywords, " ") + " " + r.Note)), l, p.RuleWeight, kindRule, i})
 	}
+	// Scope rules are duty text like the 三定 responsibilities: the same
+	// weight, scaled by the rule's priority.
+	if scopeDocWeight > 0 {
+		cl := scopeClauses(rules, m.idx)
+		if scopeItemDocs {
+			for _, c := range cl {
+				raws = append(raws, raw{p.memo.tf(tok, c.text), c.dept, p.DutyWeight * scopeDocWeight * float32(c.weight), kindRule, c.dept})
+			}
+		} else {
+			texts := make([][]string, C)
+			wsum := make([]float64, C)
+			for _, c := range cl {
+				texts[c.dept] = append(texts[c.dept], c.text)
+				wsum[c.dept] += c.weight
+			}
+			for d, ts := range texts {
+				if len(ts) > 0 {
+					w := p.DutyWeight * scopeDocWeight * float32(wsum[d]/float64(len(ts)))
+					raws = append(raws, raw{p.memo.tf(tok, strings.Join(ts, "；")), d, w, kindRule, d})
+				}
+			}
+		}
+	}
 	for _, r := range raws {
 		m.df.add(r.tf)
 	}
@@ -264,9 +288,9 @@ func buildModel(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []
 		m.histIndex = NewBM25(hs)
 	}
 	if p.memo != nil && p.memo.duty != nil {
-		m.duty = p.memo.duty
+		m.duty, m.guide = p.memo.duty, p.memo.guide
 	} else {
-		m.duty = newDutyIndex(tok, depts)
+		m.duty, m.guide = buildDutyIndexes(tok, depts, m.idx, rules)
 	}
 	m.centroid = make([]map[uint32]float32, C)
 	for i := range m.centroid {
@@ -588,6 +612,7 @@ type tfMemo struct {
 	m       map[string]map[uint32]float32
 	kbIndex *BM25
 	duty    *dutyIndex
+	guide   *dutyIndex
 }
 
 // tf returns counts(tok(text)), memoised; callers only read the map.

@@ -148,6 +148,21 @@ func (m *model) predict(ctx context.Context, q Query, rules []Rule) prediction {
 			}
 		}
 	}
+	// The catalogue's scope clause that best fits the lead, with the
+	// co-departments the guide names for that case.
+	if m.guide != nil {
+		gs, best := m.guide.score(tf, C)
+		if b := best[lead]; b >= 0 && gs[lead] > 0 {
+			ev := fmt.Sprintf("派单指引：「%s」归 %s", m.guide.clause[b], m.label(lead))
+			if co := m.guide.co[b]; len(co) > 0 && guideCoMin > 0 && gs[lead] >= guideCoMin {
+				for _, c := range co {
+					coSet[c] = true
+				}
+				ev += "，协办 " + strings.Join(co, "、")
+			}
+			p.evidence = append(p.evidence, ev)
+		}
+	}
 	for c := range coSet {
 		if c != m.depts[lead].Code {
 			p.co = append(p.co, c)
@@ -157,6 +172,13 @@ func (m *model) predict(ctx context.Context, q Query, rules []Rule) prediction {
 
 	m.predictType(&p, q.Text, q.Channel, m.depts[lead].Code)
 	m.predictUrgent(&p, q.Text)
+	if hits := urgentPhraseHits(rules, text); len(hits) > 0 {
+		p.urgentScr = 1
+		if !p.urgent {
+			p.urgent = true
+			p.evidence = append(p.evidence, "派单目录的紧急情形：「"+strings.Join(hits, "、")+"」，请立即核实")
+		}
+	}
 	m.explain(&p, q.Text, lead)
 	return p
 }
@@ -309,6 +331,7 @@ const (
 	compCNB
 	compOVR
 	compFirst
+	compGuide // the catalogue's scope clauses (scope.go)
 	nComp
 )
 
@@ -387,6 +410,12 @@ func (m *model) componentScores(ctx context.Context, text string, vec sparse, tf
 	if blendOVR > 0 && m.ovrW != nil {
 		ovrScores(m.ovrW, m.ovrB, vec, comp[compOVR])
 	}
+	if m.guide != nil && blendGuide > 0 {
+		gs, _ := m.guide.score(tf, C)
+		for c, s := range gs {
+			comp[compGuide][c] = math.Pow(s, dutyPower)
+		}
+	}
 	var clauses []int
 	if blendDuty > 0 {
 		var ds []float64
@@ -436,7 +465,7 @@ func (m *model) combine(comp components) []float64 {
 		if gate >= 0 {
 			out[c] += gateBoost * comp[gate][c]
 		}
-		out[c] += blendDuty*comp[compDuty][c] + blendLinear*comp[compLinear][c] + blendCentroid*comp[compCentroid][c] + blendKNN*knn[c] + blendKB*comp[compKB][c] + blendHist*comp[compHist][c] + blendCNB*comp[compCNB][c] + blendOVR*comp[compOVR][c] + blendFirst*comp[compFirst][c]
+		out[c] += blendDuty*comp[compDuty][c] + blendLinear*comp[compLinear][c] + blendCentroid*comp[compCentroid][c] + blendKNN*knn[c] + blendKB*comp[compKB][c] + blendHist*comp[compHist][c] + blendCNB*comp[compCNB][c] + blendOVR*comp[compOVR][c] + blendFirst*comp[compFirst][c] + blendGuide*comp[compGuide][c]
 	}
 	return out
 }

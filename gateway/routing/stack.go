@@ -100,7 +100,12 @@ func buildStack(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []
 	}
 	inner := p
 	inner.Stack, inner.inner = false, true
-	inner.memo = &tfMemo{m: map[string]map[uint32]float32{}, duty: newDutyIndex(tok, depts)}
+	idx := make(map[string]int, len(depts))
+	for i, d := range depts {
+		idx[d.Code] = i
+	}
+	inner.memo = &tfMemo{m: map[string]map[uint32]float32{}}
+	inner.memo.duty, inner.memo.guide = buildDutyIndexes(tok, depts, idx, rules)
 	if len(kb) > 0 {
 		inner.memo.kbIndex = NewBM25(kb)
 	}
@@ -145,7 +150,7 @@ var (
 // starting from the fixed blend so a tiny history cannot wander far.
 func fitStack(cases []stackCase) []float64 {
 	w := make([]float64, stackFeatures)
-	w[compLinear], w[compKNN], w[compKB], w[compCentroid], w[compDuty], w[compHist], w[compCNB], w[compOVR], w[compFirst] = blendLinear, blendKNN, blendKB, blendCentroid, blendDuty, blendHist, blendCNB, blendOVR, blendFirst
+	w[compLinear], w[compKNN], w[compKB], w[compCentroid], w[compDuty], w[compHist], w[compCNB], w[compOVR], w[compFirst], w[compGuide] = blendLinear, blendKNN, blendKB, blendCentroid, blendDuty, blendHist, blendCNB, blendOVR, blendFirst, blendGuide
 	init := append([]float64(nil), w...)
 	// Scores are ~0..1 and the blend sums to ~3: scale so the softmax over
 	// departments is not flat at the start.
