@@ -44,6 +44,7 @@ func (m *Module) Routes() []httpapi.Route {
 		{Method: fiber.MethodGet, Path: "/api/v1/routing/rules/:id", Roles: readRoles, Summary: "Get a dispatch rule", Handler: m.getRule},
 		{Method: fiber.MethodPut, Path: "/api/v1/routing/rules/:id", Roles: editRoles, Summary: "Replace a dispatch rule (If-Match: version for optimistic concurrency)", Handler: m.updateRule},
 		{Method: fiber.MethodDelete, Path: "/api/v1/routing/rules/:id", Roles: editRoles, Summary: "Delete a dispatch rule", Handler: m.deleteRule},
+		{Method: fiber.MethodPut, Path: "/api/v1/routing/guide", Roles: editRoles, Summary: "Import the city's dispatch guide (派单指引, Markdown): one scope rule per department line, urgent phrases; replaces the previous guide's rules in one transaction", Handler: m.importGuide},
 		{Method: fiber.MethodPost, Path: "/api/v1/routing/examples/import", Roles: adminRoles, Summary: "Import labelled historical tickets (JSON Lines) for the suggester to learn from", Handler: m.importExamples},
 		{Method: fiber.MethodPost, Path: "/api/v1/routing/retrain", Roles: adminRoles, Summary: "Rebuild the routing model now", Handler: m.retrain},
 	}
@@ -51,10 +52,15 @@ func (m *Module) Routes() []httpapi.Route {
 
 // problem maps routing errors to problem+json.
 func problem(err error) error {
-	var ve *routing.ValidationError
+	var (
+		ve *routing.ValidationError
+		ge *routing.GuideError
+	)
 	switch {
 	case errors.As(err, &ve):
 		return httpapi.Errorf(fiber.StatusUnprocessableEntity, "invalid fields").With("fields", ve.Fields)
+	case errors.As(err, &ge):
+		return httpapi.Errorf(fiber.StatusUnprocessableEntity, "the dispatch guide has %d problem(s); nothing was changed", len(ge.Problems)).With("problems", ge.Problems)
 	case errors.Is(err, routing.ErrNotFound):
 		return httpapi.Errorf(fiber.StatusNotFound, "%s", err.Error())
 	case errors.Is(err, routing.ErrConflict):
@@ -153,6 +159,27 @@ func (m *Module) deleteRule(c *fiber.Ctx) error {
 		return problem(err)
 	}
 	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// MaxGuideBytes bounds a dispatch guide; a city's guide is a few pages.
+const MaxGuideBytes = 1 << 20
+
+func (m *Module) importGuide(c *fiber.Ctx) error {
+	body := c.Body()
+	if len(bytes.TrimSpace(body)) == 0 {
+		return httpapi.Errorf(fiber.StatusBadRequest, "empty body: send the dispatch guide as text/markdown")
+	}
+	if len(body) > MaxGuideBytes {
+		return httpapi.Errorf(fiber.StatusRequestEntityTooLarge, "the guide is %d bytes; at most %d", len(body), MaxGuideBytes)
+	}
+	if ct := c.Get(fiber.HeaderContentType); ct != "" && !strings.HasPrefix(ct, "text/") {
+		return httpapi.Errorf(fiber.StatusUnsupportedMediaType, "send the dispatch guide as text/markdown or text/plain, not %s", ct)
+	}
+	out, err := m.s.Catalogue().ImportGuide(c.UserContext(), bytes.NewReader(body))
+	if err != nil {
+		return problem(err)
+	}
+	return c.JSON(out)
 }
 
 func (m *Module) importExamples(c *fiber.Ctx) error {

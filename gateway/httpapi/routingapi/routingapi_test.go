@@ -194,3 +194,111 @@ func TestImportSuggestAndRules(t *testing.T) {
 }
 
 func toJSON(v any) string { b, _ := json.Marshal(v); return string(b) }
+
+func doText(t *testing.T, app *fiber.App, method, path, roles, contentType, body string) (int, map[string]any) {
+	t.Helper()
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	req.Header.Set("Content-Type", contentType)
+	req.Header.Set("X-Test-Roles", roles)
+	resp, err := app.Test(req, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var out map[string]any
+	if err := json.Unmarshal(raw, &out); err != nil {
+		t.Fatalf("%s %s: body %q: %v", method, path, raw, err)
+	}
+	return resp.StatusCode, out
+}
+
+// A guide written for this test's three departments; its lines claim
+// matters their 三定 texts do not mention.
+const testGuide = "# 测试市派单指引\n\n" +
+	"通用规则：\n" +
+	"- urgent=true 仅用于：水管爆裂淹到马路、变电箱冒烟起火。\n\n" +
+	"各部门归口：\n" +
+	"- `water`（水务集团）：二次供水水箱清洗、小区消防栓漏水（物业管理的协办 power）。\n" +
+	"- `power`（供电公司）：充电桩报装、路边箱变嗡嗡响；学校停电归 edu。\n" +
+	"- `edu`（教育局）：研学旅行收费、课后托管。\n"
+
+func TestImportGuide(t *testing.T) {
+	app := newApp(t)
+	// (Before the guide, 研学旅行收费 matches no duty text and was suggested
+	// to power.)
+	if code, out := doText(t, app, "PUT", "/api/v1/routing/guide", "agent", "text/markdown", testGuide); code != 403 {
+		t.Fatalf("agent imports guide: %d %v", code, out)
+	}
+	// A hand-made rule that a guide import must leave alone.
+	if code, out := do(t, app, "POST", "/api/v1/routing/rules", "supervisor", `{"keywords":["校车"],"department":"edu","priority":5}`); code != 201 {
+		t.Fatalf("create rule: %d %v", code, out)
+	}
+	code, out := doText(t, app, "PUT", "/api/v1/routing/guide", "supervisor", "text/markdown; charset=utf-8", testGuide)
+	if code != 200 || out["created"].(float64) != 4 || out["updated"].(float64) != 0 || out["removed"].(float64) != 0 {
+		t.Fatalf("import guide: %d %v", code, out)
+	}
+	byID := func() map[string]map[string]any {
+		_, out := do(t, app, "GET", "/api/v1/routing/rules", "agent", "")
+		m := map[string]map[string]any{}
+		for _, r := range out["rules"].([]any) {
+			r := r.(map[string]any)
+			m[r["id"].(string)] = r
+		}
+		return m
+	}
+	rules := byID()
+	if len(rules) != 5 || rules["guide-water"] == nil || !strings.Contains(toJSON(rules["guide-water"]["scope"]), "二次供水") {
+		t.Fatalf("rules after import: %v", toJSON(rules))
+	}
+	if code, out = do(t, app, "POST", "/api/v1/routing/retrain", "admin", ""); code != 200 {
+		t.Fatalf("retrain: %d %v", code, out)
+	}
+	for text, want := range map[string]string{"我们小区的二次供水水箱好几年没清洗了": "water", "学校组织研学旅行收费太高": "edu", "路边箱变一直嗡嗡响": "power"} {
+		code, out = do(t, app, "POST", "/api/v1/routing/suggest", "agent", toJSON(map[string]string{"text": text}))
+		if code != 200 || out["department"] != want {
+			t.Fatalf("suggest %s after guide: %d %v", text, code, toJSON(out))
+		}
+	}
+	code, out = do(t, app, "POST", "/api/v1/routing/suggest", "agent", `{"text":"路口水管爆裂淹到马路了"}`)
+	if code != 200 || out["urgent"] != true {
+		t.Fatalf("urgent phrase from the guide not applied: %d %v", code, toJSON(out))
+	}
+
+	// An administrator lowers one line; a revised guide drops edu's line.
+	g := rules["guide-power"]
+	g["priority"] = float64(2)
+	delete(g, "version")
+	if code, out = do(t, app, "PUT", "/api/v1/routing/rules/guide-power", "admin", toJSON(g)); code != 200 {
+		t.Fatalf("lower guide-power: %d %v", code, out)
+	}
+	revised := strings.Replace(testGuide, "- `edu`（教育局）：研学旅行收费、课后托管。\n", "", 1)
+	code, out = doText(t, app, "PUT", "/api/v1/routing/guide", "admin", "text/plain", revised)
+	if code != 200 || out["created"].(float64) != 0 || out["updated"].(float64) != 3 || out["removed"].(float64) != 1 {
+		t.Fatalf("re-import: %d %v", code, out)
+	}
+	rules = byID()
+	if len(rules) != 4 || rules["guide-edu"] != nil || rules["guide-power"]["priority"].(float64) != 2 {
+		t.Fatalf("after re-import: %v", toJSON(rules))
+	}
+
+	// A guide with problems changes nothing and lists every problem by line.
+	bad := revised + "- `nowhere`（不存在）：某事。\n- `water`（又一行）：重复。\n"
+	code, out = doText(t, app, "PUT", "/api/v1/routing/guide", "admin", "text/markdown", bad)
+	problems := toJSON(out["problems"])
+	if code != 422 || !strings.Contains(problems, "unknown department nowhere") || !strings.Contains(problems, "already has line") {
+		t.Fatalf("bad guide: %d %v", code, out)
+	}
+	if after := byID(); len(after) != 4 || after["guide-power"]["version"] != rules["guide-power"]["version"] {
+		t.Fatalf("a refused guide changed the catalogue: %v", toJSON(after))
+	}
+	if code, out = doText(t, app, "PUT", "/api/v1/routing/guide", "admin", "text/markdown", " \n "); code != 400 {
+		t.Fatalf("empty guide: %d %v", code, out)
+	}
+	if code, out = doText(t, app, "PUT", "/api/v1/routing/guide", "admin", "application/json", `{"guide":1}`); code != 415 {
+		t.Fatalf("json guide: %d %v", code, out)
+	}
+	if code, out = doText(t, app, "PUT", "/api/v1/routing/guide", "admin", "text/markdown", "# 只有标题\n"); code != 422 {
+		t.Fatalf("guide without department lines: %d %v", code, out)
+	}
+}
