@@ -219,7 +219,11 @@ type accum struct {
 	bits      []uint64
 	cand      []uint64
 	order     []int
-	extraHits int // visible hits only the long lists found
+	cands     []uint32  // candidates of a pruned pass (also as bits in cand)
+	long      []int     // a pruned pass's long lists (indices in all), heaviest first
+	restAt    []float32 // restAt[l]: bound of what long[l:] add (restAt[0] = restBound)
+	dropped   int       // candidates dropped between long lists (for tests)
+	extraHits int       // visible hits only the long lists found
 	masked    bool
 	maskHits  int // with a mask: visible first-pass hits apart from expiring entries
 }
@@ -236,6 +240,7 @@ func (a *accum) reset(n int) {
 	a.pruned = false
 	a.restBound = 0
 	a.extraHits = 0
+	a.dropped = 0
 	a.masked = false
 	a.maskHits = 0
 	if len(a.slot) < n {
@@ -250,6 +255,9 @@ type slot struct {
 	score  float32
 	strong bool
 	pool   bool // in the feedback pass's candidate pool
+	// lvl is how many of a pruned pass's long lists score has (a
+	// candidate dropped after that many, prune.go); 0 for the others.
+	lvl uint8
 }
 
 // startTracking begins a new generation of changed documents.

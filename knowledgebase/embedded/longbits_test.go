@@ -36,9 +36,10 @@ func TestLongBitsMatchExhaustive(t *testing.T) {
 	if x.core.dead() != 0 {
 		t.Fatal("test wants every document alive")
 	}
-	oldP, oldMin, oldD := pruneMinPostings, longBitsMin, longBitsDensity
-	defer func() { pruneMinPostings, longBitsMin, longBitsDensity = oldP, oldMin, oldD }()
-	longBitsMin, longBitsDensity = 16, 64
+	oldP, oldMin, oldD, oldDrop := pruneMinPostings, longBitsMin, longBitsDensity, dropMinFactor
+	defer func() { pruneMinPostings, longBitsMin, longBitsDensity, dropMinFactor = oldP, oldMin, oldD, oldDrop }()
+	longBitsMin, longBitsDensity, dropMinFactor = 16, 64, 0
+	dropped := 0
 
 	for i, q := range genQueries(150, 23) {
 		kq := knowledgebase.Query{Text: q, Limit: 10, Now: pruneNow}
@@ -61,6 +62,9 @@ func TestLongBitsMatchExhaustive(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		acc := x.pool.Get().(*accum)
+		dropped += acc.dropped
+		x.pool.Put(acc)
 		if g, w := fmt.Sprint(got), fmt.Sprint(want); g != w {
 			t.Fatalf("query %+v:\nbitmaps    %s\nexhaustive %s", kq, g, w)
 		}
@@ -71,5 +75,8 @@ func TestLongBitsMatchExhaustive(t *testing.T) {
 	if n == 0 {
 		t.Fatal("no list was walked through a bitmap: the test checks nothing")
 	}
-	t.Logf("%d lists with bitmaps", n)
+	if dropped == 0 {
+		t.Fatal("no candidate was dropped between long lists: the test checks little")
+	}
+	t.Logf("%d lists with bitmaps, %d candidates dropped between long lists", n, dropped)
 }

@@ -26,6 +26,10 @@ import (
 // cheaper than bounding it.
 var pruneMinPostings = 20000
 
+// dropMinFactor: candidates are re-bounded between long lists only while
+// there are more than dropMinFactor×k of them (tests set 0).
+var dropMinFactor = 2
+
 // pruneSlack absorbs float32 rounding in the bounds.
 func pruneSlack(rest float32) float32 { return rest*(1+1e-3) + 1e-6 }
 
@@ -92,6 +96,7 @@ func (c *Core) scoreTop(qt []analysis.Term, acc *accum, k int, visible func(uint
 	acc.ess = ess
 	var theta float32
 	pruned := false
+	brk := 0
 	for n, i := range order {
 		ess[i] = true
 		c.addList(&list[i], acc)
@@ -105,6 +110,7 @@ func (c *Core) scoreTop(qt []analysis.Term, acc *accum, k int, visible func(uint
 		}
 		if theta = c.threshold(acc, k, visible); theta > pruneSlack(rest) {
 			pruned = true
+			brk = n
 			break
 		}
 	}
@@ -113,6 +119,8 @@ func (c *Core) scoreTop(qt []analysis.Term, acc *accum, k int, visible func(uint
 		// differ in the last bit, so the pool is rescored exactly (search).
 		acc.pruned = true
 		acc.restBound = pruneSlack(0)
+		acc.long = order[len(order):]
+		acc.restAt = append(acc.restAt[:0], acc.restBound)
 		return
 	}
 	acc.pruned = true
@@ -120,56 +128,102 @@ func (c *Core) scoreTop(qt []analysis.Term, acc *accum, k int, visible func(uint
 	// Candidates: documents whose bound reaches θ. Only they get the long
 	// lists' contributions; the walk over those lists otherwise only marks
 	// hits for the total (a bit test per posting, the bitsets stay in L1).
+	cands := acc.cands[:0]
 	for _, d := range acc.touched {
 		sl := &acc.slot[d]
 		if acc.upper(sl.score) >= theta {
 			acc.cand[d>>6] |= 1 << (d & 63)
+			cands = append(cands, d)
 		}
 		if sl.strong {
 			acc.setBit(d)
 		}
 	}
+	// The long lists, heaviest first. After each, what the lists still to
+	// come can add shrinks: a candidate whose partial score plus that bound
+	// falls below θ can no longer reach the top k and is dropped. It is then
+	// treated like a non-candidate (its partial score stays below θ, its
+	// later hits are counted through the bits), except that its slot
+	// remembers how many long lists its score holds (lvl), so the feedback
+	// pass bounds it by restAt[lvl] and completes it from there.
 	checkAlive := c.nAlive != len(c.alive)
-	for i := range list {
-		if ess[i] {
+	long := order[brk+1:]
+	acc.long = long
+	restAt := acc.restAt[:0]
+	for l := range long {
+		var r float32
+		for _, j := range long[l:] {
+			r += list[j].w
+		}
+		restAt = append(restAt, pruneSlack(r))
+	}
+	acc.restAt = restAt
+	drop := len(long) < 256
+	for n, i := range long {
+		t := &list[i]
+		c.addLong(t, acc, checkAlive, visible, mask)
+		if !drop || n+1 == len(long) || len(cands) < dropMinFactor*k {
 			continue
 		}
-		t := &list[i]
-		if !checkAlive {
-			if tb := c.longBits(t); tb != nil {
-				t.tb = tb
-				c.addLongBits(t, tb, acc, visible, mask)
-				continue
-			}
-		}
-		for _, p := range t.ps {
-			if checkAlive && !c.alive[p.doc] {
-				continue
-			}
-			isCand := acc.cand[p.doc>>6]&(1<<(p.doc&63)) != 0
-			if isCand {
-				sl := &acc.slot[p.doc]
-				sl.score += t.w * c.sat(p)
-				if t.strong {
-					sl.strong = true
-				}
-			}
-			if !t.strong {
-				continue
-			}
-			if mask != nil {
-				acc.bits[p.doc>>6] |= 1 << (p.doc & 63)
-			} else if acc.setBit(p.doc) && !isCand && (visible == nil || visible(p.doc)) {
-				acc.extraHits++ // a hit only through the long lists: counted, never ranked
-			}
-		}
+		cands = c.dropCands(acc, cands, theta, restAt[n+1], uint8(n+1))
 	}
+	acc.cands = cands
 	if mask != nil {
 		acc.masked = true
 		for i, w := range acc.bits[:min(len(acc.bits), len(mask))] {
 			acc.maskHits += bits.OnesCount64(w & mask[i])
 		}
 	}
+}
+
+// addLong is one long list's walk in a pruned pass: the term's score for
+// candidates, hit bits (and extra hits) for the exact total.
+func (c *Core) addLong(t *qterm, acc *accum, checkAlive bool, visible func(uint32) bool, mask []uint64) {
+	if !checkAlive {
+		if tb := c.longBits(t); tb != nil {
+			t.tb = tb
+			c.addLongBits(t, tb, acc, visible, mask)
+			return
+		}
+	}
+	for _, p := range t.ps {
+		if checkAlive && !c.alive[p.doc] {
+			continue
+		}
+		isCand := acc.cand[p.doc>>6]&(1<<(p.doc&63)) != 0
+		if isCand {
+			sl := &acc.slot[p.doc]
+			sl.score += t.w * c.sat(p)
+			if t.strong {
+				sl.strong = true
+			}
+		}
+		if !t.strong {
+			continue
+		}
+		if mask != nil {
+			acc.bits[p.doc>>6] |= 1 << (p.doc & 63)
+		} else if acc.setBit(p.doc) && !isCand && (visible == nil || visible(p.doc)) {
+			acc.extraHits++ // a hit only through the long lists: counted, never ranked
+		}
+	}
+}
+
+// dropCands removes the candidates whose partial score (with lvl long
+// lists) plus rest, the bound of the lists still to come, stays below θ.
+func (c *Core) dropCands(acc *accum, cands []uint32, theta, rest float32, lvl uint8) []uint32 {
+	kept := cands[:0]
+	for _, d := range cands {
+		sl := &acc.slot[d]
+		if sl.score*(1+1e-5)+rest >= theta {
+			kept = append(kept, d)
+			continue
+		}
+		sl.lvl = lvl
+		acc.cand[d>>6] &^= 1 << (d & 63)
+		acc.dropped++
+	}
+	return kept
 }
 
 // threshold is the k-th best score among visible hits in acc (0 if fewer).
@@ -183,40 +237,47 @@ func (c *Core) threshold(acc *accum, k int, visible func(uint32) bool) float32 {
 		if visible != nil && !visible(d) {
 			continue
 		}
-		if len(h) < k {
-			h = append(h, sl.score)
-			for j := len(h) - 1; j > 0; {
-				i := (j - 1) / 2
-				if h[i] <= h[j] {
-					break
-				}
-				h[i], h[j] = h[j], h[i]
-				j = i
-			}
-			continue
-		}
-		h[0] = sl.score
-		for i := 0; ; {
-			l := 2*i + 1
-			if l >= len(h) {
-				break
-			}
-			j := l
-			if r := l + 1; r < len(h) && h[r] < h[l] {
-				j = r
-			}
-			if h[i] <= h[j] {
-				break
-			}
-			h[i], h[j] = h[j], h[i]
-			i = j
-		}
+		h = heapPush(h, k, sl.score)
 	}
 	acc.heap = h
 	if len(h) < k {
 		return 0
 	}
 	return h[0]
+}
+
+// heapPush adds s to the min-heap h of at most k scores (the caller has
+// checked that s beats h[0] when h is full).
+func heapPush(h []float32, k int, s float32) []float32 {
+	if len(h) < k {
+		h = append(h, s)
+		for j := len(h) - 1; j > 0; {
+			i := (j - 1) / 2
+			if h[i] <= h[j] {
+				break
+			}
+			h[i], h[j] = h[j], h[i]
+			j = i
+		}
+		return h
+	}
+	h[0] = s
+	for i := 0; ; {
+		l := 2*i + 1
+		if l >= len(h) {
+			break
+		}
+		j := l
+		if r := l + 1; r < len(h) && h[r] < h[l] {
+			j = r
+		}
+		if h[i] <= h[j] {
+			break
+		}
+		h[i], h[j] = h[j], h[i]
+		i = j
+	}
+	return h
 }
 
 // rescore sets d's exact score: the first pass's terms in query order, then
@@ -238,18 +299,21 @@ func (c *Core) rescore(d uint32, acc *accum, exp []qterm) {
 	sl.score, sl.strong = s, strong
 }
 
-// restScore is what the lists a pruned pass skipped add to d.
+// restScore is what the long lists a pruned pass did not add to d's
+// score add to it (all of them, or those after the candidate was dropped).
 func (c *Core) restScore(d uint32, acc *accum) float32 {
 	var s float32
-	for i := range acc.all {
-		if acc.ess[i] {
-			continue
-		}
+	for _, i := range acc.long[acc.slot[d].lvl:] {
 		if p, ok := acc.all[i].find(d); ok {
 			s += acc.all[i].w * c.sat(p)
 		}
 	}
 	return s
+}
+
+// restUpper bounds the exact score of a non-candidate d whose slot holds s.
+func (a *accum) restUpper(d uint32, s float32) float32 {
+	return s*(1+1e-5) + a.restAt[a.slot[d].lvl]
 }
 
 func (a *accum) isCand(d uint32) bool { return a.cand[d>>6]&(1<<(d&63)) != 0 }

@@ -45,8 +45,9 @@ func TestPrunedSearchMatchesExhaustive(t *testing.T) {
 	if x.core.dead() == 0 {
 		t.Fatal("test wants dead postings")
 	}
-	old := pruneMinPostings
-	defer func() { pruneMinPostings = old }()
+	old, oldDrop := pruneMinPostings, dropMinFactor
+	defer func() { pruneMinPostings, dropMinFactor = old, oldDrop }()
+	dropMinFactor = 0 // re-bound candidates between long lists however few
 
 	var queries []knowledgebase.Query
 	for i, q := range genQueries(120, 13) {
@@ -62,7 +63,7 @@ func TestPrunedSearchMatchesExhaustive(t *testing.T) {
 		}
 		queries = append(queries, kq)
 	}
-	pruned := 0
+	pruned, dropped := 0, 0
 	for _, q := range queries {
 		pruneMinPostings = 1 << 40
 		want, err := x.Search(ctx, q)
@@ -78,6 +79,7 @@ func TestPrunedSearchMatchesExhaustive(t *testing.T) {
 		if acc.pruned {
 			pruned++
 		}
+		dropped += acc.dropped
 		x.pool.Put(acc)
 		if g, w := fmt.Sprint(got), fmt.Sprint(want); g != w {
 			t.Fatalf("query %+v:\npruned     %s\nexhaustive %s", q, g, w)
@@ -86,7 +88,10 @@ func TestPrunedSearchMatchesExhaustive(t *testing.T) {
 	if pruned < len(queries)/4 {
 		t.Fatalf("only %d of %d queries were pruned: the test checks little", pruned, len(queries))
 	}
-	t.Logf("%d of %d searches pruned", pruned, len(queries))
+	if dropped == 0 {
+		t.Fatal("no candidate was dropped between long lists: the test checks little")
+	}
+	t.Logf("%d of %d searches pruned, %d candidates dropped between long lists", pruned, len(queries), dropped)
 }
 
 // TestCacheExplicitNowUntilExpiry: the gateway passes its clock as

@@ -235,7 +235,7 @@ func (x *Index) rerankChanged(q knowledgebase.Query, acc *accum, pool []cand, to
 			// that could still enter is summed exactly.
 			sc := acc.slot[d].score
 			if !acc.isCand(d) {
-				if acc.upper(sc) < h[0].score {
+				if acc.restUpper(d, sc) < h[0].score {
 					continue
 				}
 				sc += x.core.restScore(d, acc)
