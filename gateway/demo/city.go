@@ -1,6 +1,8 @@
 package demo
 
 import (
+	_ "embed"
+
 	"github.com/hallgate/hallgate/gateway/department"
 	"github.com/hallgate/hallgate/gateway/routing"
 	"github.com/hallgate/hallgate/knowledgebase"
@@ -105,6 +107,12 @@ var items = []knowledgebase.ServiceItem{
 		Place: "合作银行网点、示范市社会保险服务中心", Hours: "工作日 9:00-17:00", Fees: "按规定收取工本费", Visits: 1, EnquiryPhone: "12333",
 		Category: "社会保险", Keywords: []string{"社保卡", "补办"}, Status: knowledgebase.StatusPublished},
 }
+
+// guide is the demo city's dispatch guide (派单指引), imported into the
+// catalogue as scope rules, one per department line, and urgent phrases.
+//
+//go:embed guide.md
+var guide string
 
 // rules are the demo dispatch catalogue: keywords that settle the lead
 // department outright.

@@ -88,6 +88,9 @@ func Load(ctx context.Context, a *gateway.App) error {
 			return fmt.Errorf("demo rule %s: %w", r.ID, err)
 		}
 	}
+	if _, err := c.Routing.Catalogue().ImportGuide(ctx, strings.NewReader(guide)); err != nil {
+		return fmt.Errorf("demo dispatch guide: %w", err)
+	}
 	if err := c.Routing.Retrain(ctx); err != nil {
 		return fmt.Errorf("demo routing: %w", err)
 	}

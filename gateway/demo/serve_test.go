@@ -13,6 +13,7 @@ import (
 	"github.com/hallgate/hallgate/config"
 	"github.com/hallgate/hallgate/gateway"
 	"github.com/hallgate/hallgate/gateway/demo"
+	"github.com/hallgate/hallgate/gateway/routing"
 )
 
 // Serve loads the city, answers searches and the portal, and loading twice
@@ -59,6 +60,23 @@ func TestServeLoadsTheCity(t *testing.T) {
 		n, err := app.Caps.Departments.List(ctx)
 		if err != nil || len(n) != 8 {
 			t.Fatalf("round %d: %d departments, %v", round, len(n), err)
+		}
+		rules, err := app.Caps.Routing.Catalogue().List(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		guideLines := 0
+		for _, r := range rules {
+			if strings.HasPrefix(r.ID, "guide-") && r.Scope != "" {
+				guideLines++
+			}
+		}
+		if guideLines != 8 {
+			t.Fatalf("round %d: %d guide lines in the catalogue, want one per department (8): %+v", round, guideLines, rules)
+		}
+		sug, err := app.Caps.Routing.Suggest(ctx, routing.Query{Text: "我家楼下饭店的油烟太大了，窗户都不敢开", Channel: "hotline"})
+		if err != nil || sug.Department != "cgj" {
+			t.Fatalf("round %d: a matter only the guide names (餐饮油烟 → 城管): %+v %v", round, sug, err)
 		}
 		cancel()
 		if err := <-done; err != nil {
