@@ -39,7 +39,7 @@ func TestLongBitsMatchExhaustive(t *testing.T) {
 	oldP, oldMin, oldD, oldDrop := pruneMinPostings, longBitsMin, longBitsDensity, dropMinFactor
 	defer func() { pruneMinPostings, longBitsMin, longBitsDensity, dropMinFactor = oldP, oldMin, oldD, oldDrop }()
 	longBitsMin, longBitsDensity, dropMinFactor = 16, 64, 0
-	dropped := 0
+	dropped, skipped := 0, 0
 
 	for i, q := range genQueries(150, 23) {
 		kq := knowledgebase.Query{Text: q, Limit: 10, Now: pruneNow}
@@ -64,6 +64,7 @@ func TestLongBitsMatchExhaustive(t *testing.T) {
 		}
 		acc := x.pool.Get().(*accum)
 		dropped += acc.dropped
+		skipped += acc.fbSkipped
 		x.pool.Put(acc)
 		if g, w := fmt.Sprint(got), fmt.Sprint(want); g != w {
 			t.Fatalf("query %+v:\nbitmaps    %s\nexhaustive %s", kq, g, w)
@@ -78,5 +79,8 @@ func TestLongBitsMatchExhaustive(t *testing.T) {
 	if dropped == 0 {
 		t.Fatal("no candidate was dropped between long lists: the test checks little")
 	}
-	t.Logf("%d lists with bitmaps, %d candidates dropped between long lists", n, dropped)
+	if skipped == 0 {
+		t.Fatal("no feedback posting was bounded out: the test checks little")
+	}
+	t.Logf("%d lists with bitmaps, %d candidates dropped between long lists, %d feedback postings bounded out", n, dropped, skipped)
 }

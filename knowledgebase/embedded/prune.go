@@ -316,6 +316,70 @@ func (a *accum) restUpper(d uint32, s float32) float32 {
 	return s*(1+1e-5) + a.restAt[a.slot[d].lvl]
 }
 
+// feedbackBounds turns addFeedback on (off: the plain tracked pass, for
+// A/B measurements).
+var feedbackBounds = true
+
+// addFeedback is the feedback pass after a pruned first pass whose pool
+// is full, its last score floor. Every match is still a hit (newly, for
+// the total), but a document outside the pool whose first-pass bound plus
+// every expansion term's weight stays below floor cannot reach the page
+// (rerankChanged's heap starts at the pool and only rises): it gets no
+// score and is not listed in changed. The decision holds for all of a
+// document's postings, as only the documents that pass gain score.
+func (c *Core) addFeedback(exp []qterm, acc *accum, floor float32) {
+	var wexp float32
+	for i := range exp {
+		wexp += exp[i].w
+	}
+	wexp = pruneSlack(wexp)
+	checkAlive := c.nAlive != len(c.alive)
+	for i := range exp {
+		t := &exp[i]
+		w, strong := t.w, t.strong
+		for _, p := range t.ps {
+			d := p.doc
+			if checkAlive && !c.alive[d] {
+				continue
+			}
+			sl := &acc.slot[d]
+			var ub float32
+			if acc.isCand(d) {
+				ub = sl.score * (1 + 1e-5)
+			} else {
+				ub = acc.restUpper(d, sl.score)
+			}
+			if ub+wexp < floor {
+				acc.fbSkipped++
+				if strong && !sl.strong {
+					if sl.score == 0 {
+						acc.touched = append(acc.touched, d)
+					}
+					if !acc.isExtra(d) {
+						acc.newly = append(acc.newly, d)
+					}
+					sl.strong = true
+				}
+				continue
+			}
+			if sl.score == 0 && !sl.strong {
+				acc.touched = append(acc.touched, d)
+			}
+			if acc.mark[d] != acc.gen {
+				acc.mark[d] = acc.gen
+				acc.changed = append(acc.changed, d)
+			}
+			if strong && !sl.strong && !acc.isExtra(d) {
+				acc.newly = append(acc.newly, d)
+			}
+			sl.score += w * c.sat(p)
+			if strong {
+				sl.strong = true
+			}
+		}
+	}
+}
+
 func (a *accum) isCand(d uint32) bool { return a.cand[d>>6]&(1<<(d&63)) != 0 }
 
 // find is the posting of doc d in ps (sorted by ordinal).

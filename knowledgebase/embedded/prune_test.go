@@ -63,7 +63,7 @@ func TestPrunedSearchMatchesExhaustive(t *testing.T) {
 		}
 		queries = append(queries, kq)
 	}
-	pruned, dropped := 0, 0
+	pruned, dropped, skipped := 0, 0, 0
 	for _, q := range queries {
 		pruneMinPostings = 1 << 40
 		want, err := x.Search(ctx, q)
@@ -80,6 +80,7 @@ func TestPrunedSearchMatchesExhaustive(t *testing.T) {
 			pruned++
 		}
 		dropped += acc.dropped
+		skipped += acc.fbSkipped
 		x.pool.Put(acc)
 		if g, w := fmt.Sprint(got), fmt.Sprint(want); g != w {
 			t.Fatalf("query %+v:\npruned     %s\nexhaustive %s", q, g, w)
@@ -91,7 +92,11 @@ func TestPrunedSearchMatchesExhaustive(t *testing.T) {
 	if dropped == 0 {
 		t.Fatal("no candidate was dropped between long lists: the test checks little")
 	}
-	t.Logf("%d of %d searches pruned, %d candidates dropped between long lists", pruned, len(queries), dropped)
+	if skipped == 0 {
+		t.Fatal("no feedback posting was bounded out: the test checks little")
+	}
+	t.Logf("%d of %d searches pruned, %d candidates dropped between long lists, %d feedback postings bounded out",
+		pruned, len(queries), dropped, skipped)
 }
 
 // TestCacheExplicitNowUntilExpiry: the gateway passes its clock as

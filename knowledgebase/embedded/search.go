@@ -92,7 +92,15 @@ func (x *Index) search(q knowledgebase.Query, text string) (res knowledgebase.Re
 		// the page, so only they are ranked again.
 		if exp := x.feedback(qt, cands.top); len(exp) > 0 {
 			acc.startTracking()
-			expList := x.core.addTerms(exp, acc, true, len(x.core.alive)+1)
+			var expList []qterm
+			if n := len(cands.top); feedbackBounds && acc.pruned && n >= q.Offset+q.Limit {
+				// The pool is full: its last score bounds what the page
+				// needs (prune.go).
+				expList = x.core.resolve(exp, true, len(x.core.alive)+1, nil)
+				x.core.addFeedback(expList, acc, cands.top[n-1].score)
+			} else {
+				expList = x.core.addTerms(exp, acc, true, len(x.core.alive)+1)
+			}
 			cands.top, cands.total = x.rerankChanged(q, acc, cands.top, cands.total, expList)
 		}
 	}
