@@ -26,6 +26,9 @@ import (
 // cheaper than bounding it.
 var pruneMinPostings = 20000
 
+// thresholdBound skips θ while it cannot prune (off: for A/B measurements).
+var thresholdBound = true
+
 // dropMinFactor: candidates are re-bounded between long lists only while
 // there are more than dropMinFactor×k of them (tests set 0).
 var dropMinFactor = 2
@@ -94,18 +97,24 @@ func (c *Core) scoreTop(qt []analysis.Term, acc *accum, k int, visible func(uint
 		ess = append(ess, false)
 	}
 	acc.ess = ess
-	var theta float32
+	var theta, done float32
 	pruned := false
 	brk := 0
 	for n, i := range order {
 		ess[i] = true
 		c.addList(&list[i], acc)
 		remaining -= len(list[i].ps)
+		done += list[i].w
 		rest = 0
 		for _, j := range order[n+1:] {
 			rest += list[j].w
 		}
 		if n+1 == len(order) || remaining < pruneMinPostings/2 || remaining < 2*len(acc.touched) {
+			continue
+		}
+		if thresholdBound && done*(1+1e-3) <= pruneSlack(rest) {
+			// No partial score can exceed the weights scored so far, so
+			// θ cannot beat the rest yet: skip the pass over touched.
 			continue
 		}
 		if theta = c.threshold(acc, k, visible); theta > pruneSlack(rest) {
