@@ -26,6 +26,10 @@ import (
 // cheaper than bounding it.
 var pruneMinPostings = 20000
 
+// raiseTheta: θ is raised to the k-th best candidate once, halfway
+// through the long lists (every time costs more than it saves: measured).
+var raiseTheta = true
+
 // thresholdBound skips θ while it cannot prune (off: for A/B measurements).
 var thresholdBound = true
 
@@ -174,6 +178,9 @@ func (c *Core) scoreTop(qt []analysis.Term, acc *accum, k int, visible func(uint
 		if !drop || n+1 == len(long) || len(cands) < dropMinFactor*k {
 			continue
 		}
+		if raiseTheta && n == len(long)/2 {
+			theta = c.raiseTheta(acc, cands, k, theta, visible)
+		}
 		cands = c.dropCands(acc, cands, theta, restAt[n+1], uint8(n+1))
 	}
 	acc.cands = cands
@@ -216,6 +223,27 @@ func (c *Core) addLong(t *qterm, acc *accum, checkAlive bool, visible func(uint3
 			acc.extraHits++ // a hit only through the long lists: counted, never ranked
 		}
 	}
+}
+
+// raiseTheta is θ raised to the k-th best visible candidate: every
+// document that reached θ is a candidate, and scores only grow.
+func (c *Core) raiseTheta(acc *accum, cands []uint32, k int, theta float32, visible func(uint32) bool) float32 {
+	h := acc.heap[:0]
+	for _, d := range cands {
+		sl := acc.slot[d]
+		if !sl.strong || (len(h) == k && sl.score <= h[0]) {
+			continue
+		}
+		if visible != nil && !visible(d) {
+			continue
+		}
+		h = heapPush(h, k, sl.score)
+	}
+	acc.heap = h
+	if len(h) == k {
+		theta = max(theta, h[0])
+	}
+	return theta
 }
 
 // dropCands removes the candidates whose partial score (with lvl long
