@@ -224,6 +224,7 @@ type accum struct {
 	restAt    []float32 // restAt[l]: bound of what long[l:] add (restAt[0] = restBound)
 	dropped   int       // candidates dropped between long lists (for tests)
 	fbSkipped int       // feedback postings that could not reach the page (for tests)
+	raised    int       // times θ was raised between long lists (for tests)
 	extraHits int       // visible hits only the long lists found
 	masked    bool
 	maskHits  int // with a mask: visible first-pass hits apart from expiring entries
@@ -242,6 +243,7 @@ func (a *accum) reset(n int) {
 	a.restBound = 0
 	a.extraHits = 0
 	a.dropped = 0
+	a.raised = 0
 	a.fbSkipped = 0
 	a.masked = false
 	a.maskHits = 0

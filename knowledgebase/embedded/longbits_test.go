@@ -39,7 +39,7 @@ func TestLongBitsMatchExhaustive(t *testing.T) {
 	oldP, oldMin, oldD, oldDrop := pruneMinPostings, longBitsMin, longBitsDensity, dropMinFactor
 	defer func() { pruneMinPostings, longBitsMin, longBitsDensity, dropMinFactor = oldP, oldMin, oldD, oldDrop }()
 	longBitsMin, longBitsDensity, dropMinFactor = 16, 64, 0
-	dropped, skipped := 0, 0
+	dropped, skipped, raised := 0, 0, 0
 
 	for i, q := range genQueries(150, 23) {
 		kq := knowledgebase.Query{Text: q, Limit: 10, Now: pruneNow}
@@ -51,6 +51,8 @@ func TestLongBitsMatchExhaustive(t *testing.T) {
 		case 3:
 			kq.IncludeInternal = true
 			kq.Limit = 30
+		case 4:
+			kq.Limit = 100 // the whole first-pass pool is on the page
 		}
 		pruneMinPostings = 1 << 40
 		want, err := x.Search(ctx, kq)
@@ -65,6 +67,7 @@ func TestLongBitsMatchExhaustive(t *testing.T) {
 		acc := x.pool.Get().(*accum)
 		dropped += acc.dropped
 		skipped += acc.fbSkipped
+		raised += acc.raised
 		x.pool.Put(acc)
 		if g, w := fmt.Sprint(got), fmt.Sprint(want); g != w {
 			t.Fatalf("query %+v:\nbitmaps    %s\nexhaustive %s", kq, g, w)
@@ -78,6 +81,9 @@ func TestLongBitsMatchExhaustive(t *testing.T) {
 	}
 	if dropped == 0 {
 		t.Fatal("no candidate was dropped between long lists: the test checks little")
+	}
+	if raised == 0 {
+		t.Fatal("θ was never raised between long lists: the test checks little")
 	}
 	if skipped == 0 {
 		t.Fatal("no feedback posting was bounded out: the test checks little")

@@ -240,8 +240,9 @@ func (c *Core) raiseTheta(acc *accum, cands []uint32, k int, theta float32, visi
 		h = heapPush(h, k, sl.score)
 	}
 	acc.heap = h
-	if len(h) == k {
-		theta = max(theta, h[0])
+	if len(h) == k && h[0] > theta {
+		theta = h[0]
+		acc.raised++
 	}
 	return theta
 }

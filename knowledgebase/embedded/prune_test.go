@@ -60,10 +60,12 @@ func TestPrunedSearchMatchesExhaustive(t *testing.T) {
 		case 3:
 			kq.IncludeInternal = true
 			kq.Limit = 30
+		case 4:
+			kq.Limit = 100 // the whole first-pass pool is on the page
 		}
 		queries = append(queries, kq)
 	}
-	pruned, dropped, skipped := 0, 0, 0
+	pruned, dropped, skipped, raised := 0, 0, 0, 0
 	for _, q := range queries {
 		pruneMinPostings = 1 << 40
 		want, err := x.Search(ctx, q)
@@ -81,6 +83,7 @@ func TestPrunedSearchMatchesExhaustive(t *testing.T) {
 		}
 		dropped += acc.dropped
 		skipped += acc.fbSkipped
+		raised += acc.raised
 		x.pool.Put(acc)
 		if g, w := fmt.Sprint(got), fmt.Sprint(want); g != w {
 			t.Fatalf("query %+v:\npruned     %s\nexhaustive %s", q, g, w)
@@ -91,6 +94,9 @@ func TestPrunedSearchMatchesExhaustive(t *testing.T) {
 	}
 	if dropped == 0 {
 		t.Fatal("no candidate was dropped between long lists: the test checks little")
+	}
+	if raised == 0 {
+		t.Fatal("θ was never raised between long lists: the test checks little")
 	}
 	if skipped == 0 {
 		t.Fatal("no feedback posting was bounded out: the test checks little")
