@@ -241,7 +241,12 @@ func httpLoad(b *testing.B, env *scaleEnv, qs []string) {
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "searches/s")
 	b.ReportMetric(float64((processCPUTime()-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/search")
-	// The index alone on the same queries, same process, same parallelism.
+	indexAlone(b, env, qs)
+}
+
+// indexAlone reports the index's own throughput on the same queries, same
+// process, same parallelism as the HTTP figure beside it.
+func indexAlone(b *testing.B, env *scaleEnv, qs []string) {
 	m := min(len(qs), max(b.N, 500))
 	var k atomic.Int64
 	var wg sync.WaitGroup
