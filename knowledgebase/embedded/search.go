@@ -333,7 +333,13 @@ func (x *Index) rank(q knowledgebase.Query, acc *accum) ranked {
 	h := make(candHeap, 0, pool+1)
 	total := 0
 	now, filters := q.Now.UnixNano(), hasFilters(&q)
-	for _, d := range acc.touched {
+	docs := acc.touched
+	if acc.masked && rankCands {
+		// A pruned pass with a mask counts the hits itself (search), and
+		// only its candidates can be among the best (prune.go).
+		docs = acc.cands
+	}
+	for _, d := range docs {
 		if !acc.slot[d].strong || !x.core.alive[d] {
 			continue
 		}
@@ -355,6 +361,10 @@ func (x *Index) rank(q knowledgebase.Query, acc *accum) ranked {
 	sortCands(top)
 	return ranked{top: top, total: total}
 }
+
+// rankCands: rank looks at a masked pruned pass's candidates only (off:
+// every touched document, for A/B measurements).
+var rankCands = true
 
 // poolSize is how many first-pass candidates rank keeps: the page, and at
 // least rerankDepth for the feedback pass.
