@@ -219,15 +219,19 @@ type accum struct {
 	bits      []uint64
 	cand      []uint64
 	order     []int
-	cands     []uint32  // candidates of a pruned pass (also as bits in cand)
-	long      []int     // a pruned pass's long lists (indices in all), heaviest first
-	restAt    []float32 // restAt[l]: bound of what long[l:] add (restAt[0] = restBound)
-	dropped   int       // candidates dropped between long lists (for tests)
-	fbSkipped int       // feedback postings that could not reach the page (for tests)
-	raised    int       // times θ was raised between long lists (for tests)
-	extraHits int       // visible hits only the long lists found
-	masked    bool
-	maskHits  int // with a mask: visible first-pass hits apart from expiring entries
+	cands     []uint32 // candidates of a pruned pass (also as bits in cand)
+	// rescorePool's scratch: the pool's ordinals (sorted), sums, strength.
+	poolDocs   []uint32
+	poolScore  []float32
+	poolStrong []bool
+	long       []int     // a pruned pass's long lists (indices in all), heaviest first
+	restAt     []float32 // restAt[l]: bound of what long[l:] add (restAt[0] = restBound)
+	dropped    int       // candidates dropped between long lists (for tests)
+	fbSkipped  int       // feedback postings that could not reach the page (for tests)
+	raised     int       // times θ was raised between long lists (for tests)
+	extraHits  int       // visible hits only the long lists found
+	masked     bool
+	maskHits   int // with a mask: visible first-pass hits apart from expiring entries
 }
 
 func (a *accum) reset(n int) {

@@ -337,6 +337,74 @@ func (c *Core) rescore(d uint32, acc *accum, exp []qterm) {
 	sl.score, sl.strong = s, strong
 }
 
+// rescorePool is rescore (without expansion terms) for every document of
+// the pool: each list is walked once over the pool in ordinal order
+// (galloping), instead of one binary search per document and list. The
+// sums add the same terms in the same order, so the scores are the same.
+func (c *Core) rescorePool(top []cand, acc *accum) {
+	docs := acc.poolDocs[:0]
+	for _, cd := range top {
+		docs = append(docs, cd.doc)
+	}
+	slices.Sort(docs)
+	sc := acc.poolScore[:0]
+	st := acc.poolStrong[:0]
+	for range docs {
+		sc = append(sc, 0)
+		st = append(st, false)
+	}
+	acc.poolDocs, acc.poolScore, acc.poolStrong = docs, sc, st
+	for i := range acc.all {
+		t := &acc.all[i]
+		if t.tb != nil {
+			for j, d := range docs {
+				if p, ok := t.find(d); ok {
+					v := t.w * c.sat(p)
+					sc[j] += v
+					st[j] = st[j] || t.strong
+				}
+			}
+			continue
+		}
+		ps, lo := t.ps, 0
+		for j, d := range docs {
+			if lo = gallop(ps, lo, d); lo == len(ps) {
+				break
+			}
+			if p := ps[lo]; p.doc == d {
+				v := t.w * c.sat(p)
+				sc[j] += v
+				st[j] = st[j] || t.strong
+			}
+		}
+	}
+	for j, d := range docs {
+		sl := &acc.slot[d]
+		sl.score, sl.strong = sc[j], st[j]
+	}
+}
+
+// gallop is the first index from lo whose posting's document is ≥ d (ps
+// sorted by document, every posting before lo below d).
+func gallop(ps []posting, lo int, d uint32) int {
+	hi, step := lo, 1
+	for hi < len(ps) && ps[hi].doc < d {
+		lo = hi + 1
+		hi += step
+		step <<= 1
+	}
+	hi = min(hi, len(ps))
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if ps[m].doc < d {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo
+}
+
 // restScore is what the long lists a pruned pass did not add to d's
 // score add to it (all of them, or those after the candidate was dropped).
 func (c *Core) restScore(d uint32, acc *accum) float32 {

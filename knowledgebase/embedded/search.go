@@ -79,8 +79,13 @@ func (x *Index) search(q knowledgebase.Query, text string) (res knowledgebase.Re
 	}
 	if acc.pruned {
 		// Exact sums in query order for the pool (see prune.go).
+		if batchRescore {
+			x.core.rescorePool(cands.top, acc)
+		}
 		for i := range cands.top {
-			x.core.rescore(cands.top[i].doc, acc, nil)
+			if !batchRescore {
+				x.core.rescore(cands.top[i].doc, acc, nil)
+			}
 			cands.top[i].score = acc.slot[cands.top[i].doc].score
 		}
 		sortCands(cands.top)
@@ -361,6 +366,10 @@ func (x *Index) rank(q knowledgebase.Query, acc *accum) ranked {
 	sortCands(top)
 	return ranked{top: top, total: total}
 }
+
+// batchRescore: the pool is rescored list by list (off: document by
+// document, for A/B measurements).
+var batchRescore = true
 
 // rankCands: rank looks at a masked pruned pass's candidates only (off:
 // every touched document, for A/B measurements).
