@@ -1,8 +1,9 @@
 package embedded
 
 import (
-	"sort"
+	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/hallgate/hallgate/knowledgebase/analysis"
 )
@@ -28,47 +29,60 @@ func (x *Index) feedback(qt []analysis.Term, top []cand) []analysis.Term {
 	if best <= 0 {
 		return nil
 	}
-	votes := map[string]float64{}
+	// Each distinct bigram's votes, in first-seen order (sorted below by
+	// a total order, so the order of insertion does not matter); last is
+	// the last voter (index + 1), so a title votes once per bigram.
+	type tv struct {
+		t    string
+		v    float64
+		last int
+	}
+	all := make([]tv, 0, 32)
+	idx := make(map[string]int, 32)
 	common := x.core.nAlive / 10
+	var buf [2 * utf8.UTFMax]byte
 	for i := 0; i < n; i++ {
 		d := &x.docs[top[i].doc]
 		w := float64(top[i].score) / best
-		seen := map[string]bool{}
 		// The title's Han bigrams, straight from the normalized text (the
 		// full IndexTerms would also spell out pinyin we do not use here).
 		for _, part := range strings.Fields(analysis.Normalize(d.Title)) {
-			rs := []rune(part)
-			for k := 0; k+1 < len(rs); k++ {
-				if !isHanRune(rs[k]) || !isHanRune(rs[k+1]) {
+			prev := rune(-1)
+			for _, r := range part {
+				p := prev
+				prev = r
+				if p < 0 || !isHanRune(p) || !isHanRune(r) {
 					continue
 				}
-				bg := string(rs[k : k+2])
-				if have[bg] || seen[bg] {
+				bg := utf8.AppendRune(utf8.AppendRune(buf[:0], p), r)
+				if have[string(bg)] {
 					continue
 				}
-				seen[bg] = true
+				if k, ok := idx[string(bg)]; ok {
+					if all[k].last != i+1 {
+						all[k].last = i + 1
+						all[k].v += w
+					}
+					continue
+				}
 				// A bigram in a tenth of the entries (办理, 申请) says
 				// nothing about this topic and would cost a long posting list.
-				if id, ok := x.core.terms[bg]; ok && len(x.core.post[id]) > common && x.core.nAlive > 1000 {
+				if id, ok := x.core.terms[string(bg)]; ok && len(x.core.post[id]) > common && x.core.nAlive > 1000 {
 					continue
 				}
-				votes[bg] += w
+				idx[string(bg)] = len(all)
+				all = append(all, tv{t: string(bg), v: w, last: i + 1})
 			}
 		}
 	}
-	type tv struct {
-		t string
-		v float64
-	}
-	var all []tv
-	for t, v := range votes {
-		all = append(all, tv{t, v})
-	}
-	sort.Slice(all, func(i, j int) bool {
-		if all[i].v != all[j].v {
-			return all[i].v > all[j].v
+	slices.SortFunc(all, func(a, b tv) int {
+		switch {
+		case a.v > b.v:
+			return -1
+		case a.v < b.v:
+			return 1
 		}
-		return all[i].t < all[j].t
+		return strings.Compare(a.t, b.t)
 	})
 	if len(all) > prfTerms {
 		all = all[:prfTerms]
