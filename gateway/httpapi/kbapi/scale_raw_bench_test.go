@@ -206,3 +206,27 @@ func processCPUClock() time.Duration {
 	}
 	return time.Duration(ts.Nano())
 }
+
+// BenchmarkScaleHTTPServe only serves: with HALLGATE_BENCH_SERVE naming a
+// file, it imports the corpus, writes the listener's address to that file
+// and serves until the file is removed — for an outside load generator
+// (wrk, or two builds side by side under the same load). Skipped otherwise.
+func BenchmarkScaleHTTPServe(b *testing.B) {
+	path := os.Getenv("HALLGATE_BENCH_SERVE")
+	if path == "" {
+		b.Skip("set HALLGATE_BENCH_SERVE to a file to serve an outside load generator")
+	}
+	env := setupScaleHTTP(b)
+	if err := os.WriteFile(path+".tmp", []byte(env.base[len("http://"):]+"\n"), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.Rename(path+".tmp", path); err != nil {
+		b.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(path); err != nil {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
