@@ -303,3 +303,53 @@ func TestReopenChild(t *testing.T) {
 	fmt.Printf("REOPEN reopen-ms %.1f\nREOPEN child-rss-MiB %.1f\nREOPEN child-peak-rss-MiB %.1f\nREOPEN docs %d\n",
 		open.Seconds()*1000, cur, peak, n)
 }
+
+// BenchmarkScaleSearchAB runs every query twice back to back, once with
+// this pass's early-termination refinements switched off (the package
+// variables dropMinFactor, feedbackBounds, thresholdBound, raiseTheta,
+// rankCands, batchRescore) and once on, alternating which goes first, and
+// reports the thread CPU per search of each and their ratio: the fairest
+// comparison on a shared machine, as both see the same load at the same
+// moment. Results are identical either way (prune_test.go).
+func BenchmarkScaleSearchAB(b *testing.B) {
+	x := buildScale(b)
+	qs := genQueries(2000, 3)
+	ctx := context.Background()
+	set := func(on bool) {
+		dropMinFactor = 2
+		if !on {
+			dropMinFactor = 1 << 30
+		}
+		feedbackBounds, thresholdBound, raiseTheta, rankCands, batchRescore = on, on, on, on, on
+	}
+	defer set(true)
+	search := func(q string) {
+		if _, err := x.Search(ctx, knowledgebase.Query{Text: q, Limit: 10}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for _, q := range qs[:200] { // bitmaps of the long lists
+		search(q)
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var cpu [2]time.Duration
+	n := 0
+	for b.Loop() {
+		for j := range 2 {
+			on := (n+j)%2 == 1
+			set(on)
+			c := threadCPU()
+			search(qs[n%len(qs)])
+			if on {
+				cpu[1] += threadCPU() - c
+			} else {
+				cpu[0] += threadCPU() - c
+			}
+		}
+		n++
+	}
+	b.ReportMetric(cpu[0].Seconds()*1000/float64(n), "off-cpu-ms")
+	b.ReportMetric(cpu[1].Seconds()*1000/float64(n), "on-cpu-ms")
+	b.ReportMetric(cpu[1].Seconds()/cpu[0].Seconds(), "on/off")
+}
