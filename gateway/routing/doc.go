@@ -23,7 +23,13 @@
 //     (the 三定 text split on 、；，。 and 负责, every clause its own
 //     mini-document, the best clause per department), quoted as evidence;
 //   - complement naive Bayes (cnb.go) over the same weighted features;
-//   - catalogue rules, which add a priority-scaled bonus and co-departments.
+//   - catalogue rules, which add a priority-scaled bonus and co-departments;
+//   - the catalogue's scope rules (lines of a city's dispatch guide, read by
+//     ParseGuide, guide.go): their clauses are training documents of their
+//     department like the 三定 text, and a BM25 over the clauses is one more
+//     scorer in the stack (scope.go); the lead's best-matching clause brings
+//     the co-departments the guide names for that case, and urgent rules'
+//     phrases mark a request urgent.
 //
 // The scorers are combined by stacking (stack.go): the history is cut into
 // five inner folds, models trained without each fold score it, and a

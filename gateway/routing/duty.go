@@ -19,6 +19,7 @@ type dutyIndex struct {
 	co     [][]string // per clause: its co-departments (scope clauses only)
 	avg    float64
 	total  float64
+	self   []float64 // per clause: the unweighted BM25 of its own text (see finishSelf)
 }
 
 // blendDuty weighs the duty-clause vote; dutyPower sharpens it.
@@ -74,14 +75,42 @@ func (ix *dutyIndex) add(tok Tokenizer, d int, text string, weight float64, co [
 // score returns, per department, the BM25 of its best-matching clause and
 // that clause's index (-1 when nothing matched).
 func (ix *dutyIndex) score(tf map[uint32]float32, C int) ([]float64, []int) {
-	const k1, b = 1.2, 0.5
 	out := make([]float64, C)
 	best := make([]int, C)
 	for i := range best {
 		best[i] = -1
 	}
+	for i, s := range ix.clauseScores(tf) {
+		if d := ix.dept[i]; s > out[d] {
+			out[d], best[d] = s, i
+		}
+	}
+	return out, best
+}
+
+// finishSelf computes every clause's score against its own text, so a
+// request's match can be read as the share of the clause it covers, whatever
+// the size of the index.
+func (ix *dutyIndex) finishSelf() {
+	const k1, b = 1.2, 0.5
+	ix.self = make([]float64, len(ix.lens))
+	n := float64(len(ix.lens))
+	for _, ps := range ix.post {
+		df := float64(len(ps))
+		idf := math.Log(1 + (n-df+0.5)/(df+0.5))
+		for _, p := range ps {
+			f := float64(p.tf)
+			ix.self[p.doc] += idf * f * (k1 + 1) / (f + k1*(1-b+b*ix.lens[p.doc]/ix.avg))
+		}
+	}
+}
+
+// clauseScores returns the weighted BM25 of every clause (nil for an empty
+// index).
+func (ix *dutyIndex) clauseScores(tf map[uint32]float32) []float64 {
+	const k1, b = 1.2, 0.5
 	if ix == nil || len(ix.lens) == 0 {
-		return out, best
+		return nil
 	}
 	acc := make([]float64, len(ix.lens))
 	n := float64(len(ix.lens))
@@ -97,13 +126,10 @@ func (ix *dutyIndex) score(tf map[uint32]float32, C int) ([]float64, []int) {
 			acc[p.doc] += idf * f * (k1 + 1) / (f + k1*(1-b+b*ix.lens[p.doc]/ix.avg))
 		}
 	}
-	for i, s := range acc {
-		s *= ix.weight[i]
-		if d := ix.dept[i]; s > out[d] {
-			out[d], best[d] = s, i
-		}
+	for i := range acc {
+		acc[i] *= ix.weight[i]
 	}
-	return out, best
+	return acc
 }
 
 // routeText is the text the department scorers see: the request without its

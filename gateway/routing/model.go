@@ -226,7 +226,7 @@ func buildModel(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []
 		cl := scopeClauses(rules, m.idx)
 		if scopeItemDocs {
 			for _, c := range cl {
-				raws = append(raws, raw{p.memo.tf(tok, c.text), c.dept, p.DutyWeight * scopeDocWeight * float32(c.weight), kindRule, c.dept})
+				raws = append(raws, raw{p.memo.tf(tok, c.text), c.dept, p.DutyWeight * scopeDocWeight * float32(c.weight), kindRule, -1})
 			}
 		} else {
 			texts := make([][]string, C)
@@ -238,22 +238,68 @@ func buildModel(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []
 			for d, ts := range texts {
 				if len(ts) > 0 {
 					w := p.DutyWeight * scopeDocWeight * float32(wsum[d]/float64(len(ts)))
-					raws = append(raws, raw{p.memo.tf(tok, strings.Join(ts, "；")), d, w, kindRule, d})
+					raws = append(raws, raw{p.memo.tf(tok, strings.Join(ts, "；")), d, w, kindRule, -1})
 				}
 			}
 		}
 	}
+	isScope := func(r raw) bool { return r.kind == kindRule && r.ref < 0 }
+	nScope := 0
 	for _, r := range raws {
+		if isScope(r) && scopeKeepsWeights {
+			nScope++
+			continue
+		}
 		m.df.add(r.tf)
 	}
+	if nScope > 0 {
+		// A guide's clauses add only the features nothing else has: every
+		// other feature keeps the frequency and weight it has without the
+		// guide, so the neighbours, the type model and urgency see the
+		// same vectors with or without it.
+		extra := map[uint32]uint32{}
+		for _, r := range raws {
+			if isScope(r) {
+				for id := range r.tf {
+					if m.df.df[id] == 0 {
+						extra[id]++
+					}
+				}
+			}
+		}
+		for id, n := range extra {
+			m.df.df[id] = n
+		}
+	}
 	if p.TermWeightPower > 0 {
-		tfs := make([]map[uint32]float32, len(raws))
-		labels := make([]int, len(raws))
-		weights := make([]float32, len(raws))
-		for i, r := range raws {
-			tfs[i], labels[i], weights[i] = r.tf, r.label, r.weight
+		tfs := make([]map[uint32]float32, 0, len(raws))
+		labels := make([]int, 0, len(raws))
+		weights := make([]float32, 0, len(raws))
+		for _, r := range raws {
+			if isScope(r) && scopeKeepsWeights {
+				continue
+			}
+			tfs, labels, weights = append(tfs, r.tf), append(labels, r.label), append(weights, r.weight)
 		}
 		m.df.tw = termWeights(tfs, labels, weights, C, p.TermWeightSmooth, p.TermWeightPower)
+		if nScope > 0 {
+			var stfs []map[uint32]float32
+			var slabels []int
+			var sweights []float32
+			for _, r := range raws {
+				stfs, slabels, sweights = append(stfs, r.tf), append(slabels, r.label), append(sweights, r.weight)
+			}
+			all := termWeights(stfs, slabels, sweights, C, p.TermWeightSmooth, p.TermWeightPower)
+			for _, r := range raws {
+				if isScope(r) {
+					for id := range r.tf {
+						if m.df.tw[id] == 0 {
+							m.df.tw[id] = all[id]
+						}
+					}
+				}
+			}
+		}
 	}
 	m.post = make(map[uint32][]posting)
 	m.kbDoc = make(map[string]int, len(kb))

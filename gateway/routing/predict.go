@@ -148,20 +148,10 @@ func (m *model) predict(ctx context.Context, q Query, rules []Rule) prediction {
 			}
 		}
 	}
-	// The catalogue's scope clause that best fits the lead, with the
-	// co-departments the guide names for that case.
+	// The catalogue's scope clause that best fits the lead, and the
+	// co-departments the guide names for the cases that match.
 	if m.guide != nil {
-		gs, best := m.guide.score(tf, C)
-		if b := best[lead]; b >= 0 && gs[lead] > 0 {
-			ev := fmt.Sprintf("派单指引：「%s」归 %s", m.guide.clause[b], m.label(lead))
-			if co := m.guide.co[b]; len(co) > 0 && guideCoMin > 0 && gs[lead] >= guideCoMin {
-				for _, c := range co {
-					coSet[c] = true
-				}
-				ev += "，协办 " + strings.Join(co, "、")
-			}
-			p.evidence = append(p.evidence, ev)
-		}
+		m.guideCo(&p, tf, lead, coSet)
 	}
 	for c := range coSet {
 		if c != m.depts[lead].Code {

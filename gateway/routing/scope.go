@@ -1,6 +1,9 @@
 package routing
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // How the catalogue's scope rules (guide lines) join the learned scorers.
 // Every clause is weighed by its rule's priority: scopeScale(5) = 1.
@@ -14,12 +17,22 @@ var (
 	guideInDuty = false
 	// scopeDocWeight is the weight, relative to DutyWeight, of each
 	// department's scope clauses as one training document (0: none).
-	scopeDocWeight float32 = 1
+	scopeDocWeight float32 = 2
 	// scopeItemDocs makes every scope clause its own training document.
-	scopeItemDocs = false
-	// guideCoMin is the least BM25 score of the lead's best guide clause
-	// for that clause's co-departments to be proposed.
-	guideCoMin = 4.0
+	scopeItemDocs = true
+	// guideCoMin is the least share of a guide clause (its BM25 against the
+	// request over its BM25 against itself) a request must match for the
+	// clause's co-departments to be proposed.
+	guideCoMin = 0.1
+	// guideCoRel > 0 also takes the co-departments of the lead's other
+	// clauses scoring at least this share of its best one (and guideCoMin).
+	guideCoRel = 0.85
+	// guideEvidenceMin is the least score for quoting the lead's best guide
+	// clause as evidence (a clause sharing one common word is no reason).
+	guideEvidenceMin = 2.0
+	// scopeKeepsWeights: scope documents add the document frequency and
+	// term weight only of features nothing else has (model.go).
+	scopeKeepsWeights = true
 )
 
 // scopeScale turns a rule's priority (0–10) into a weight: 0 → 1/6,
@@ -69,6 +82,7 @@ func buildDutyIndexes(tok Tokenizer, depts []DepartmentInfo, idx map[string]int,
 			duty.add(tok, c.dept, c.text, c.weight, c.co)
 		}
 	}
+	guide.finishSelf()
 	return duty, guide
 }
 
@@ -87,4 +101,39 @@ func urgentPhraseHits(rules []Rule, norm string) []string {
 		}
 	}
 	return out
+}
+
+// guideCo quotes the lead's best guide clause and adds the co-departments of
+// the lead's clauses that match well enough.
+func (m *model) guideCo(p *prediction, tf map[uint32]float32, lead int, coSet map[string]bool) {
+	cs := m.guide.clauseScores(tf)
+	best := -1
+	for i, s := range cs {
+		if m.guide.dept[i] == lead && s > 0 && (best < 0 || s > cs[best]) {
+			best = i
+		}
+	}
+	if best < 0 || cs[best] < guideEvidenceMin {
+		return
+	}
+	ev := fmt.Sprintf("派单指引：「%s」归 %s", m.guide.clause[best], m.label(lead))
+	var added []string
+	for i, s := range cs {
+		if m.guide.dept[i] != lead || len(m.guide.co[i]) == 0 || guideCoMin <= 0 || m.guide.self[i] <= 0 || s/(m.guide.weight[i]*m.guide.self[i]) < guideCoMin {
+			continue
+		}
+		if i != best && (guideCoRel <= 0 || s < guideCoRel*cs[best]) {
+			continue
+		}
+		for _, c := range m.guide.co[i] {
+			if !coSet[c] {
+				coSet[c] = true
+				added = append(added, c)
+			}
+		}
+	}
+	if len(added) > 0 {
+		ev += "，协办 " + strings.Join(added, "、")
+	}
+	p.evidence = append(p.evidence, ev)
 }
