@@ -89,7 +89,7 @@ func expGuideTune(t *testing.T) {
 		name string
 		k    knobs
 	}{
-		{"default (doc 1, guide scorer 0.8)", saved},
+		{"kept defaults", saved},
 		{"no guide (reference)", knobs{priority: -1}},
 		{"scope docs 0 (scorer only)", knobs{false, 0, false, 0.8, 5, false, false}},
 		{"scope docs 0.5", knobs{false, 0.5, false, 0.8, 5, false, false}},
@@ -107,6 +107,8 @@ func expGuideTune(t *testing.T) {
 		{"clause docs 3", knobs{false, 3, true, 0.8, 5, false, false}},
 		{"clause docs 2, weights of all documents", knobs{false, 2, true, 0.8, 5, false, false}},
 		{"clause docs 2, no urgent phrases", knobs{false, 2, true, 0.8, 5, false, true}},
+		{"kept + clauses in duty index", knobs{true, 2, true, 0.8, 5, true, false}},
+		{"kept, clause docs 4", knobs{false, 4, true, 0.8, 5, true, false}},
 	}
 	only := os.Getenv("ROUTING_EXP_ONLY") // comma-separated config indexes
 	floors := []float64{0.05, 0.1, 0.15, 0.2, 0.3, 0.4}

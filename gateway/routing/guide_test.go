@@ -287,3 +287,27 @@ func TestParseGuideDev(t *testing.T) {
 		t.Errorf("%d department lines parsed, %d in the file", lines, want)
 	}
 }
+
+// FuzzParseGuide: a guide is an administrator's upload; parsing must never
+// panic, and every clause goes to the line's department or a code the line
+// names, never an empty one.
+func FuzzParseGuide(f *testing.F) {
+	f.Add(synthGuide)
+	f.Add("- `a`：（（协办 b）、归 c；不归 a，归")
+	f.Add("- `a`（：x、y（含 z，w 的协办 b））；u 由 c 主办、d 协办")
+	f.Add("- `a`:\xff\xfe、“未闭合，（")
+	f.Fuzz(func(t *testing.T, in string) {
+		rules, _ := ParseGuide(strings.NewReader(in), nil)
+		for _, r := range rules {
+			_ = r.Validate(nil)
+			for _, it := range r.ScopeItems() {
+				if it.Department == "" || strings.TrimSpace(it.Text) == "" {
+					t.Fatalf("empty item %+v from %q", it, in)
+				}
+				if it.Department != r.Department && !strings.Contains(r.Scope, it.Department) {
+					t.Fatalf("item %+v goes to a code its line does not name: %q", it, r.Scope)
+				}
+			}
+		}
+	})
+}
