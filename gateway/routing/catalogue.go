@@ -119,8 +119,13 @@ func (c *Catalogue) put(ctx context.Context, r Rule, expect uint64, create bool)
 	if err != nil {
 		return Rule{}, fmt.Errorf("routing: encode rule: %w", err)
 	}
+	// An urgent rule has no department: no empty index value for it.
+	var index map[string]string
+	if r.Department != "" {
+		index = map[string]string{"department": r.Department}
+	}
 	put := store.Put{Record: store.Record{Collection: CollectionRules, ID: r.ID, Data: data,
-		Index: map[string]string{"department": r.Department}}, ExpectVersion: expect}
+		Index: index}, ExpectVersion: expect}
 	recs, err := c.st.Commit(ctx, store.Tx{Puts: []store.Put{put}})
 	if errors.Is(err, store.ErrConflict) {
 		if create {
