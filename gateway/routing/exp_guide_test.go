@@ -114,6 +114,11 @@ func expGuideTune(t *testing.T) {
 	floors := []float64{0.05, 0.1, 0.15, 0.2, 0.3, 0.4}
 	rels := []float64{0, 0.7, 0.85}
 	savedCo := [2]float64{guideCoMin, guideCoRel}
+	if gp := os.Getenv("ROUTING_EXP_GUIDEPOWER"); gp != "" {
+		defer func(v float64) { guidePower = v }(guidePower)
+		fmt.Sscan(gp, &guidePower)
+		fmt.Printf("guide scorer power %.1f\n", guidePower)
+	}
 	for ci, c := range configs {
 		if only != "" && !slices.Contains(strings.Split(only, ","), fmt.Sprint(ci)) {
 			continue

@@ -403,7 +403,7 @@ func (m *model) componentScores(ctx context.Context, text string, vec sparse, tf
 	if m.guide != nil && blendGuide > 0 {
 		gs, _ := m.guide.score(tf, C)
 		for c, s := range gs {
-			comp[compGuide][c] = math.Pow(s, dutyPower)
+			comp[compGuide][c] = math.Pow(s, guidePower)
 		}
 	}
 	var clauses []int

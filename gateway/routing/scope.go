@@ -12,6 +12,8 @@ var (
 	// scope clauses, best clause per department) in the fixed blend and is
 	// the stacker's starting weight for it.
 	blendGuide = 0.8
+	// guidePower sharpens the guide-clause scorer like dutyPower the duty one.
+	guidePower = 2.0
 	// guideInDuty also puts the scope clauses into the 三定 duty-clause
 	// index (compDuty).
 	guideInDuty = false
