@@ -127,7 +127,15 @@ func sbQueries(n int) []string {
 
 func setupScaleHTTP(b *testing.B) *scaleEnv {
 	scaleHTTPOnce.Do(func() {
-		debug.SetMemoryLimit(480 << 20)
+		// The gateway's process should run with a soft memory limit
+		// (GOMEMLIMIT); HALLGATE_BENCH_MEMLIMIT_MIB changes it (0: none).
+		limit := int64(480)
+		if v, err := strconv.ParseInt(os.Getenv("HALLGATE_BENCH_MEMLIMIT_MIB"), 10, 64); err == nil {
+			limit = v
+		}
+		if limit > 0 {
+			debug.SetMemoryLimit(limit << 20)
+		}
 		dir, err := os.MkdirTemp("", "hallgate-kbapi-scale-")
 		if err != nil {
 			b.Fatal(err)
