@@ -53,6 +53,9 @@ type Data struct {
 	queries     []string
 }
 
+// kbChannels are the channels generated entries are published on, in turn.
+var kbChannels = []string{"hotline", "website", "service_item"}
+
 // Generate builds kbSize KB entries spread over the departments.
 func Generate(seed uint64, kbSize int) *Data {
 	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
@@ -72,6 +75,7 @@ func Generate(seed uint64, kbSize int) *Data {
 		d.KB = append(d.KB, map[string]any{
 			"id": fmt.Sprintf("bench-kb-%06d", i+1), "question": q, "answer": a, "department": t.dept,
 			"category": t.name + "/" + subj, "keywords": []string{subj, act}, "status": "published",
+			"channel": kbChannels[i%len(kbChannels)],
 		})
 		if i < 4096 {
 			d.queries = append(d.queries, subj+act, place+subj, subj+"怎么"+act)

@@ -107,8 +107,24 @@ func (w *workload) setup(ctx context.Context, pool int) error {
 	if st, err := w.c.do(ctx, http.MethodPost, "/api/v1/departments/import", nil, body, nil); err != nil || st/100 != 2 {
 		return fmt.Errorf("bench setup: import departments: status %d: %v", st, err)
 	}
-	if st, err := w.c.do(ctx, http.MethodPost, "/api/v1/kb/import", http.Header{"Content-Type": {"application/x-ndjson"}}, w.data.KBLines(), nil); err != nil || st/100 != 2 {
+	// Every entry must land: a search figure over a partly empty KB would
+	// measure nothing.
+	var imp struct {
+		Imported  int `json:"imported"`
+		Unchanged int `json:"unchanged"`
+		Errors    []struct {
+			Line  int    `json:"line"`
+			Error string `json:"error"`
+		} `json:"errors"`
+	}
+	if st, err := w.c.do(ctx, http.MethodPost, "/api/v1/kb/import", http.Header{"Content-Type": {"application/x-ndjson"}}, w.data.KBLines(), &imp); err != nil || st/100 != 2 {
 		return fmt.Errorf("bench setup: import KB: status %d: %v", st, err)
+	}
+	if len(imp.Errors) > 0 {
+		return fmt.Errorf("bench setup: import KB: %d of %d lines refused, line %d: %s", len(imp.Errors), len(w.data.KB), imp.Errors[0].Line, imp.Errors[0].Error)
+	}
+	if got := imp.Imported + imp.Unchanged; got != len(w.data.KB) {
+		return fmt.Errorf("bench setup: import KB: %d of %d entries imported", got, len(w.data.KB))
 	}
 	// Inputs are drawn in order (deterministic per seed), filed by 8
 	// workers, and split into the two pools by position.
