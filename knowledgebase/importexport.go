@@ -97,8 +97,9 @@ type pendingLine struct {
 // Every line is checked on its own — JSON, required fields, limits, known
 // department, unique id and title — and each line's write is atomic: a
 // rejected line writes nothing, accepted lines are kept. Valid lines are
-// committed in batches; when a batch fails, its lines are retried one by
-// one so a single bad line cannot sink its neighbours.
+// committed in batches while the input is read; when a batch fails, its
+// lines are retried one by one so a single bad line cannot sink its
+// neighbours.
 func (s *Service) Import(ctx context.Context, actor Actor, r io.Reader) (ImportResult, error) {
 	if !actor.Editor {
 		return ImportResult{}, fmt.Errorf("import: %w", ErrForbidden)
@@ -108,7 +109,31 @@ func (s *Service) Import(ctx context.Context, actor Actor, r io.Reader) (ImportR
 	known := map[string]bool{}
 	seenID := map[string]int{}
 	seenTitle := map[string]int{}
-	var valid []pendingLine
+	// Lines are committed batch by batch as the walk goes, and written
+	// entries reach the index every importProjectChunk documents, so an
+	// import of any size holds one chunk in memory, never the whole file.
+	var (
+		pending []pendingLine
+		docs    []Document
+	)
+	flush := func(final bool) error {
+		if len(pending) >= s.opts.ImportBatch || (final && len(pending) > 0) {
+			written, unchanged, lineErrs, err := s.importBatch(ctx, actor.ID, pending)
+			if err != nil {
+				return err
+			}
+			pending = pending[:0]
+			docs = append(docs, written...)
+			res.Imported += len(written) + unchanged
+			res.Unchanged += unchanged
+			res.Errors = append(res.Errors, lineErrs...)
+		}
+		if len(docs) >= importProjectChunk || final {
+			s.project(ctx, docs...)
+			docs = nil
+		}
+		return nil
+	}
 
 	err := s.eachLine(ctx, r, func(n int, raw []byte) error {
 		if e, lerr := s.parseLine(ctx, raw, known); lerr != nil {
@@ -119,30 +144,28 @@ func (s *Service) Import(ctx context.Context, actor Actor, r io.Reader) (ImportR
 			fail(n, fmt.Errorf("duplicate question (line %d)", prev))
 		} else {
 			seenID[e.ID], seenTitle[titleKey(e.Title)] = n, n
-			valid = append(valid, pendingLine{n, e})
+			pending = append(pending, pendingLine{n, e})
+			return flush(false)
 		}
 		return nil
 	}, fail)
+	if err == nil {
+		err = flush(true)
+	}
 	if err != nil {
+		// What was committed stays committed (every line is atomic on its
+		// own); it must reach the index too.
+		s.project(ctx, docs...)
+		sortLineErrors(res.Errors)
 		return res, fmt.Errorf("import: %w", err)
 	}
-
-	var docs []Document
-	for start := 0; start < len(valid); start += s.opts.ImportBatch {
-		batch := valid[start:min(start+s.opts.ImportBatch, len(valid))]
-		written, unchanged, lineErrs, err := s.importBatch(ctx, actor.ID, batch)
-		if err != nil {
-			return res, err
-		}
-		docs = append(docs, written...)
-		res.Imported += len(written) + unchanged
-		res.Unchanged += unchanged
-		res.Errors = append(res.Errors, lineErrs...)
-	}
-	s.project(ctx, docs...)
 	sortLineErrors(res.Errors)
 	return res, nil
 }
+
+// importProjectChunk is how many imported entries are projected into the
+// index at once.
+const importProjectChunk = 5000
 
 func sortLineErrors(errs []LineError) {
 	for i := 1; i < len(errs); i++ {
