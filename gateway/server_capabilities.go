@@ -116,7 +116,10 @@ func (a *App) wireCapabilities(ctx context.Context) error {
 		Departments: routingDepartments(c.Departments),
 		KBEntries:   routingKBEntries(c.KB),
 		KBSearch:    routingKBSearch(c.KB),
-		Logger:      a.Log,
+		// A city's history and KB can take many seconds to train on; the
+		// gateway serves from the duties and the catalogue meanwhile.
+		TrainInBackground: true,
+		Logger:            a.Log,
 	})
 	if err != nil {
 		return fmt.Errorf("routing: %w", err)

@@ -28,8 +28,21 @@ type Options struct {
 	// RetrainDelay debounces retraining after Observe and rule changes
 	// (default 2s); many observations in a burst cost one rebuild.
 	RetrainDelay time.Duration
-	Logger       *slog.Logger
+	// MaxKBTrainEntries caps the KB entries the model trains on (default
+	// 5,000, spread evenly over the departments; negative: no cap). A few
+	// thousand entries teach the vocabulary of each department; a city's
+	// whole KB of 100,000 would cost a minute of training and its memory
+	// on every rebuild. Direct answers search the whole KB either way.
+	MaxKBTrainEntries int
+	// TrainInBackground makes Open return at once with a model built from
+	// the departments' duties and the catalogue only, and train the full
+	// model in the background (the gateway's start must not wait for it).
+	TrainInBackground bool
+	Logger            *slog.Logger
 }
+
+// defaultMaxKBTrainEntries is MaxKBTrainEntries' default.
+const defaultMaxKBTrainEntries = 5000
 
 // WithDefaults fills the zero fields.
 func (o Options) WithDefaults() Options {
@@ -38,6 +51,9 @@ func (o Options) WithDefaults() Options {
 	}
 	if o.RetrainDelay == 0 {
 		o.RetrainDelay = 2 * time.Second
+	}
+	if o.MaxKBTrainEntries == 0 {
+		o.MaxKBTrainEntries = defaultMaxKBTrainEntries
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -97,7 +113,11 @@ func Open(ctx context.Context, opts Options) (*Suggester, error) {
 		return nil, err
 	}
 	s.examples = exs
-	if err := s.Retrain(ctx); err != nil {
+	if opts.TrainInBackground {
+		if err := s.bootstrap(ctx); err != nil {
+			return nil, err
+		}
+	} else if err := s.Retrain(ctx); err != nil {
 		return nil, err
 	}
 	// The retrain loop outlives Open's ctx by design: it belongs to the
@@ -106,7 +126,52 @@ func Open(ctx context.Context, opts Options) (*Suggester, error) {
 	s.ctx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	s.wg.Add(1)
 	go s.retrainLoop()
+	if opts.TrainInBackground {
+		s.scheduleRetrain()
+	}
 	return s, nil
+}
+
+// bootstrap stores a model of the departments' duties and the catalogue
+// alone, cheap to build, to answer until the first full training is done.
+func (s *Suggester) bootstrap(ctx context.Context) error {
+	depts, err := s.opts.Departments(ctx)
+	if err != nil {
+		return fmt.Errorf("routing: departments: %w", err)
+	}
+	rules, err := s.catalogue.List(ctx)
+	if err != nil {
+		return err
+	}
+	s.model.Store(buildModel(s.opts.Tokenizer, depts, nil, nil, rules, defaultParams()))
+	s.rules.Store(&rules)
+	return nil
+}
+
+// spreadKB keeps at most max entries, taking the departments in turn so
+// that each keeps its share (a department with few entries keeps all of
+// them), in the entries' order within a department.
+func spreadKB(kb []KBEntry, max int) []KBEntry {
+	if max < 0 || len(kb) <= max {
+		return kb
+	}
+	var order []string
+	by := map[string][]KBEntry{}
+	for _, e := range kb {
+		if _, ok := by[e.Department]; !ok {
+			order = append(order, e.Department)
+		}
+		by[e.Department] = append(by[e.Department], e)
+	}
+	out := make([]KBEntry, 0, max)
+	for i := 0; len(out) < max; i++ {
+		for _, d := range order {
+			if i < len(by[d]) && len(out) < max {
+				out = append(out, by[d][i])
+			}
+		}
+	}
+	return out
 }
 
 // Catalogue returns the rule catalogue.
@@ -172,6 +237,8 @@ func (s *Suggester) Retrain(ctx context.Context) error {
 			return fmt.Errorf("routing: kb entries: %w", err)
 		}
 	}
+	all := len(kb)
+	kb = spreadKB(kb, s.opts.MaxKBTrainEntries)
 	rules, err := s.catalogue.List(ctx)
 	if err != nil {
 		return err
@@ -183,7 +250,7 @@ func (s *Suggester) Retrain(ctx context.Context) error {
 	m := buildModel(s.opts.Tokenizer, depts, exs, kb, rules, defaultParams())
 	s.model.Store(m)
 	s.rules.Store(&rules)
-	s.opts.Logger.InfoContext(ctx, "routing model trained", "examples", len(exs), "kb_entries", len(kb),
+	s.opts.Logger.InfoContext(ctx, "routing model trained", "examples", len(exs), "kb_entries", len(kb), "kb_entries_all", all,
 		"rules", len(rules), "departments", len(depts), "took", time.Since(start))
 	return nil
 }
