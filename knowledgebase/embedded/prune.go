@@ -228,20 +228,8 @@ func (c *Core) addLong(t *qterm, acc *accum, checkAlive bool, visible func(uint3
 // raiseTheta is θ raised to the k-th best visible candidate: every
 // document that reached θ is a candidate, and scores only grow.
 func (c *Core) raiseTheta(acc *accum, cands []uint32, k int, theta float32, visible func(uint32) bool) float32 {
-	h := acc.heap[:0]
-	for _, d := range cands {
-		sl := acc.slot[d]
-		if !sl.strong || (len(h) == k && sl.score <= h[0]) {
-			continue
-		}
-		if visible != nil && !visible(d) {
-			continue
-		}
-		h = heapPush(h, k, sl.score)
-	}
-	acc.heap = h
-	if len(h) == k && h[0] > theta {
-		theta = h[0]
+	if t := kthBest(acc, cands, k, visible); t > theta {
+		theta = t
 		acc.raised++
 	}
 	return theta
@@ -266,8 +254,14 @@ func (c *Core) dropCands(acc *accum, cands []uint32, theta, rest float32, lvl ui
 
 // threshold is the k-th best score among visible hits in acc (0 if fewer).
 func (c *Core) threshold(acc *accum, k int, visible func(uint32) bool) float32 {
+	return kthBest(acc, acc.touched, k, visible)
+}
+
+// kthBest is the k-th best score among the visible strong documents of docs
+// (0 if fewer than k), kept in acc's heap.
+func kthBest(acc *accum, docs []uint32, k int, visible func(uint32) bool) float32 {
 	h := acc.heap[:0]
-	for _, d := range acc.touched {
+	for _, d := range docs {
 		sl := acc.slot[d]
 		if !sl.strong || (len(h) == k && sl.score <= h[0]) {
 			continue
