@@ -350,6 +350,9 @@ func splitParen(s string) (head, paren string) {
 		case (r == '（' || r == '(') && depth == 0:
 			open = i
 			depth = 1
+			// Keep the words on either side apart: "归 A(x)00" must not
+			// glue into the code "A00".
+			b.WriteByte(' ')
 			if p.Len() > 0 {
 				p.WriteString("，")
 			}

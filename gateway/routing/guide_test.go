@@ -296,6 +296,7 @@ func FuzzParseGuide(f *testing.F) {
 	f.Add("- `a`：（（协办 b）、归 c；不归 a，归")
 	f.Add("- `a`（：x、y（含 z，w 的协办 b））；u 由 c 主办、d 协办")
 	f.Add("- `a`:\xff\xfe、“未闭合，（")
+	f.Add("- `a`：00归A(00)00") // a parenthesis right after a code once glued the code to the next word
 	f.Fuzz(func(t *testing.T, in string) {
 		rules, _ := ParseGuide(strings.NewReader(in), nil)
 		for _, r := range rules {
