@@ -36,27 +36,89 @@ func routingDepartments(d *department.Service) routing.Departments {
 	}
 }
 
-// routingKBEntries gives the routing model every published entry as
-// training material (entries carry their department).
-func routingKBEntries(kb *knowledgebase.Service) routing.KBEntries {
+// routingKBEntries gives the routing model at most max published entries as
+// training material (entries carry their department), spread evenly over
+// the departments as routing itself would spread them. It reads each
+// department's entries through the store's department index, so a city
+// with 100,000 entries does not page its whole entry collection into
+// memory on every retraining; a negative max reads everything.
+func routingKBEntries(kb *knowledgebase.Service, depts *department.Service, max int) routing.KBEntries {
 	return func(ctx context.Context) ([]routing.KBEntry, error) {
+		list, err := depts.List(ctx)
+		if err != nil {
+			return nil, err
+		}
+		type source struct {
+			code, cursor string
+			done         bool
+		}
+		srcs := make([]*source, len(list))
+		for i, d := range list {
+			srcs[i] = &source{code: d.Code}
+		}
 		var out []routing.KBEntry
-		cursor := ""
+		// Water-filling: each round shares what is left of the budget among
+		// the departments that still have entries; a department with fewer
+		// than its share leaves the rest to the others.
 		for {
-			page, err := kb.ListEntries(ctx, systemActor, knowledgebase.EntryFilter{Status: knowledgebase.StatusPublished, Limit: 500, Cursor: cursor})
-			if err != nil {
-				return nil, err
+			var open []*source
+			for _, s := range srcs {
+				if !s.done {
+					open = append(open, s)
+				}
 			}
-			for _, e := range page.Entries {
-				out = append(out, routing.KBEntry{ID: e.ID, Question: e.Title, Answer: e.Answer, Department: e.Department,
-					Category: e.Category, Keywords: e.Keywords})
-			}
-			if page.NextCursor == "" {
+			left := max - len(out)
+			if len(open) == 0 || (max >= 0 && left <= 0) {
 				return out, nil
 			}
-			cursor = page.NextCursor
+			share := -1
+			if max >= 0 {
+				share = (left + len(open) - 1) / len(open)
+			}
+			for _, s := range open {
+				if max >= 0 {
+					share = min(share, max-len(out))
+				}
+				if share == 0 {
+					break
+				}
+				got, cursor, err := readDepartmentEntries(ctx, kb, s.code, s.cursor, share)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, got...)
+				s.cursor = cursor
+				s.done = cursor == ""
+			}
 		}
 	}
+}
+
+// readDepartmentEntries reads up to n (all when n < 0) published entries of
+// one department from cursor on and returns the cursor to continue from
+// ("" when the department has no more).
+func readDepartmentEntries(ctx context.Context, kb *knowledgebase.Service, dept, cursor string, n int) ([]routing.KBEntry, string, error) {
+	var out []routing.KBEntry
+	for n < 0 || len(out) < n {
+		limit := 500
+		if n >= 0 {
+			limit = min(limit, n-len(out))
+		}
+		page, err := kb.ListEntries(ctx, systemActor, knowledgebase.EntryFilter{Status: knowledgebase.StatusPublished,
+			Department: dept, Limit: limit, Cursor: cursor})
+		if err != nil {
+			return nil, "", err
+		}
+		for _, e := range page.Entries {
+			out = append(out, routing.KBEntry{ID: e.ID, Question: e.Title, Answer: e.Answer, Department: e.Department,
+				Category: e.Category, Keywords: e.Keywords})
+		}
+		cursor = page.NextCursor
+		if cursor == "" {
+			break
+		}
+	}
+	return out, cursor, nil
 }
 
 func routingKBSearch(kb *knowledgebase.Service) routing.KBSearch {

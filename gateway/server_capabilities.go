@@ -62,6 +62,11 @@ type Capabilities struct {
 	Log *slog.Logger
 }
 
+// routingKBTrainEntries caps the KB entries the routing model trains on: a
+// city's 100,000 entries would cost many seconds per retraining and add
+// little over a few thousand spread over the departments.
+const routingKBTrainEntries = 5000
+
 // IndexDir is the embedded search index's directory inside the data directory.
 const IndexDir = "index"
 
@@ -114,8 +119,11 @@ func (a *App) wireCapabilities(ctx context.Context) error {
 	c.Routing, err = routing.Open(ctx, routing.Options{
 		Store:       a.Store,
 		Departments: routingDepartments(c.Departments),
-		KBEntries:   routingKBEntries(c.KB),
-		KBSearch:    routingKBSearch(c.KB),
+		KBEntries:   routingKBEntries(c.KB, c.Departments, routingKBTrainEntries),
+		// The adapter already reads no more than this; routing's own cap
+		// is the same number.
+		MaxKBTrainEntries: routingKBTrainEntries,
+		KBSearch:          routingKBSearch(c.KB),
 		// A city's history and KB can take many seconds to train on; the
 		// gateway serves from the duties and the catalogue meanwhile.
 		TrainInBackground: true,
