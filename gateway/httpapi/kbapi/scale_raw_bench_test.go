@@ -40,10 +40,13 @@ const rawClients = 32 // as httpLoad: SetParallelism(16) × 2 cores
 
 func rawLoad(b *testing.B, env *scaleEnv, qs []string) {
 	// One child run of b.N searches per call (the testing package calls
-	// with b.N = 1 first, then with the -benchtime count).
+	// with b.N = 1 first, then with the -benchtime count). Every phase sends
+	// queries no earlier phase sent (freshQueries), so the index's result
+	// cache answers none of them: the child is told where its window starts.
 	cmd := exec.Command(os.Args[0], "-test.run=^TestRawLoadChild$", "-test.v")
 	cmd.Env = append(os.Environ(), "HALLGATE_RAWLOAD_ADDR="+env.base[len("http://"):],
-		"HALLGATE_RAWLOAD_N="+strconv.Itoa(b.N))
+		"HALLGATE_RAWLOAD_N="+strconv.Itoa(b.N), "HALLGATE_RAWLOAD_FROM="+strconv.Itoa(distinctNext))
+	freshQueries(qs, b.N) // the child's window
 	b.ResetTimer()
 	stop := startProfile(b)
 	cpu0 := processCPUClock()
@@ -75,7 +78,7 @@ func rawLoad(b *testing.B, env *scaleEnv, qs []string) {
 	b.ReportMetric(float64(cpu.Microseconds())/1000/n, "server-cpu-ms/search")
 	b.ReportMetric(float64(client.Microseconds())/1000/n, "client-cpu-ms/search")
 	b.ReportMetric(float64((cpu+client).Microseconds())/1000/n, "cpu-ms/search")
-	indexAlone(b, env, qs)
+	indexAlone(b, env, freshQueries(qs, max(b.N, 500)))
 }
 
 // startProfile starts a CPU profile of the load phase when
@@ -98,7 +101,7 @@ func startProfile(b *testing.B) (stop func()) {
 
 // TestRawLoadChild is the child of rawLoad; it does nothing unless
 // HALLGATE_RAWLOAD_ADDR is set. It sends HALLGATE_RAWLOAD_N distinct
-// searches and prints its wall and CPU time for them.
+// searches, from query HALLGATE_RAWLOAD_FROM on, and prints its wall and CPU time for them.
 func TestRawLoadChild(t *testing.T) {
 	host := os.Getenv("HALLGATE_RAWLOAD_ADDR")
 	if host == "" {
@@ -108,6 +111,7 @@ func TestRawLoadChild(t *testing.T) {
 	if err != nil || n <= 0 {
 		t.Fatalf("HALLGATE_RAWLOAD_N: %v", err)
 	}
+	from, _ := strconv.Atoi(os.Getenv("HALLGATE_RAWLOAD_FROM"))
 	qs := sbQueries(40000)
 	reqs := make([][]byte, len(qs))
 	for i, q := range qs {
@@ -136,7 +140,7 @@ func TestRawLoadChild(t *testing.T) {
 				if i >= n {
 					return
 				}
-				if _, err := conn.Write(reqs[i%len(reqs)]); err != nil {
+				if _, err := conn.Write(reqs[(from+i)%len(reqs)]); err != nil {
 					errs <- err
 					return
 				}
