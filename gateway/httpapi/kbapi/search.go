@@ -47,7 +47,25 @@ func (m *Module) search(c *fiber.Ctx) error {
 	if err != nil {
 		return problem(err)
 	}
-	return c.JSON(res)
+	return sendSearchResult(c, res)
+}
+
+// sendSearchResult answers res as c.JSON would, through appendSearchResult
+// and a pooled buffer (the body is copied into the response).
+func sendSearchResult(c *fiber.Ctx, res knowledgebase.SearchResult) error {
+	bp := searchBufs.Get().(*[]byte)
+	body, ok := appendSearchResult((*bp)[:0], res)
+	if !ok {
+		searchBufs.Put(bp)
+		return c.JSON(res) // json.Marshal's error, as before
+	}
+	c.Response().SetBody(body)
+	c.Response().Header.SetContentType(fiber.MIMEApplicationJSON)
+	if cap(body) <= maxPooledBuf {
+		*bp = body
+		searchBufs.Put(bp)
+	}
+	return nil
 }
 
 type clickRequest struct {
