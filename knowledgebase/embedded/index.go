@@ -14,8 +14,9 @@ import (
 )
 
 var (
-	_ knowledgebase.Index          = (*Index)(nil)
-	_ knowledgebase.DocumentSource = (*Index)(nil)
+	_ knowledgebase.Index            = (*Index)(nil)
+	_ knowledgebase.DocumentSource   = (*Index)(nil)
+	_ knowledgebase.DocumentSearcher = (*Index)(nil)
 )
 
 // Errors of this package.
