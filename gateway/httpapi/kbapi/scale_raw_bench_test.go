@@ -39,12 +39,19 @@ func BenchmarkScaleHTTPSearchDistinctRaw(b *testing.B) {
 const rawClients = 32 // as httpLoad: SetParallelism(16) × 2 cores
 
 func rawLoad(b *testing.B, env *scaleEnv, qs []string) {
+	rawLoadOnly(b, env.base, qs)
+	indexAlone(b, env, freshQueries(qs, max(b.N, 500)))
+}
+
+// rawLoadOnly sends b.N fresh queries of qs to the server at base from the
+// child process and reports throughput and CPU per search.
+func rawLoadOnly(b *testing.B, base string, qs []string) {
 	// One child run of b.N searches per call (the testing package calls
 	// with b.N = 1 first, then with the -benchtime count). Every phase sends
 	// queries no earlier phase sent (freshQueries), so the index's result
 	// cache answers none of them: the child is told where its window starts.
 	cmd := exec.Command(os.Args[0], "-test.run=^TestRawLoadChild$", "-test.v")
-	cmd.Env = append(os.Environ(), "HALLGATE_RAWLOAD_ADDR="+env.base[len("http://"):],
+	cmd.Env = append(os.Environ(), "HALLGATE_RAWLOAD_ADDR="+base[len("http://"):],
 		"HALLGATE_RAWLOAD_N="+strconv.Itoa(b.N), "HALLGATE_RAWLOAD_FROM="+strconv.Itoa(distinctNext))
 	freshQueries(qs, b.N) // the child's window
 	b.ResetTimer()
@@ -78,7 +85,6 @@ func rawLoad(b *testing.B, env *scaleEnv, qs []string) {
 	b.ReportMetric(float64(cpu.Microseconds())/1000/n, "server-cpu-ms/search")
 	b.ReportMetric(float64(client.Microseconds())/1000/n, "client-cpu-ms/search")
 	b.ReportMetric(float64((cpu+client).Microseconds())/1000/n, "cpu-ms/search")
-	indexAlone(b, env, freshQueries(qs, max(b.N, 500)))
 }
 
 // startProfile starts a CPU profile of the load phase when

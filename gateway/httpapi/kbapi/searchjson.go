@@ -126,6 +126,12 @@ func appendJSONString(dst []byte, s string) []byte {
 			start = i
 			continue
 		}
+		// Chinese text is mostly three-byte runes whose lead byte needs no
+		// check of the second byte's range (E1–EC, EE, EF; not E2: U+2028).
+		if i+2 < len(s) && threeByteLead[b] && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 {
+			i += 3
+			continue
+		}
 		n := validRuneLen(s, i)
 		if n == 0 {
 			return appendJSONStringSlow(dst[:mark], s)
@@ -141,6 +147,15 @@ func appendJSONString(dst []byte, s string) []byte {
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
 }
+
+// threeByteLead marks the lead bytes of three-byte sequences that are valid
+// with any two continuation bytes and are not the lead of U+2028/U+2029.
+var threeByteLead = func() (t [256]bool) {
+	for b := 0xE1; b <= 0xEF; b++ {
+		t[b] = b != 0xE2 && b != 0xED
+	}
+	return t
+}()
 
 // validRuneLen is the length of the valid UTF-8 sequence of two to four
 // bytes at s[i] (a byte >= 0x80), or 0 when it is not one (the ranges of

@@ -16,6 +16,7 @@ var tricky = []string{
 	"社保卡", "补办", "？", "（第1条）", "a", "Z", " ", "\"", "\\", "/", "<", ">", "&", "\u007f",
 	"\x00", "\x01", "\x1f", "\b", "\f", "\n", "\r", "\t", "\u2028", "\u2029", "\u2027", "\u202a",
 	"\xe2\x80", "\xe2", "\xff", "\x80", "\xc0\xaf", "\xed\xa0\x80", "😀", "\U0010ffff", "é", "\ufffd",
+	"\xe4\xb8", "\xe4", "\xe4\xb8\xe4", "\ud7ff", "\uffff", "\u1000", "\u0800", "\xe0\x9f\xbf", "\xef\xbf", "\xf4\x90\x80\x80",
 }
 
 func randText(r *rand.Rand) string {
