@@ -233,27 +233,29 @@ func (a *App) wireCapabilities(ctx context.Context) error {
 	return nil
 }
 
-// retrainOnChange retrains the routing model when its inputs changed behind
-// its back: departments imported, the knowledge base edited or imported.
-// Examples observed through tickets retrain on their own.
+// retrainOnChange asks the routing model to rebuild when its inputs changed
+// behind its back: departments imported, the knowledge base edited or
+// imported (the store keeps both counts, so a poll is cheap). A large change
+// — the first departments or entries, or a fifth of the knowledge base —
+// is a bulk one: suggestions wait for its rebuild (bounded) instead of
+// answering from a model that never saw the city's data. Examples observed
+// through tickets retrain on their own.
 func retrainOnChange(c *Capabilities, st interface {
 	Count(ctx context.Context, collection string, filter map[string]string) (int, error)
 }) func(ctx context.Context) error {
 	return func(ctx context.Context) error {
-		last := ""
-		t := time.NewTicker(5 * time.Second)
+		seen := false
+		var lastD, lastK int
+		t := time.NewTicker(time.Second)
 		defer t.Stop()
 		for {
 			nd, err1 := st.Count(ctx, department.Collection, nil)
 			nk, err2 := c.KB.StoredCount(ctx)
 			if err1 == nil && err2 == nil {
-				stamp := fmt.Sprintf("%d/%d", nd, nk)
-				if last != "" && stamp != last {
-					if err := c.Routing.Retrain(ctx); err != nil && ctx.Err() == nil {
-						c.Log.Warn("routing retrain failed", "error", err)
-					}
+				if seen && (nd != lastD || nk != lastK) {
+					c.Routing.Refresh(bulkChange(lastD, nd) || bulkChange(lastK, nk))
 				}
-				last = stamp
+				seen, lastD, lastK = true, nd, nk
 			}
 			select {
 			case <-ctx.Done():
@@ -262,6 +264,15 @@ func retrainOnChange(c *Capabilities, st interface {
 			}
 		}
 	}
+}
+
+// bulkChange: from nothing to something, or by more than a fifth.
+func bulkChange(before, now int) bool {
+	if before == 0 {
+		return now > 0
+	}
+	d := now - before
+	return d*5 > before || -d*5 > before
 }
 
 // connectorRegistry builds the configured department connectors, each in

@@ -41,6 +41,10 @@ func TestTrainInBackground(t *testing.T) {
 	kbCalls := 0
 	s, err := Open(ctx, Options{Store: st, Departments: synthDepartments, Tokenizer: CharNGrams, Logger: quietLogger,
 		RetrainDelay: 10 * time.Millisecond, TrainInBackground: true,
+		// Never wait for the held training: this test is about the
+		// bootstrap model answering meanwhile (fresh_test.go covers the
+		// wait).
+		StaleWait: -1,
 		KBEntries: func(ctx context.Context) ([]KBEntry, error) {
 			kbCalls++
 			select {

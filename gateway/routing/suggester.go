@@ -38,7 +38,12 @@ type Options struct {
 	// the departments' duties and the catalogue only, and train the full
 	// model in the background (the gateway's start must not wait for it).
 	TrainInBackground bool
-	Logger            *slog.Logger
+	// StaleWait bounds how long a suggestion waits for a rebuild that a
+	// bulk change made necessary (a first history import, a new knowledge
+	// base; default 15s, negative: never wait). A suggestion that gives up
+	// says so (model_pending) and answers from the model it has.
+	StaleWait time.Duration
+	Logger    *slog.Logger
 }
 
 // defaultMaxKBTrainEntries is MaxKBTrainEntries' default.
@@ -54,6 +59,9 @@ func (o Options) WithDefaults() Options {
 	}
 	if o.MaxKBTrainEntries == 0 {
 		o.MaxKBTrainEntries = defaultMaxKBTrainEntries
+	}
+	if o.StaleWait == 0 {
+		o.StaleWait = 15 * time.Second
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -90,6 +98,7 @@ type Suggester struct {
 	mu       sync.Mutex
 	examples []Example
 	building sync.Mutex
+	fresh    *freshness
 
 	// Background retraining: kicks are debounced by one goroutine; Close
 	// cancels ctx and waits for it.
@@ -106,7 +115,7 @@ func Open(ctx context.Context, opts Options) (*Suggester, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Suggester{opts: opts}
+	s := &Suggester{opts: opts, fresh: newFreshness()}
 	s.catalogue = &Catalogue{st: opts.Store, known: s.knownDepartments, onChange: s.rulesChanged}
 	exs, err := s.loadExamples(ctx)
 	if err != nil {
@@ -127,7 +136,7 @@ func Open(ctx context.Context, opts Options) (*Suggester, error) {
 	s.wg.Add(1)
 	go s.retrainLoop()
 	if opts.TrainInBackground {
-		s.scheduleRetrain()
+		s.scheduleRetrain(false)
 	}
 	return s, nil
 }
@@ -227,6 +236,8 @@ func (s *Suggester) loadExamples(ctx context.Context) ([]Example, error) {
 func (s *Suggester) Retrain(ctx context.Context) error {
 	s.building.Lock()
 	defer s.building.Unlock()
+	gen, trained := s.fresh.begin(), -1
+	defer func() { s.fresh.finish(gen, trained) }()
 	depts, err := s.opts.Departments(ctx)
 	if err != nil {
 		return fmt.Errorf("routing: departments: %w", err)
@@ -250,16 +261,19 @@ func (s *Suggester) Retrain(ctx context.Context) error {
 	m := buildModel(s.opts.Tokenizer, depts, exs, kb, rules, defaultParams())
 	s.model.Store(m)
 	s.rules.Store(&rules)
+	trained = len(exs)
 	s.opts.Logger.InfoContext(ctx, "routing model trained", "examples", len(exs), "kb_entries", len(kb), "kb_entries_all", all,
 		"rules", len(rules), "departments", len(depts), "took", time.Since(start))
 	return nil
 }
 
-// scheduleRetrain asks for a rebuild; bursts of requests cost one.
-func (s *Suggester) scheduleRetrain() {
+// scheduleRetrain asks for a rebuild; bursts of requests cost one. bulk:
+// see Refresh.
+func (s *Suggester) scheduleRetrain(bulk bool) {
 	if s.kick == nil {
 		return
 	}
+	s.fresh.request(bulk)
 	select {
 	case s.kick <- struct{}{}:
 	default:
@@ -300,8 +314,9 @@ func (s *Suggester) retrainLoop() {
 }
 
 // Invalidate schedules a debounced rebuild; call it when KB entries or
-// departments change (they are read again at the rebuild).
-func (s *Suggester) Invalidate() { s.scheduleRetrain() }
+// departments change (they are read again at the rebuild). Suggestions do
+// not wait for it; see Refresh for a bulk change.
+func (s *Suggester) Invalidate() { s.scheduleRetrain(false) }
 
 func (s *Suggester) rulesChanged(ctx context.Context) {
 	// Matching uses the new rules at once; they join the training text at
@@ -309,7 +324,7 @@ func (s *Suggester) rulesChanged(ctx context.Context) {
 	if rules, err := s.catalogue.List(ctx); err == nil {
 		s.rules.Store(&rules)
 	}
-	s.scheduleRetrain()
+	s.scheduleRetrain(false)
 }
 
 // Close stops background retraining and waits for a running one.
@@ -403,7 +418,7 @@ func (s *Suggester) ObserveBatch(ctx context.Context, exs []Example) (int, error
 		s.examples = upsertExamples(s.examples, exs[lo:hi])
 		s.mu.Unlock()
 	}
-	s.scheduleRetrain()
+	s.scheduleRetrain(false) // a large batch starves the model: see freshness.stale
 	return len(exs), nil
 }
 
@@ -437,6 +452,8 @@ func (s *Suggester) Suggest(ctx context.Context, q Query) (Suggestion, error) {
 	if strings.TrimSpace(q.Text) == "" {
 		return Suggestion{}, &ValidationError{Fields: map[string]string{"text": "required"}}
 	}
+	// Wait (bounded) for a rebuild a bulk change made necessary.
+	pending := !s.awaitModel(ctx, s.opts.StaleWait)
 	m := s.model.Load()
 	var rules []Rule
 	if r := s.rules.Load(); r != nil {
@@ -462,6 +479,10 @@ func (s *Suggester) Suggest(ctx context.Context, q Query) (Suggestion, error) {
 	}
 	if out.DirectAnswer == nil {
 		out.DirectAnswer = []DirectAnswer{}
+	}
+	if pending {
+		out.ModelPending = true
+		out.Evidence = append(out.Evidence, "路由模型正在学习新导入的数据，本建议来自此前的模型")
 	}
 	if out.Evidence == nil {
 		out.Evidence = []string{}

@@ -94,4 +94,7 @@ type Suggestion struct {
 	UrgentScore   float64        `json:"urgent_score"`
 	DirectAnswer  []DirectAnswer `json:"direct_answer"`
 	Evidence      []string       `json:"evidence"`
+	// ModelPending: the model is being rebuilt after a bulk change and the
+	// suggestion did not wait for it (Options.StaleWait).
+	ModelPending bool `json:"model_pending,omitempty"`
 }
