@@ -111,7 +111,12 @@ func (e *ephemeral) cleanup() {
 
 // post sends body to path with the admin token and fails on a non-2xx answer.
 func (e *ephemeral) post(ctx context.Context, path, contentType string, body io.Reader) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.BaseURL+path, body)
+	return e.send(ctx, http.MethodPost, path, contentType, body)
+}
+
+// send is post with any method.
+func (e *ephemeral) send(ctx context.Context, method, path, contentType string, body io.Reader) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, method, e.BaseURL+path, body)
 	if err != nil {
 		return nil, err
 	}
@@ -124,7 +129,7 @@ func (e *ephemeral) post(ctx context.Context, path, contentType string, body io.
 	defer resp.Body.Close()
 	out, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode/100 != 2 {
-		return out, fmt.Errorf("POST %s: %s: %s", path, resp.Status, out)
+		return out, fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, out)
 	}
 	return out, nil
 }

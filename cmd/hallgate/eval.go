@@ -143,6 +143,7 @@ func runEvalRouting(ctx context.Context, env *cliEnv, args []string) error {
 	fs.Float64Var(&o.TestFraction, "test-fraction", 0.3, "share of tickets held out per split")
 	fs.IntVar(&o.Folds, "folds", 5, "k-fold cross-validation folds (negative: none)")
 	seed := fs.Uint64("seed", 1, "random seed")
+	mode := fs.String("mode", "model", "model: train and ask the model in-process; http: per split, a fresh in-process gateway, everything imported and asked through its API")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -151,6 +152,17 @@ func runEvalRouting(ctx context.Context, env *cliEnv, args []string) error {
 		return errUsage
 	}
 	o.Seed = *seed
-	_, err := routing.Evaluate(ctx, env.stdout, o)
-	return err
+	switch *mode {
+	case "model":
+		_, err := routing.Evaluate(ctx, env.stdout, o)
+		return err
+	case "http":
+		if o.RulesFile != "" {
+			return errors.New("--rules is not supported with --mode http (import rules through /api/v1/routing/rules)")
+		}
+		_, err := evalRoutingHTTP(ctx, env.stdout, o)
+		return err
+	default:
+		return fmt.Errorf("--mode %q: want model or http", *mode)
+	}
 }

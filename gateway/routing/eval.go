@@ -221,23 +221,49 @@ func Evaluate(ctx context.Context, w io.Writer, opts EvalOptions) (Report, error
 		kbByID[e.ID] = e
 	}
 
-	type split struct {
-		name        string
-		train, test []Example
+	splits := MakeSplits(tickets, opts)
+	var rep Report
+	for _, sp := range splits {
+		if err := ctx.Err(); err != nil {
+			return rep, err
+		}
+		m := buildModel(opts.Tokenizer, depts, sp.History, kb, rules, evalParams)
+		mt, err := scoreSplit(ctx, m, rules, search, kbByID, sp.Test)
+		if err != nil {
+			return rep, err
+		}
+		mt.Name = sp.Name
+		rep.Splits = append(rep.Splits, mt)
 	}
-	var splits []split
+	rep.Mean, rep.Worst = summarise(rep.Splits)
+	printReport(w, rep)
+	return rep, nil
+}
+
+// Split is one history/test division of a labelled ticket file.
+type Split struct {
+	Name          string
+	History, Test []Example
+}
+
+// MakeSplits divides tickets as Evaluate does: opts.Splits random splits
+// holding out opts.TestFraction, then opts.Folds cross-validation folds,
+// all from opts.Seed (the same seed gives the same splits everywhere, so
+// an evaluation through the HTTP API sees the tickets Evaluate sees).
+func MakeSplits(tickets []Example, opts EvalOptions) []Split {
+	opts.defaults()
+	var splits []Split
 	n := len(tickets)
 	for s := 0; s < opts.Splits; s++ {
 		rng := rand.New(rand.NewPCG(opts.Seed+uint64(s), 99))
 		perm := rng.Perm(n)
 		cut := int(float64(n) * (1 - opts.TestFraction))
-		var sp split
-		sp.name = fmt.Sprintf("random-%d", s+1)
+		sp := Split{Name: fmt.Sprintf("random-%d", s+1)}
 		for i, p := range perm {
 			if i < cut {
-				sp.train = append(sp.train, tickets[p])
+				sp.History = append(sp.History, tickets[p])
 			} else {
-				sp.test = append(sp.test, tickets[p])
+				sp.Test = append(sp.Test, tickets[p])
 			}
 		}
 		splits = append(splits, sp)
@@ -246,99 +272,122 @@ func Evaluate(ctx context.Context, w io.Writer, opts EvalOptions) (Report, error
 		rng := rand.New(rand.NewPCG(opts.Seed, 4242))
 		perm := rng.Perm(n)
 		for f := 0; f < opts.Folds; f++ {
-			var sp split
-			sp.name = fmt.Sprintf("fold-%d/%d", f+1, opts.Folds)
+			sp := Split{Name: fmt.Sprintf("fold-%d/%d", f+1, opts.Folds)}
 			for i, p := range perm {
 				if i%opts.Folds == f {
-					sp.test = append(sp.test, tickets[p])
+					sp.Test = append(sp.Test, tickets[p])
 				} else {
-					sp.train = append(sp.train, tickets[p])
+					sp.History = append(sp.History, tickets[p])
 				}
 			}
 			splits = append(splits, sp)
 		}
 	}
-
-	var rep Report
-	for _, sp := range splits {
-		if err := ctx.Err(); err != nil {
-			return rep, err
-		}
-		m := buildModel(opts.Tokenizer, depts, sp.train, kb, rules, evalParams)
-		mt, err := scoreSplit(ctx, m, rules, search, kbByID, sp.test)
-		if err != nil {
-			return rep, err
-		}
-		mt.Name = sp.name
-		rep.Splits = append(rep.Splits, mt)
-	}
-	rep.Mean, rep.Worst = summarise(rep.Splits)
-	printReport(w, rep)
-	return rep, nil
+	return splits
 }
 
 func scoreSplit(ctx context.Context, m *model, rules []Rule, search KBSearch, kb map[string]KBEntry, test []Example) (Metrics, error) {
-	var mt Metrics
-	var top1, top3, typ, uTP, uFN, uFP, coTP, coLab, coSug int
-	var daLab, daOffered, daOfferedRight, daFit int
+	var t Tally
 	for _, ex := range test {
 		q := Query{Text: ex.Text, District: ex.District, Channel: ex.Channel}
 		p := m.predict(ctx, q, rules)
 		da, err := m.directAnswer(ctx, search, q, &p)
 		if err != nil {
-			return mt, err
+			return Metrics{}, err
 		}
-		if len(p.ranked) > 0 && m.depts[p.ranked[0]].Code == ex.Department {
-			top1++
-		}
+		ranked := make([]string, 0, 3)
 		for i := 0; i < 3 && i < len(p.ranked); i++ {
-			if m.depts[p.ranked[i]].Code == ex.Department {
-				top3++
-			}
+			ranked = append(ranked, m.depts[p.ranked[i]].Code)
 		}
-		if p.typ == ex.Type {
-			typ++
-		}
-		switch {
-		case ex.Urgent && p.urgent:
-			uTP++
-		case ex.Urgent:
-			uFN++
-		case p.urgent:
-			uFP++
-		}
-		coLab += len(ex.CoDepartments)
-		coSug += len(p.co)
-		for _, c := range p.co {
-			if slices.Contains(ex.CoDepartments, c) {
-				coTP++
-			}
-		}
-		if ex.DirectAnswer {
-			daLab++
-		}
-		if len(da) > 0 {
-			daOffered++
-			if ex.DirectAnswer {
-				daOfferedRight++
-				if e, ok := kb[da[0].ID]; ok && e.Department == ex.Department && topical(e, ex.Text) {
-					daFit++
-				}
+		t.Add(ex, Suggestion{Candidates: candidatesOf(ranked), Type: p.typ, Urgent: p.urgent, CoDepartments: p.co, DirectAnswer: da}, kb)
+	}
+	return t.Metrics(), nil
+}
+
+func candidatesOf(codes []string) []Candidate {
+	out := make([]Candidate, len(codes))
+	for i, c := range codes {
+		out[i] = Candidate{Department: c}
+	}
+	return out
+}
+
+// Tally scores suggestions against labelled tickets, one split at a time;
+// Evaluate and evaluations through the HTTP API share it.
+type Tally struct {
+	n, top1, top3, typ, uTP, uFN, uFP, coTP, coLab, coSug int
+	daLab, daOffered, daOfferedRight, daFit               int
+}
+
+// Add scores one suggestion for ex: its candidates in rank order (the
+// first is the lead), type, urgency, co-departments and direct answers
+// (checked against kb, by id).
+func (t *Tally) Add(ex Example, sg Suggestion, kb map[string]KBEntry) {
+	t.n++
+	for i := 0; i < 3 && i < len(sg.Candidates); i++ {
+		if sg.Candidates[i].Department == ex.Department {
+			t.top3++
+			if i == 0 {
+				t.top1++
 			}
 		}
 	}
-	t := float64(len(test))
-	mt.Test = len(test)
-	mt.Top1, mt.Top3, mt.Type = float64(top1)/t, float64(top3)/t, float64(typ)/t
-	mt.UrgentTotal = uTP + uFN
-	mt.UrgentRecall = ratio(uTP, uTP+uFN)
-	mt.UrgentPrecision = ratio(uTP, uTP+uFP)
-	mt.CoRecall = ratio(coTP, coLab)
-	mt.CoPrecision = ratio(coTP, coSug)
-	mt.DARecall = ratio(daOfferedRight, daLab)
-	mt.DAPrecision = ratio(daOfferedRight, daOffered)
-	mt.DAFit = ratio(daFit, daLab)
-	return mt, nil
+	if sg.Type == ex.Type {
+		t.typ++
+	}
+	switch {
+	case ex.Urgent && sg.Urgent:
+		t.uTP++
+	case ex.Urgent:
+		t.uFN++
+	case sg.Urgent:
+		t.uFP++
+	}
+	t.coLab += len(ex.CoDepartments)
+	t.coSug += len(sg.CoDepartments)
+	for _, c := range sg.CoDepartments {
+		if slices.Contains(ex.CoDepartments, c) {
+			t.coTP++
+		}
+	}
+	if ex.DirectAnswer {
+		t.daLab++
+	}
+	if len(sg.DirectAnswer) > 0 {
+		t.daOffered++
+		if ex.DirectAnswer {
+			t.daOfferedRight++
+			if e, ok := kb[sg.DirectAnswer[0].ID]; ok && e.Department == ex.Department && topical(e, ex.Text) {
+				t.daFit++
+			}
+		}
+	}
+}
+
+// Metrics are the scores of what was added (Name left empty).
+func (t *Tally) Metrics() Metrics {
+	var mt Metrics
+	n := float64(max(t.n, 1))
+	mt.Test = t.n
+	mt.Top1, mt.Top3, mt.Type = float64(t.top1)/n, float64(t.top3)/n, float64(t.typ)/n
+	mt.UrgentTotal = t.uTP + t.uFN
+	mt.UrgentRecall = ratio(t.uTP, t.uTP+t.uFN)
+	mt.UrgentPrecision = ratio(t.uTP, t.uTP+t.uFP)
+	mt.CoRecall = ratio(t.coTP, t.coLab)
+	mt.CoPrecision = ratio(t.coTP, t.coSug)
+	mt.DARecall = ratio(t.daOfferedRight, t.daLab)
+	mt.DAPrecision = ratio(t.daOfferedRight, t.daOffered)
+	mt.DAFit = ratio(t.daFit, t.daLab)
+	return mt
+}
+
+// Summarise fills a report's mean and worst from its splits and writes the
+// table Evaluate prints.
+func Summarise(w io.Writer, splits []Metrics) Report {
+	rep := Report{Splits: splits}
+	rep.Mean, rep.Worst = summarise(splits)
+	printReport(w, rep)
+	return rep
 }
 
 // ratio is a/b, 1 when there is nothing to count (no urgent ticket in a
