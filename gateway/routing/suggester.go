@@ -40,7 +40,7 @@ type Options struct {
 	TrainInBackground bool
 	// StaleWait bounds how long a suggestion waits for a rebuild that a
 	// bulk change made necessary (a first history import, a new knowledge
-	// base; default 15s, negative: never wait). A suggestion that gives up
+	// base; default 25s, under the server's 30s write timeout; negative: never wait). A suggestion that gives up
 	// says so (model_pending) and answers from the model it has.
 	StaleWait time.Duration
 	Logger    *slog.Logger
@@ -61,7 +61,7 @@ func (o Options) WithDefaults() Options {
 		o.MaxKBTrainEntries = defaultMaxKBTrainEntries
 	}
 	if o.StaleWait == 0 {
-		o.StaleWait = 15 * time.Second
+		o.StaleWait = 25 * time.Second
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
