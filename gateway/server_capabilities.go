@@ -239,13 +239,15 @@ func (a *App) wireCapabilities(ctx context.Context) error {
 // — the first departments or entries, or a fifth of the knowledge base —
 // is a bulk one: suggestions wait for its rebuild (bounded) instead of
 // answering from a model that never saw the city's data. Examples observed
-// through tickets retrain on their own.
+// through tickets retrain on their own; a history that grew behind this
+// replica's back (another replica sharing Redis) is re-read.
 func retrainOnChange(c *Capabilities, st interface {
 	Count(ctx context.Context, collection string, filter map[string]string) (int, error)
 }) func(ctx context.Context) error {
 	return func(ctx context.Context) error {
 		seen := false
 		var lastD, lastK int
+		lastSync := time.Now()
 		t := time.NewTicker(time.Second)
 		defer t.Stop()
 		for {
@@ -256,6 +258,17 @@ func retrainOnChange(c *Capabilities, st interface {
 					c.Routing.Refresh(bulkChange(lastD, nd) || bulkChange(lastK, nk))
 				}
 				seen, lastD, lastK = true, nd, nk
+			}
+			// Replicas sharing Redis: history learned elsewhere (an import
+			// there at once, closed tickets within five minutes; re-reading
+			// a large history every second would cost more than it gains).
+			held := c.Routing.Examples()
+			if ne, err := st.Count(ctx, routing.CollectionExamples, nil); err == nil && ne != held &&
+				(bulkChange(held, ne) || time.Since(lastSync) > 5*time.Minute) {
+				lastSync = time.Now()
+				if _, err := c.Routing.SyncExamples(ctx); err != nil && ctx.Err() == nil {
+					c.Log.Warn("routing could not re-read the history", "error", err)
+				}
 			}
 			select {
 			case <-ctx.Done():

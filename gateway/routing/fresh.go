@@ -106,3 +106,25 @@ func (s *Suggester) awaitModel(ctx context.Context, wait time.Duration) bool {
 // (up to Options.StaleWait) rather than answer from a model that never saw
 // it: a first import, or a large share of the knowledge base replaced.
 func (s *Suggester) Refresh(bulk bool) { s.scheduleRetrain(bulk) }
+
+// SyncExamples re-reads the history from the store when another replica
+// sharing it has learned examples this one has not seen (an import or
+// closed tickets handled there); it keeps examples observed here meanwhile
+// and schedules a rebuild. It reports whether the held history changed.
+func (s *Suggester) SyncExamples(ctx context.Context) (bool, error) {
+	loaded, err := s.loadExamples(ctx)
+	if err != nil {
+		return false, err
+	}
+	s.mu.Lock()
+	before := len(s.examples)
+	// Anything held here but not loaded was committed after the load began.
+	s.examples = upsertExamples(loaded, s.examples)
+	after := len(s.examples)
+	s.mu.Unlock()
+	if after == before {
+		return false, nil
+	}
+	s.scheduleRetrain(false) // a large difference starves the model: see stale
+	return true, nil
+}

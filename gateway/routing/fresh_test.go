@@ -135,3 +135,38 @@ func TestSuggestGivesUpAfterStaleWait(t *testing.T) {
 	}
 	t.Fatal("still pending after the rebuild was released")
 }
+
+// Replicas share one store: history learned by one is re-read by the other,
+// whose next suggestion waits for the model that learned it.
+func TestSyncExamplesFromAnotherReplica(t *testing.T) {
+	ctx := context.Background()
+	st := openBolt(t)
+	open := func() *Suggester {
+		s, err := Open(ctx, Options{Store: st, Departments: synthDepartments, Tokenizer: CharNGrams, Logger: quietLogger,
+			RetrainDelay: 50 * time.Millisecond, StaleWait: time.Minute})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.Close() })
+		return s
+	}
+	a, b := open(), open()
+	if _, err := a.ObserveBatch(ctx, synthExamples(300, 9)); err != nil {
+		t.Fatal(err)
+	}
+	if b.Examples() != 0 {
+		t.Fatalf("replica b holds %d examples before syncing", b.Examples())
+	}
+	if changed, err := b.SyncExamples(ctx); err != nil || !changed || b.Examples() != 300 {
+		t.Fatalf("sync: changed %v, err %v, held %d; want 300", changed, err, b.Examples())
+	}
+	if _, err := b.Suggest(ctx, Query{Text: "路灯不亮"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := b.trainedExamples(); got != 300 {
+		t.Fatalf("replica b answered from a model of %d examples, want 300", got)
+	}
+	if changed, _ := b.SyncExamples(ctx); changed {
+		t.Fatal("a second sync with nothing new reported a change")
+	}
+}
