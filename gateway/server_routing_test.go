@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestSuggestRightAfterACityIsImported: a city adopting hallgate imports
@@ -15,6 +17,61 @@ import (
 // caused), not from the empty model the gateway started with.
 func TestSuggestRightAfterACityIsImported(t *testing.T) {
 	g := startFullGateway(t, testConfig(t), nil)
+	importTestCity(t, g)
+	for text, want := range testCityQuestions {
+		r := g.do(http.MethodPost, "/api/v1/routing/suggest", testAdminToken, strings.NewReader(fmt.Sprintf(`{"text":%q}`, text)))
+		if r.status != http.StatusOK {
+			t.Fatalf("suggest: %d %s", r.status, r.body)
+		}
+		got := r.json(t)
+		if got["department"] != want || got["model_pending"] == true {
+			t.Errorf("%s: department %v (model_pending %v), want %s", text, got["department"], got["model_pending"], want)
+		}
+	}
+}
+
+// TestRoutingReplicasShareHistory: two gateways on one Redis; a city
+// imported through one is learned by the other's routing model too.
+func TestRoutingReplicasShareHistory(t *testing.T) {
+	url := os.Getenv("HALLGATE_TEST_REDIS_URL")
+	if url == "" {
+		t.Skip("HALLGATE_TEST_REDIS_URL not set; skipping the replicas' shared history test (bash .ci/run sets it)")
+	}
+	cfg := testConfig(t)
+	cfg.Redis.URL = url
+	cfg.Redis.Prefix = fmt.Sprintf("routingtest:%d:", time.Now().UnixNano())
+	cfg2 := cfg
+	cfg2.Server.DataDir = t.TempDir()
+	a, b := startFullGateway(t, cfg, nil), startFullGateway(t, cfg2, nil)
+	importTestCity(t, a)
+	deadline := time.Now().Add(60 * time.Second)
+	for text, want := range testCityQuestions {
+		for {
+			r := b.do(http.MethodPost, "/api/v1/routing/suggest", testAdminToken, strings.NewReader(fmt.Sprintf(`{"text":%q}`, text)))
+			if r.status != http.StatusOK {
+				t.Fatalf("suggest: %d %s", r.status, r.body)
+			}
+			got := r.json(t)
+			if got["department"] == want {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("replica b still answers %v for %s, want %s: the history imported through a never reached it", got["department"], text, want)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+}
+
+// testCityQuestions are asked of a gateway that imported the test city,
+// with the department its history teaches.
+var testCityQuestions = map[string]string{"路边的树木修剪完枝叶堆着": "garden", "菜场的秤缺斤短两": "market", "家里自来水水压低还发黄": "water"}
+
+// importTestCity imports a small city through the API: departments whose
+// duties never mention the words of their history, one KB entry, and
+// history tickets that teach those words.
+func importTestCity(t *testing.T, g *testGateway) {
+	t.Helper()
 	depts := `[
 	 {"code":"garden","name":"某市园林局","legacy_hotlines":[],"consolidation_mode":"merged","responsibilities":"负责城市公园管理。"},
 	 {"code":"market","name":"某市商务局","legacy_hotlines":[],"consolidation_mode":"merged","responsibilities":"负责商贸流通管理。"},
@@ -46,15 +103,5 @@ func TestSuggestRightAfterACityIsImported(t *testing.T) {
 	r := g.do(http.MethodPost, "/api/v1/tickets/import", testAdminToken, strings.NewReader(lines.String()), "Content-Type", "application/x-ndjson")
 	if r.status != http.StatusOK || r.json(t)["imported"] != float64(n) {
 		t.Fatalf("tickets: %d %s", r.status, r.body)
-	}
-	for text, want := range map[string]string{"路边的树木修剪完枝叶堆着": "garden", "菜场的秤缺斤短两": "market", "家里自来水水压低还发黄": "water"} {
-		r := g.do(http.MethodPost, "/api/v1/routing/suggest", testAdminToken, strings.NewReader(fmt.Sprintf(`{"text":%q}`, text)))
-		if r.status != http.StatusOK {
-			t.Fatalf("suggest: %d %s", r.status, r.body)
-		}
-		got := r.json(t)
-		if got["department"] != want || got["model_pending"] == true {
-			t.Errorf("%s: department %v (model_pending %v), want %s", text, got["department"], got["model_pending"], want)
-		}
 	}
 }
