@@ -71,27 +71,13 @@ func (s *Service) Search(ctx context.Context, actor Actor, q Query) (SearchResul
 	if q.Now.IsZero() {
 		q.Now = s.now()
 	}
-	var res Result
-	var docs []Document
-	var err error
-	if ds, ok := s.idx.(DocumentSearcher); ok && s.opts.HydrateFromIndex {
-		res, docs, err = ds.SearchDocuments(ctx, q)
-	} else {
-		res, err = s.idx.Search(ctx, q)
-	}
+	res, err := s.idx.Search(ctx, q)
 	if err != nil {
 		return SearchResult{}, fmt.Errorf("kb search: %w", err)
 	}
-	if len(docs) != len(res.Hits) {
-		docs = nil // looked up by id instead
-	}
 	out := SearchResult{Hits: make([]SearchHit, 0, len(res.Hits)), Total: res.Total}
-	for i, h := range res.Hits {
-		var doc *Document
-		if docs != nil {
-			doc = &docs[i]
-		}
-		hit, ok, err := s.hydrate(ctx, actor, h, q.Now, doc)
+	for _, h := range res.Hits {
+		hit, ok, err := s.hydrate(ctx, actor, h, q.Now)
 		if err != nil {
 			return SearchResult{}, err
 		}
@@ -112,22 +98,12 @@ func (s *Service) Search(ctx context.Context, actor Actor, q Query) (SearchResul
 	return out, nil
 }
 
-// DocumentSearcher is an optional power of an Index that keeps the
-// documents (a DocumentSource): a search that also returns its copy of each
-// hit's document, docs[i] for Hits[i], so filling the hits needs no lookup
-// by id. docs may be nil (then each hit is looked up as before). Used only
-// with Options.HydrateFromIndex.
-type DocumentSearcher interface {
-	SearchDocuments(ctx context.Context, q Query) (Result, []Document, error)
-}
-
 // hydrate fills a hit from its document in the store (through a short-lived
 // cache) and re-checks its visibility, so a stale index can never show a
-// citizen an internal or withdrawn answer. doc, when not nil, is the index's
-// copy of the hit's document from the same search.
-func (s *Service) hydrate(ctx context.Context, actor Actor, h Hit, now time.Time, doc *Document) (SearchHit, bool, error) {
+// citizen an internal or withdrawn answer.
+func (s *Service) hydrate(ctx context.Context, actor Actor, h Hit, now time.Time) (SearchHit, bool, error) {
 	hit := SearchHit{ID: h.ID, Kind: h.Kind, Score: h.Score, Highlight: h.Highlight}
-	v, err := s.hitView(ctx, h, doc)
+	v, err := s.hitView(ctx, h)
 	if errors.Is(err, ErrNotFound) {
 		return hit, false, nil
 	}
@@ -185,7 +161,7 @@ func (c *hitCache) forget(docIDs ...string) {
 	}
 }
 
-func (s *Service) hitView(ctx context.Context, h Hit, doc *Document) (hitView, error) {
+func (s *Service) hitView(ctx context.Context, h Hit) (hitView, error) {
 	// The TTL runs on the wall clock, not Options.Now (tests move that).
 	wall := time.Now()
 	ttl := s.opts.HitCacheTTL
@@ -194,7 +170,7 @@ func (s *Service) hitView(ctx context.Context, h Hit, doc *Document) (hitView, e
 			return v, nil
 		}
 	}
-	if v, ok := s.indexedView(h.ID, doc); ok {
+	if v, ok := s.indexedView(h.ID); ok {
 		return v, nil
 	}
 	var v hitView
@@ -223,17 +199,14 @@ func (s *Service) hitView(ctx context.Context, h Hit, doc *Document) (hitView, e
 // indexedView is the hit's view from the index's own copy of the document,
 // when Options.HydrateFromIndex allows it and the index is known to hold
 // every committed change (no failed index write, no document a search
-// found out of date). doc is that copy when the search returned it;
-// otherwise it is looked up by id.
-func (s *Service) indexedView(docID string, doc *Document) (hitView, bool) {
+// found out of date).
+func (s *Service) indexedView(docID string) (hitView, bool) {
 	src, ok := s.idx.(DocumentSource)
 	if !ok || !s.opts.HydrateFromIndex || s.indexDirty.Load() || s.isStale(docID) {
 		return hitView{}, false
 	}
-	var d Document
-	if doc != nil && doc.ID == docID {
-		d = *doc
-	} else if d, ok = src.Document(docID); !ok {
+	d, ok := src.Document(docID)
+	if !ok {
 		return hitView{}, false
 	}
 	v := hitView{id: d.ID, question: d.Title, answer: d.Body, department: d.Department, internal: d.Internal}

@@ -14,9 +14,8 @@ import (
 )
 
 var (
-	_ knowledgebase.Index            = (*Index)(nil)
-	_ knowledgebase.DocumentSource   = (*Index)(nil)
-	_ knowledgebase.DocumentSearcher = (*Index)(nil)
+	_ knowledgebase.Index          = (*Index)(nil)
+	_ knowledgebase.DocumentSource = (*Index)(nil)
 )
 
 // Errors of this package.

@@ -12,30 +12,9 @@ import (
 
 // Search runs a query with filters and paging.
 func (x *Index) Search(ctx context.Context, q knowledgebase.Query) (knowledgebase.Result, error) {
-	res, _, err := x.searchWith(q, nil)
-	return res, err
-}
-
-// SearchDocuments is Search that also returns the index's copy of each
-// hit's document, docs[i] for Hits[i] (knowledgebase.DocumentSearcher).
-// They are taken by ordinal under the search's own read lock, where
-// Document would look each id up in a 100,000-key map afterwards. A result
-// from the result cache comes without them (docs is nil).
-func (x *Index) SearchDocuments(ctx context.Context, q knowledgebase.Query) (knowledgebase.Result, []knowledgebase.Document, error) {
-	var docs []knowledgebase.Document
-	res, cached, err := x.searchWith(q, &docs)
-	if err != nil || cached {
-		return res, nil, err
-	}
-	return res, docs, nil
-}
-
-// searchWith is Search; with docs set, a search that is not answered from
-// the result cache appends each hit's document to *docs.
-func (x *Index) searchWith(q knowledgebase.Query, docs *[]knowledgebase.Document) (_ knowledgebase.Result, cached bool, _ error) {
 	text := strings.TrimSpace(q.Text)
 	if text == "" || utf8.RuneCountInString(text) > maxQueryRunes {
-		return knowledgebase.Result{}, false, fmt.Errorf("embedded search: %w", knowledgebase.ErrBadQuery)
+		return knowledgebase.Result{}, fmt.Errorf("embedded search: %w", knowledgebase.ErrBadQuery)
 	}
 	if q.Limit <= 0 {
 		q.Limit = defaultLimit
@@ -51,25 +30,24 @@ func (x *Index) searchWith(q knowledgebase.Query, docs *[]knowledgebase.Document
 	}
 	q.Text = text
 	if x.closedFlag.Load() {
-		return knowledgebase.Result{}, false, ErrClosed
+		return knowledgebase.Result{}, ErrClosed
 	}
 	key := keyOf(q)
 	gen := x.gen.Load()
 	at := q.Now.UnixNano()
 	if res, ok := x.cache.get(key, gen, at); ok {
-		return res, true, nil
+		return res, nil
 	}
-	res, until, err := x.search(q, text, docs)
+	res, until, err := x.search(q, text)
 	if err == nil {
 		x.cache.put(key, gen, res, at, min(until, at+int64(cacheTTL)))
 	}
-	return res, false, err
+	return res, err
 }
 
 // search is Search without the result cache; until is the instant up to
-// which the result holds (the next expiry). With docs set, each hit's
-// document is appended to *docs.
-func (x *Index) search(q knowledgebase.Query, text string, docs *[]knowledgebase.Document) (res knowledgebase.Result, until int64, err error) {
+// which the result holds (the next expiry).
+func (x *Index) search(q knowledgebase.Query, text string) (res knowledgebase.Result, until int64, err error) {
 	qt := x.an.QueryTerms(text)
 
 	x.mu.RLock()
@@ -139,9 +117,6 @@ func (x *Index) search(q knowledgebase.Query, text string, docs *[]knowledgebase
 	var marks [2]*marker
 	if q.Offset < len(cands.top) {
 		marks = markers(qt)
-		if docs != nil {
-			*docs = make([]knowledgebase.Document, 0, len(cands.top)-q.Offset)
-		}
 	}
 	for i := q.Offset; i < len(cands.top); i++ {
 		c := cands.top[i]
@@ -150,9 +125,6 @@ func (x *Index) search(q knowledgebase.Query, text string, docs *[]knowledgebase
 			ID: d.ID, Kind: d.Kind, Score: float64(c.score),
 			Highlight: highlight(d, marks),
 		})
-		if docs != nil {
-			*docs = append(*docs, *d)
-		}
 	}
 	return res, until, nil
 }

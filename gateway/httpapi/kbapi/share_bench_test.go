@@ -50,9 +50,9 @@ var (
 )
 
 // cannedIndex answers a query with ten documents chosen by the query's hash
-// (spread over the whole set, as real hits are) and the index's copies of
-// them, as the embedded index does (Document, SearchDocuments); it costs a
-// few microseconds per search. It is empty until load, so the service's
+// (spread over the whole set, as real hits are) and hands out its copies of
+// the documents as the embedded index does (knowledgebase.DocumentSource);
+// it costs a few microseconds per search. It is empty until load, so the service's
 // Open finds it in step with the empty store.
 type cannedIndex struct {
 	mu   sync.RWMutex
@@ -81,16 +81,15 @@ func (x *cannedIndex) load(lines []string) {
 	x.mu.Unlock()
 }
 
-func (x *cannedIndex) pick(q knowledgebase.Query) (knowledgebase.Result, []knowledgebase.Document) {
+func (x *cannedIndex) Search(_ context.Context, q knowledgebase.Query) (knowledgebase.Result, error) {
 	h := fnv.New64a()
 	h.Write([]byte(q.Text))
 	seed := h.Sum64()
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	res := knowledgebase.Result{Hits: []knowledgebase.Hit{}}
-	var docs []knowledgebase.Document
 	if len(x.docs) == 0 {
-		return res, docs
+		return res, nil
 	}
 	limit := q.Limit
 	if limit <= 0 {
@@ -101,21 +100,8 @@ func (x *cannedIndex) pick(q knowledgebase.Query) (knowledgebase.Result, []knowl
 		d := &x.docs[(seed+uint64(i)*2654435761)%uint64(len(x.docs))]
 		res.Hits = append(res.Hits, knowledgebase.Hit{ID: d.ID, Kind: d.Kind, Score: float64(float32(20 - i)),
 			Highlight: d.Title})
-		docs = append(docs, *d)
 	}
-	return res, docs
-}
-
-func (x *cannedIndex) Search(_ context.Context, q knowledgebase.Query) (knowledgebase.Result, error) {
-	res, _ := x.pick(q)
 	return res, nil
-}
-
-// SearchDocuments is knowledgebase.DocumentSearcher's method (not asserted,
-// so this file also builds against code without it).
-func (x *cannedIndex) SearchDocuments(_ context.Context, q knowledgebase.Query) (knowledgebase.Result, []knowledgebase.Document, error) {
-	res, docs := x.pick(q)
-	return res, docs, nil
 }
 
 func (x *cannedIndex) Document(id string) (knowledgebase.Document, bool) {
