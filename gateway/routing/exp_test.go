@@ -199,6 +199,58 @@ func loadDev(t *testing.T) ([]DepartmentInfo, []Example, []KBEntry) {
 // direct-answer recall 0.854 → 0.838, precision 0.887 → 0.891, co-department
 // recall 0.000 → 0.405 (precision 0.900 → 0.511: without the guide almost
 // none is proposed).
+//
+// Fifth pass: learned only (no guide; the hidden evaluation has none),
+// exp5_test.go. Knobs chosen on 3 inner folds of each split's HISTORY part
+// (ROUTING_EXP=tune5, 1,875 inner cases; kept defaults inner top-1 0.728,
+// top-3 0.866, type 0.770 — type on the stacker-free variant, which does
+// not change it; urgent recall 1.000 everywhere). Outer figures are the ten
+// splits. Nothing below moved inner top-1/top-3 beyond the ±0.005 noise,
+// so nothing was kept; the outer result is unchanged at top-1 0.749/0.680,
+// top-3 0.871/0.787, type 0.839/0.740 (with the guide 0.833/0.733,
+// 0.962/0.920, 0.837/0.740).
+//   - ROUTING_EXP=curve: where the true department sits (625 outer test
+//     cases, pooled): rank 1 466, 2 55, 3 22, 4 23, 5 8, 6–10 24, 11–24 27.
+//     Top-5 would be 0.920, but 51 cases (8 %) sit at rank ≥ 6, where no
+//     re-weighting of these scorers reaches them. Type mistakes: help taken
+//     for a complaint 27, report → complaint 16, complaint → enquiry 15,
+//     help → enquiry 11 (help is right 65 of 103; enquiry 208/221,
+//     complaint 139/166, report 50/70, suggestion and praise all right).
+//   - bagging the stacker: 10 bootstrap resamples of the held-out cases,
+//     probabilities averaged: inner 0.726/0.865; weights averaged
+//     0.725/0.863; the inner folds repeated with a second (shuffled) cut,
+//     the cases pooled: 0.729/0.865. Knobs left off (stackBags,
+//     stackBagMean, stackRepeats in stack.go; tune5 re-measures them).
+//   - a BM25 vote over the KB on the analyzer's words and synonyms (the
+//     gse segmentation with the default synonym groups, no char n-grams) as
+//     a stacked scorer at 0.3/0.6: 0.724/0.862, 0.725/0.861. Code removed.
+//   - personalised PageRank over a graph linking each history ticket, KB
+//     entry and answer to its 8 nearest others (2 steps from the query's
+//     neighbours, restart 0.5/0.3) as a stacked scorer at 0.5:
+//     0.726/0.867, 0.729/0.867. Code removed.
+//   - the department model averaged over 5 SGD orders: 0.727/0.864. Removed.
+//   - type (stacker off, inner type 0.770): the type model averaged over
+//     5/10 SGD orders 0.773/0.772; the cosine to each type's centroid of
+//     analyzer words (the ticket left out of its own type's centroid in
+//     training) as features at 0.3/0.6/1: 0.775/0.774/0.774 — on the outer
+//     splits at 0.3 type 0.831/0.760 against 0.839/0.740, so not kept; a
+//     two-stage model (enquiry or not from the first, then a model trained
+//     on the non-enquiries, class-balanced among them): 0.765, with
+//     centroids 0.767, with 5 orders 0.768. Code removed.
+//   - KB categories as an intermediate label: not built — in the dev KB 17
+//     of 22 categories hold one department each (the others: transport with
+//     traffic police, utilities with water/power/gas), so a category model
+//     would be a coarser department model over the same KB entries.
+//   - learning curve (ROUTING_EXP=curve; each split's history cut to a
+//     seeded 25/50/75/100 %, the same test parts; mean/worst): ~46 tickets
+//     top-1 0.703/0.627, top-3 0.842/0.720, type 0.706; ~93: 0.725/0.627,
+//     0.855/0.760, 0.781; ~140: 0.730/0.620, 0.869/0.813, 0.806; ~187:
+//     0.749/0.680, 0.871/0.787, 0.843 (urgent recall 1.000 at every size).
+//     Top-1 gains ~0.021 per doubling of the history, top-3 ~0.015, type
+//     ~0.066. Read log-linearly (optimistic: such curves flatten), type
+//     would reach 0.85 at ~210 tickets, top-1 0.85 only at ~6,000 and
+//     top-3 0.95 at ~6,500 (32× this history): the type goal is near, the
+//     department goals are not reached by more history of this kind alone.
 func TestExperiment(t *testing.T) {
 	if os.Getenv("ROUTING_EXP") == "" {
 		t.Skip("set ROUTING_EXP=1")

@@ -3,6 +3,7 @@ package routing
 import (
 	"context"
 	"math"
+	"math/rand/v2"
 	"slices"
 )
 
@@ -110,10 +111,29 @@ func buildStack(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []
 		inner.memo.kbIndex = NewBM25(kb)
 	}
 	var cases []stackCase
+	for rep := 0; rep < max(1, stackRepeats); rep++ {
+		// Repeat 0 cuts by position; later repeats by a seeded shuffle, so
+		// every ticket is held out once per repeat beside other tickets.
+		fold := make([]int, len(examples))
+		for i := range fold {
+			fold[i] = i % stackFolds
+		}
+		if rep > 0 {
+			rand.New(rand.NewPCG(p.Seed+uint64(rep), 17)).Shuffle(len(fold), func(i, j int) { fold[i], fold[j] = fold[j], fold[i] })
+		}
+		cases = append(cases, stackCases(tok, depts, examples, kb, rules, inner, fold)...)
+	}
+	return fitBagged(cases, p.Seed)
+}
+
+// stackCases scores each history ticket with the inner model trained
+// without its fold.
+func stackCases(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []KBEntry, rules []Rule, inner modelParams, fold []int) []stackCase {
+	var cases []stackCase
 	for f := 0; f < stackFolds; f++ {
 		var train, test []Example
 		for i, ex := range examples {
-			if i%stackFolds == f {
+			if fold[i] == f {
 				test = append(test, ex)
 			} else {
 				train = append(train, ex)
@@ -136,7 +156,44 @@ func buildStack(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []
 			cases = append(cases, sc)
 		}
 	}
-	return fitStack(cases)
+	return cases
+}
+
+// Bagging the stacker: stackBags > 0 fits that many stackers on bootstrap
+// resamples of the held-out cases; stackBagMean averages their weights
+// (one vector) instead of their probabilities (the vectors concatenated,
+// averaged in stacked). stackRepeats > 1 repeats the inner folds with
+// other cuts of the history, pooling every repeat's cases.
+var (
+	stackBags    = 0
+	stackBagMean = false
+	stackRepeats = 1
+)
+
+// fitBagged fits the stacker once, or stackBags times on bootstrap
+// resamples.
+func fitBagged(cases []stackCase, seed uint64) []float64 {
+	if stackBags <= 0 || len(cases) == 0 {
+		return fitStack(cases)
+	}
+	rng := rand.New(rand.NewPCG(seed, 23))
+	var out []float64
+	mean := make([]float64, stackFeatures)
+	for b := 0; b < stackBags; b++ {
+		bs := make([]stackCase, len(cases))
+		for i := range bs {
+			bs[i] = cases[rng.IntN(len(cases))]
+		}
+		w := fitStack(bs)
+		out = append(out, w...)
+		for i, v := range w {
+			mean[i] += v / float64(stackBags)
+		}
+	}
+	if stackBagMean {
+		return mean
+	}
+	return out
 }
 
 // stackL2 and stackEpochs regularise and bound the conditional-logit fit.
@@ -202,6 +259,18 @@ func fitStack(cases []stackCase) []float64 {
 // stacked scores departments with the learned weights (a softmax, so the
 // result sums to 1 like the blend).
 func stacked(w []float64, comp components, prior []float64) []float64 {
+	if len(w) > stackFeatures {
+		// Bagged stackers: the mean of their probabilities.
+		C := len(comp[0])
+		out := make([]float64, C)
+		n := len(w) / stackFeatures
+		for b := 0; b < n; b++ {
+			for c, v := range stacked(w[b*stackFeatures:(b+1)*stackFeatures], comp, prior) {
+				out[c] += v / float64(n)
+			}
+		}
+		return out
+	}
 	C := len(comp[0])
 	ranks := compRanks(comp)
 	f := make([]float64, stackFeatures)
