@@ -148,6 +148,21 @@ func observeForRouting(s *routing.Suggester, a *App) func(context.Context, *tick
 	}
 }
 
+// awaitRoutingAfterImport holds an import's answer until the routing model
+// has learned the history it brought (bounded by routing.ImportWait): a
+// city that imports its history and asks for a suggestion next gets one
+// from a model that knows it.
+func awaitRoutingAfterImport(s *routing.Suggester, a *App) func(context.Context, int) {
+	return func(ctx context.Context, imported int) {
+		if imported == 0 {
+			return
+		}
+		if !s.AwaitModel(ctx, routing.ImportWait) && ctx.Err() == nil {
+			a.Log.WarnContext(ctx, "routing model still learning the imported tickets", "imported", imported)
+		}
+	}
+}
+
 // observeImportForRouting teaches the routing model a whole imported
 // history at once (one durable write per batch, one retrain).
 func observeImportForRouting(s *routing.Suggester, a *App) func(context.Context, []*ticket.Ticket) {

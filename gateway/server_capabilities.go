@@ -159,6 +159,7 @@ func (a *App) wireCapabilities(ctx context.Context) error {
 		DepartmentExists: c.Departments.Exists,
 		Observers:        []func(context.Context, *ticket.Ticket){observeForRouting(c.Routing, a)},
 		ImportObservers:  []func(context.Context, []*ticket.Ticket){observeImportForRouting(c.Routing, a)},
+		ImportDone:       []func(context.Context, int){awaitRoutingAfterImport(c.Routing, a)},
 		IntakeOutbox:     []func(*ticket.Ticket) (store.OutboxItem, error){topicSignal},
 		Logger:           a.Log,
 	})

@@ -13,8 +13,9 @@ import (
 // TestSuggestRightAfterACityIsImported: a city adopting hallgate imports
 // its departments, knowledge base and ticket history through the API and
 // asks for a suggestion at once. The answer must come from a model that
-// learned the history (the suggestion waits for the rebuild the imports
-// caused), not from the empty model the gateway started with.
+// learned the history (the ticket import answers once the model learned it;
+// a suggestion waits for any rebuild a bulk change left owed), not from the
+// empty model the gateway started with.
 func TestSuggestRightAfterACityIsImported(t *testing.T) {
 	g := startFullGateway(t, testConfig(t), nil)
 	importTestCity(t, g)

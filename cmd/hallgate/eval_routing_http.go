@@ -46,75 +46,80 @@ func evalRoutingHTTP(ctx context.Context, w io.Writer, o routing.EvalOptions) (r
 	var splits []routing.Metrics
 	for _, sp := range routing.MakeSplits(tickets, o) {
 		start := time.Now()
-		mt, waited, err := evalRoutingSplit(ctx, o, sp, kb)
+		mt, took, err := evalRoutingSplit(ctx, o, sp, kb)
 		if err != nil {
 			return routing.Report{}, fmt.Errorf("%s: %w", sp.Name, err)
 		}
 		mt.Name = sp.Name
 		splits = append(splits, mt)
-		fmt.Fprintf(w, "%s: %d history tickets imported, %d asked; first answer after %s, split %s\n",
-			sp.Name, len(sp.History), len(sp.Test), waited.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
+		fmt.Fprintf(w, "%s: %d history tickets imported (answered after %s), %d asked (first answer after %s); split %s\n",
+			sp.Name, len(sp.History), took.imp.Round(time.Millisecond), len(sp.Test), took.first.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
 	}
 	return routing.Summarise(w, splits), nil
 }
 
+// splitTimes are how long the history import and the first suggestion took.
+type splitTimes struct{ imp, first time.Duration }
+
 // evalRoutingSplit runs one split on its own gateway and returns its
-// metrics and how long the first suggestion took.
-func evalRoutingSplit(ctx context.Context, o routing.EvalOptions, sp routing.Split, kb map[string]routing.KBEntry) (routing.Metrics, time.Duration, error) {
+// metrics and timings.
+func evalRoutingSplit(ctx context.Context, o routing.EvalOptions, sp routing.Split, kb map[string]routing.KBEntry) (routing.Metrics, splitTimes, error) {
+	var took splitTimes
 	g, err := startEphemeral(ctx, "", nil)
 	if err != nil {
-		return routing.Metrics{}, 0, err
+		return routing.Metrics{}, took, err
 	}
 	defer g.Stop()
 	if err := importDepartments(ctx, g, o.DepartmentsFile, ""); err != nil {
-		return routing.Metrics{}, 0, err
+		return routing.Metrics{}, took, err
 	}
 	if o.KBFile != "" {
 		if err := importFile(ctx, g, http.MethodPost, "/api/v1/kb/import", "application/x-ndjson", o.KBFile); err != nil {
-			return routing.Metrics{}, 0, err
+			return routing.Metrics{}, took, err
 		}
 	}
 	if o.GuideFile != "" {
 		if err := importFile(ctx, g, http.MethodPut, "/api/v1/routing/guide", "text/markdown; charset=utf-8", o.GuideFile); err != nil {
-			return routing.Metrics{}, 0, err
+			return routing.Metrics{}, took, err
 		}
 	}
 	var hist bytes.Buffer
 	enc := json.NewEncoder(&hist)
 	for _, ex := range sp.History {
 		if err := enc.Encode(ex); err != nil {
-			return routing.Metrics{}, 0, err
+			return routing.Metrics{}, took, err
 		}
 	}
+	began := time.Now()
 	out, err := g.send(ctx, http.MethodPost, "/api/v1/tickets/import", "application/x-ndjson", &hist)
+	took.imp = time.Since(began)
 	if err != nil {
-		return routing.Metrics{}, 0, err
+		return routing.Metrics{}, took, err
 	}
 	var res struct {
 		Imported int `json:"imported"`
 	}
 	if err := json.Unmarshal(out, &res); err != nil || res.Imported != len(sp.History) {
-		return routing.Metrics{}, 0, fmt.Errorf("ticket import took %d of %d: %s", res.Imported, len(sp.History), out)
+		return routing.Metrics{}, took, fmt.Errorf("ticket import took %d of %d: %s", res.Imported, len(sp.History), out)
 	}
 	var t routing.Tally
-	var first time.Duration
 	for i, ex := range sp.Test {
 		q, _ := json.Marshal(routing.Query{Text: ex.Text, District: ex.District, Channel: ex.Channel})
 		start := time.Now()
 		out, err := g.send(ctx, http.MethodPost, "/api/v1/routing/suggest", "application/json", bytes.NewReader(q))
 		if err != nil {
-			return routing.Metrics{}, 0, err
+			return routing.Metrics{}, took, err
 		}
 		if i == 0 {
-			first = time.Since(start)
+			took.first = time.Since(start)
 		}
 		var sg routing.Suggestion
 		if err := json.Unmarshal(out, &sg); err != nil {
-			return routing.Metrics{}, 0, fmt.Errorf("suggest answer: %w", err)
+			return routing.Metrics{}, took, fmt.Errorf("suggest answer: %w", err)
 		}
 		t.Add(ex, sg, kb)
 	}
-	return t.Metrics(), first, nil
+	return t.Metrics(), took, nil
 }
 
 // importFile sends a file as-is and fails unless every line was taken

@@ -53,7 +53,7 @@ func TestEvalRoutingThroughHTTP(t *testing.T) {
 	if err != nil {
 		t.Fatalf("eval routing --mode http: %v\n%s\n%s", err, out, errOut)
 	}
-	if !strings.Contains(out, "33 history tickets imported, 15 asked") {
+	if !strings.Contains(out, "33 history tickets imported (answered after") || !strings.Contains(out, "15 asked (first answer after") {
 		t.Fatalf("output lacks the per-split import line:\n%s", out)
 	}
 	for _, line := range strings.Split(out, "\n") {

@@ -100,6 +100,18 @@ func (s *Suggester) awaitModel(ctx context.Context, wait time.Duration) bool {
 	}
 }
 
+// AwaitModel waits, up to wait and while ctx lives, until the model has
+// learned every bulk change (see freshness.stale); false means it has not.
+// An import calls it so that its answer means the history is in use.
+func (s *Suggester) AwaitModel(ctx context.Context, wait time.Duration) bool {
+	return s.awaitModel(ctx, wait)
+}
+
+// ImportWait bounds how long an import waits for the model that learns it.
+// An import is a long request already; a first history of a few thousand
+// tickets trains in seconds to a quarter of a minute on two cores.
+const ImportWait = time.Minute
+
 // Refresh asks for a rebuild after the departments or the knowledge base
 // changed outside the suggester (the gateway notices and calls it). bulk
 // marks a change large enough that suggestions should wait for the rebuild

@@ -186,6 +186,9 @@ func (s *Service) Import(ctx context.Context, p auth.Principal, r io.Reader) (Im
 		return res, err
 	}
 	s.log.InfoContext(ctx, "tickets imported", "imported", res.Imported, "skipped", res.Skipped, "errors", len(res.Errors))
+	for _, done := range s.opts.ImportDone {
+		done(ctx, res.Imported)
+	}
 	return res, nil
 }
 

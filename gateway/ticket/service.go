@@ -63,6 +63,10 @@ type Options struct {
 	// tickets (up to 256) instead of Observers seeing them one by one, so a
 	// learner can store a batch in one write (routing.ObserveBatch).
 	ImportObservers []func(ctx context.Context, ts []*Ticket)
+	// ImportDone run once after an import committed its last batch, with
+	// the number imported; a learner may wait there until it has learned
+	// the history, so that the import's answer means the history is in use.
+	ImportDone []func(ctx context.Context, imported int)
 	// IntakeOutbox adds work items to the intake's own transaction, so the
 	// consumers of new tickets (hot-topic detection) see every ticket that
 	// was acknowledged and none that was not.

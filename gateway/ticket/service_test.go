@@ -457,8 +457,10 @@ func TestImportDevTickets(t *testing.T) {
 
 func TestImportBadLines(t *testing.T) {
 	var batches [][]*Ticket
+	var done []int
 	e := newEnv(t, func(o *Options) {
 		o.ImportObservers = []func(context.Context, []*Ticket){func(_ context.Context, ts []*Ticket) { batches = append(batches, ts) }}
+		o.ImportDone = []func(context.Context, int){func(_ context.Context, n int) { done = append(done, n) }}
 		o.Observers = []func(context.Context, *Ticket){func(context.Context, *Ticket) { t.Error("per-ticket observer called for an import") }}
 	})
 	in := strings.Join([]string{
@@ -474,6 +476,9 @@ func TestImportBadLines(t *testing.T) {
 	}
 	if len(batches) != 1 || len(batches[0]) != 1 || batches[0][0].ExternalID != "h1" {
 		t.Errorf("import observers saw %v", batches)
+	}
+	if len(done) != 1 || done[0] != 1 {
+		t.Errorf("ImportDone calls %v, want one with the 1 imported", done)
 	}
 	if res.Imported != 1 || res.Skipped != 1 || len(res.Errors) != 2 || res.Errors[0].Line != 2 || res.Errors[1].Line != 3 {
 		t.Fatalf("%+v", res)

@@ -213,7 +213,10 @@ func (m *Module) importExamples(c *fiber.Ctx) error {
 	if err != nil {
 		return problem(err)
 	}
-	return c.JSON(fiber.Map{"imported": n, "examples": m.s.Examples()})
+	// Answer once the model has learned them (bounded), so a suggestion
+	// asked right after this answer uses them.
+	learned := m.s.AwaitModel(c.UserContext(), routing.ImportWait)
+	return c.JSON(fiber.Map{"imported": n, "examples": m.s.Examples(), "model_learned": learned})
 }
 
 func (m *Module) retrain(c *fiber.Ctx) error {

@@ -3,6 +3,7 @@ package routingapi
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -30,14 +32,24 @@ var depts = []routing.DepartmentInfo{
 // principal's roles come from the X-Test-Roles header.
 func newApp(t *testing.T) *fiber.App {
 	t.Helper()
+	return newAppWith(t, nil)
+}
+
+// newAppWith is newApp with the suggester's options adjusted by set.
+func newAppWith(t *testing.T, set func(*routing.Options)) *fiber.App {
+	t.Helper()
 	st, err := bolt.Open(context.Background(), bolt.Options{Path: filepath.Join(t.TempDir(), "r.db")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
-	s, err := routing.Open(context.Background(), routing.Options{Store: st, Tokenizer: routing.CharNGrams,
+	opts := routing.Options{Store: st, Tokenizer: routing.CharNGrams,
 		Logger:      slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Departments: func(context.Context) ([]routing.DepartmentInfo, error) { return depts, nil }})
+		Departments: func(context.Context) ([]routing.DepartmentInfo, error) { return depts, nil }}
+	if set != nil {
+		set(&opts)
+	}
+	s, err := routing.Open(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -293,5 +305,28 @@ func TestImportGuide(t *testing.T) {
 	}
 	if code, out = doText(t, app, "PUT", "/api/v1/routing/guide", "admin", "text/markdown", "# 只有标题\n"); code != 422 {
 		t.Fatalf("guide without department lines: %d %v", code, out)
+	}
+}
+
+// TestImportAnswersOnceLearned: the examples import answers when the model
+// has learned the examples, so a suggestion asked next — even one that
+// never waits for a rebuild (StaleWait < 0) — comes from that model.
+func TestImportAnswersOnceLearned(t *testing.T) {
+	app := newAppWith(t, func(o *routing.Options) { o.StaleWait = -1; o.RetrainDelay = 200 * time.Millisecond })
+	var lines []string
+	for i, where := range []string{"东城区", "西城区", "南湖路", "北山镇", "滨河街道", "花园小区"} {
+		for j, tx := range []string{"井盖丢了没人管", "路口井盖松动", "人行道井盖塌陷"} {
+			b, _ := json.Marshal(map[string]any{"id": fmt.Sprintf("m%d-%d", i, j), "text": "来电反映" + where + tx + "，请处理",
+				"department": "power", "type": "投诉", "urgent": false, "channel": "hotline"})
+			lines = append(lines, string(b))
+		}
+	}
+	code, out := do(t, app, "POST", "/api/v1/routing/examples/import", "admin", strings.Join(lines, "\n"))
+	if code != 200 || out["model_learned"] != true {
+		t.Fatalf("import: %d %v, want model_learned", code, out)
+	}
+	code, out = do(t, app, "POST", "/api/v1/routing/suggest", "agent", `{"text":"小区门口井盖丢了"}`)
+	if code != 200 || out["department"] != "power" || out["model_pending"] == true {
+		t.Fatalf("suggest right after the import: %d %v, want power from the learned model", code, out)
 	}
 }
