@@ -17,7 +17,8 @@ import (
 //   - ROUTING_EXP=curve: the learning curve (each split's history cut to
 //     25/50/75/100 %, a seeded subset, the same test part), with the rank
 //     histogram of the true department and the type confusions at 100 %;
-//   - ROUTING_EXP=tune5: the stacker's bagging knobs scored on 3 inner
+//   - ROUTING_EXP=tune5: the stacker's bagging knobs (and the neighbour and
+//     KB-vote depths) scored on 3 inner
 //     folds of each split's HISTORY part (the test parts are not looked
 //     at); ROUTING_EXP_ONLY picks configurations by index. The other
 //     fifth-pass scorers were measured the same way and removed (figures
@@ -139,13 +140,21 @@ func expTune5(t *testing.T) {
 		set  func()
 	}
 	savedBags, savedRepeats, savedMean := stackBags, stackRepeats, stackBagMean
-	reset := func() { stackBags, stackRepeats, stackBagMean = savedBags, savedRepeats, savedMean }
+	savedK, savedKBK := knnK, kbVoteK
+	reset := func() {
+		stackBags, stackRepeats, stackBagMean = savedBags, savedRepeats, savedMean
+		knnK, kbVoteK = savedK, savedKBK
+	}
 	defer reset()
 	configs := []config{
 		{"kept defaults", func() {}},
 		{"bagged stacker, 10 bootstraps, mean prob", func() { stackBags = 10 }},
 		{"bagged stacker, 10 bootstraps, mean weights", func() { stackBags, stackBagMean = 10, true }},
 		{"stacker on 2 repeats of the inner folds", func() { stackRepeats = 2 }},
+		{"neighbours k 8", func() { knnK = 8 }},
+		{"neighbours k 20", func() { knnK = 20 }},
+		{"KB vote k 10", func() { kbVoteK = 10 }},
+		{"KB vote k 40", func() { kbVoteK = 40 }},
 	}
 	only := os.Getenv("ROUTING_EXP_ONLY")
 	for ci, c := range configs {

@@ -237,6 +237,9 @@ func loadDev(t *testing.T) ([]DepartmentInfo, []Example, []KBEntry) {
 //     two-stage model (enquiry or not from the first, then a model trained
 //     on the non-enquiries, class-balanced among them): 0.765, with
 //     centroids 0.767, with 5 orders 0.768. Code removed.
+//   - the neighbour count and the KB vote's depth, never tuned under the
+//     stacker (tune5 4–7): k 8/20 (12 kept) 0.727/0.866, 0.727/0.863; KB
+//     vote k 10/40 (20 kept) 0.722/0.865, 0.724/0.862 — kept as they are.
 //   - KB categories as an intermediate label: not built — in the dev KB 17
 //     of 22 categories hold one department each (the others: transport with
 //     traffic police, utilities with water/power/gas), so a category model
