@@ -17,8 +17,8 @@ import (
 //   - ROUTING_EXP=curve: the learning curve (each split's history cut to
 //     25/50/75/100 %, a seeded subset, the same test part), with the rank
 //     histogram of the true department and the type confusions at 100 %;
-//   - ROUTING_EXP=tune5: the stacker's bagging knobs (and the neighbour and
-//     KB-vote depths) scored on 3 inner
+//   - ROUTING_EXP=tune5: the stacker's bagging knobs, the neighbour and
+//     KB-vote depths and the history documents' weight, scored on 3 inner
 //     folds of each split's HISTORY part (the test parts are not looked
 //     at); ROUTING_EXP_ONLY picks configurations by index. The other
 //     fifth-pass scorers were measured the same way and removed (figures
@@ -141,9 +141,11 @@ func expTune5(t *testing.T) {
 	}
 	savedBags, savedRepeats, savedMean := stackBags, stackRepeats, stackBagMean
 	savedK, savedKBK := knnK, kbVoteK
+	params := defaultParams()
 	reset := func() {
 		stackBags, stackRepeats, stackBagMean = savedBags, savedRepeats, savedMean
 		knnK, kbVoteK = savedK, savedKBK
+		params = defaultParams()
 	}
 	defer reset()
 	configs := []config{
@@ -155,6 +157,9 @@ func expTune5(t *testing.T) {
 		{"neighbours k 20", func() { knnK = 20 }},
 		{"KB vote k 10", func() { kbVoteK = 10 }},
 		{"KB vote k 40", func() { kbVoteK = 40 }},
+		{"history document weight 2", func() { params.HistoryWeight = 2 }},
+		{"history document weight 0.5", func() { params.HistoryWeight = 0.5 }},
+		{"history document weight 0.25", func() { params.HistoryWeight = 0.25 }},
 	}
 	only := os.Getenv("ROUTING_EXP_ONLY")
 	for ci, c := range configs {
@@ -175,7 +180,7 @@ func expTune5(t *testing.T) {
 						train = append(train, ex)
 					}
 				}
-				m := buildModel(tok, depts, train, kb, nil, defaultParams())
+				m := buildModel(tok, depts, train, kb, nil, params)
 				for _, ex := range test {
 					ta.add(m, m.predict(context.Background(), Query{Text: ex.Text, Channel: ex.Channel, District: ex.District}, nil), ex)
 				}
@@ -187,6 +192,16 @@ func expTune5(t *testing.T) {
 
 func TestExperiment5(t *testing.T) {
 	switch os.Getenv("ROUTING_EXP") {
+	case "outer5":
+		// The ten outer splits without and with the guide at the history
+		// weight ROUTING_EXP_HISTW (after a choice on inner folds).
+		defer func(p modelParams) { evalParams = p }(evalParams)
+		if v := os.Getenv("ROUTING_EXP_HISTW"); v != "" {
+			fmt.Sscan(v, &evalParams.HistoryWeight)
+		}
+		name := fmt.Sprintf("history weight %.2f", evalParams.HistoryWeight)
+		expEvalGuide(t, name+", without guide", false)
+		expEvalGuide(t, name+", with guide", true)
 	case "curve":
 		expCurve(t)
 	case "tune5":
