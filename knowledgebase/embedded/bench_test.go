@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -168,6 +169,7 @@ func latencyMetrics(b *testing.B, lat, cpu []time.Duration) {
 	b.ReportMetric(p(cpu, 0.50), "cpu-p50-ms")
 	b.ReportMetric(p(cpu, 0.99), "cpu-p99-ms")
 	b.ReportMetric(float64(len(lat))/sum(lat).Seconds(), "searches/s")
+	b.ReportMetric(sum(cpu).Seconds()*1000/float64(len(cpu)), "cpu-ms/search")
 }
 
 // measure runs f once per query, recording wall and thread CPU time.
@@ -202,11 +204,38 @@ func BenchmarkScaleSearch(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	// The warm-up goes through the queries too (the index has no result
+	// cache here, but one query repeated would profile one query's lists).
+	stop := startProfile(b)
+	n := 0
 	for b.Loop() {
-		search(0)
+		search(n)
+		n++
 	}
 	lat, cpu := measure(len(qs), search)
+	stop()
 	latencyMetrics(b, lat, cpu)
+}
+
+// startProfile writes a CPU profile of what follows (until the returned
+// stop) to the file HALLGATE_BENCH_CPUPROFILE names, if set: the searches
+// only, not the build.
+func startProfile(b *testing.B) (stop func()) {
+	path := os.Getenv("HALLGATE_BENCH_CPUPROFILE")
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		b.Fatal(err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}
 }
 
 // BenchmarkScaleRawCore is the bare scoring library: pre-analysed query

@@ -201,10 +201,10 @@ type accum struct {
 	slot    []slot // by ordinal: one cache access per posting
 	touched []uint32
 	// With track set, addTerms lists each document it changes once per
-	// generation in changed (the feedback pass re-ranks only those).
+	// generation in changed (the feedback pass re-ranks only those); the
+	// slot's chg flag says it is listed (in the slot's cache line, which
+	// the posting touches anyway, rather than in an array of its own).
 	track   bool
-	gen     uint32
-	mark    []uint32
 	changed []uint32
 	newly   []uint32 // documents that became hits in the tracked pass
 
@@ -220,6 +220,7 @@ type accum struct {
 	cand      []uint64
 	order     []int
 	cands     []uint32 // candidates of a pruned pass (also as bits in cand)
+	lbAt      []uint32 // addLongBits' scratch: candidates' posting indices
 	// rescorePool's scratch: the pool's ordinals (sorted), sums, strength.
 	poolDocs   []uint32
 	poolScore  []float32
@@ -253,8 +254,6 @@ func (a *accum) reset(n int) {
 	a.maskHits = 0
 	if len(a.slot) < n {
 		a.slot = make([]slot, n+n/4)
-		a.mark = make([]uint32, n+n/4)
-		a.gen = 0
 	}
 }
 
@@ -266,18 +265,17 @@ type slot struct {
 	// lvl is how many of a pruned pass's long lists score has (a
 	// candidate dropped after that many, prune.go); 0 for the others.
 	lvl uint8
+	chg bool // listed in changed (tracking)
 }
 
 // startTracking begins a new generation of changed documents.
 func (a *accum) startTracking() {
 	a.track = true
+	for _, d := range a.changed {
+		a.slot[d].chg = false
+	}
 	a.changed = a.changed[:0]
 	a.newly = a.newly[:0]
-	a.gen++
-	if a.gen == 0 { // wrapped: old marks could collide
-		clear(a.mark)
-		a.gen = 1
-	}
 }
 
 // isStrong says whether matching this query term alone makes a document a
@@ -341,6 +339,38 @@ func (c *Core) addTerms(qt []analysis.Term, acc *accum, anyStrong bool, maxDF in
 func (c *Core) addList(t *qterm, acc *accum) {
 	w, strong := t.w, t.strong
 	checkAlive := c.nAlive != len(c.alive)
+	if !checkAlive && !acc.track {
+		// The first pass's common case: no liveness test, no tracking, the
+		// arrays in locals. A document is appended to touched the first
+		// time it scores; that test goes either way at random in a list
+		// that overlaps earlier ones, so nothing branches on it: the
+		// ordinal is always written at the end, and the end only moves for
+		// a new document (a mispredicted branch also discards the loads of
+		// the postings after it, which otherwise overlap).
+		slots, norm := acc.slot, c.norm
+		n := len(acc.touched)
+		buf := slices.Grow(acc.touched, len(t.ps))
+		buf = buf[:n+len(t.ps)]
+		for _, p := range t.ps {
+			s := w * satNorm(&norm[p.doc], p)
+			sl := &slots[p.doc]
+			inc := 0
+			if sl.score == 0 {
+				inc = 1
+			}
+			if sl.strong {
+				inc = 0
+			}
+			buf[n] = p.doc
+			n += inc
+			sl.score += s
+			if strong {
+				sl.strong = true
+			}
+		}
+		acc.touched = buf[:n]
+		return
+	}
 	for _, p := range t.ps {
 		if checkAlive && !c.alive[p.doc] {
 			continue
@@ -351,8 +381,8 @@ func (c *Core) addList(t *qterm, acc *accum) {
 			acc.touched = append(acc.touched, p.doc)
 		}
 		if acc.track {
-			if acc.mark[p.doc] != acc.gen {
-				acc.mark[p.doc] = acc.gen
+			if !sl.chg {
+				sl.chg = true
 				acc.changed = append(acc.changed, p.doc)
 			}
 			if strong && !sl.strong && !acc.isExtra(p.doc) {
@@ -374,8 +404,11 @@ func (c *Core) idf(df int) float64 {
 }
 
 // sat is the saturated BM25F term frequency of a posting.
-func (c *Core) sat(p posting) float32 {
-	nm := &c.norm[p.doc]
+func (c *Core) sat(p posting) float32 { return satNorm(&c.norm[p.doc], p) }
+
+// satNorm is sat with the document's norms at hand (hot loops hold c.norm
+// in a local).
+func satNorm(nm *[nFields]float32, p posting) float32 {
 	tf := float32(p.tf[0])*nm[0] + float32(p.tf[1])*nm[1] + float32(p.tf[2])*nm[2] + float32(p.tf[3])*nm[3]
 	return tf / (k1 + tf)
 }

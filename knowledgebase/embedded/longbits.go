@@ -70,32 +70,49 @@ func (c *Core) longBits(t *qterm) *termBits {
 // addLongBits is the long-list walk of scoreTop for a list with a bitmap
 // (all documents alive): candidates get the term's score, hits are marked.
 func (c *Core) addLongBits(t *qterm, tb *termBits, acc *accum, visible func(uint32) bool, mask []uint64) {
-	for w, b := range tb.bm {
-		m := b & acc.cand[w]
+	// Locals and equal lengths up front: the word loops then run without
+	// bounds checks or reloads through t, tb and acc (the bitmap never has
+	// more words than the accumulator's bitsets).
+	bm := tb.bm
+	rank, cand, hit := tb.rank[:len(bm)], acc.cand[:len(bm)], acc.bits[:len(bm)]
+	ps, slots, norm := t.ps, acc.slot, c.norm
+	tw, strong := t.w, t.strong
+	// Two steps: the candidates' posting indices first (bit operations
+	// only: the branches on each word's candidates mispredict, but no
+	// load waits on them), then the scores in one plain loop whose
+	// independent loads of postings, norms and slots overlap.
+	at := acc.lbAt[:0]
+	for w, b := range bm {
+		m := b & cand[w]
+		r := rank[w]
 		for m != 0 {
 			bit := uint(bits.TrailingZeros64(m))
 			m &= m - 1
-			p := t.ps[tb.rank[w]+uint32(bits.OnesCount64(b&(1<<bit-1)))]
-			sl := &acc.slot[p.doc]
-			sl.score += t.w * c.sat(p)
-			if t.strong {
-				sl.strong = true
-			}
+			at = append(at, r+uint32(bits.OnesCount64(b&(1<<bit-1))))
 		}
 	}
-	if !t.strong {
+	acc.lbAt = at
+	for _, i := range at {
+		p := ps[i]
+		sl := &slots[p.doc]
+		sl.score += tw * satNorm(&norm[p.doc], p)
+		if strong {
+			sl.strong = true
+		}
+	}
+	if !strong {
 		return
 	}
 	if mask != nil {
-		for w, b := range tb.bm {
-			acc.bits[w] |= b
+		for w, b := range bm {
+			hit[w] |= b
 		}
 		return
 	}
-	for w, b := range tb.bm {
-		fresh := b &^ acc.bits[w]
-		acc.bits[w] |= b
-		fresh &^= acc.cand[w]
+	for w, b := range bm {
+		fresh := b &^ hit[w]
+		hit[w] |= b
+		fresh &^= cand[w]
 		for fresh != 0 {
 			d := uint32(w)<<6 | uint32(bits.TrailingZeros64(fresh))
 			fresh &= fresh - 1

@@ -465,8 +465,8 @@ func (c *Core) addFeedback(exp []qterm, acc *accum, floor float32) {
 			if sl.score == 0 && !sl.strong {
 				acc.touched = append(acc.touched, d)
 			}
-			if acc.mark[d] != acc.gen {
-				acc.mark[d] = acc.gen
+			if !sl.chg {
+				sl.chg = true
 				acc.changed = append(acc.changed, d)
 			}
 			if strong && !sl.strong && !acc.isExtra(d) {
