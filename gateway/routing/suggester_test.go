@@ -224,6 +224,12 @@ func TestUrgentLexiconAndEvidence(t *testing.T) {
 	if sg.Urgent {
 		t.Errorf("a suggestion about benches is urgent: %+v", sg)
 	}
+	// Live risks worded other ways than the city's own examples.
+	for _, text := range []string{"小区电梯刚才突然坠梯，现在还有人在用", "河边有小孩落水了", "仓库那边冒出浓烟"} {
+		if sg, _ := s.Suggest(context.Background(), Query{Text: text}); !sg.Urgent {
+			t.Errorf("%s: not urgent", text)
+		}
+	}
 }
 
 func TestSuggestEmptyText(t *testing.T) {

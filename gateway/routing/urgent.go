@@ -21,6 +21,10 @@ var strongHazards = []string{
 	"泄漏", "危化品", "废液",
 	"冒烟", "起火", "着火",
 	"制氧机", "呼吸机", "危房", "昏迷", "生命危险",
+	// Lifts, blasts, water and breath: the same kind of live risk in other
+	// words.
+	"坠梯", "溜梯", "电梯失控", "冲顶", "蹲底", "爆炸", "爆燃", "火情", "浓烟",
+	"溺水", "落水", "决堤", "管涌", "山洪", "倒塌", "垮塌", "窒息",
 }
 
 // weakHazards suggest a risk but also appear in ordinary complaints (a loose
@@ -29,6 +33,7 @@ var strongHazards = []string{
 var weakHazards = []string{
 	"松动", "裂缝", "积水", "淹", "火灾", "刺鼻", "倒在", "塌了", "砸到", "晕倒", "送医",
 	"冻", "零下", "寒风", "没有暖气", "暖气不热", "喷水",
+	"倾斜", "露宿", "无暖气", "停暖", "结冰", "电梯故障",
 }
 
 // immediacyCues say the risk is happening now.
