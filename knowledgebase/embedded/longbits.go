@@ -82,7 +82,13 @@ func (c *Core) addLongBits(t *qterm, tb *termBits, acc *accum, visible func(uint
 	// load waits on them), then the scores in one plain loop whose
 	// independent loads of postings, norms and slots overlap.
 	at := acc.lbAt[:0]
+	// With a mask a strong list's hits are only ORed in: done in the same
+	// pass over the words.
+	orHits := strong && mask != nil
 	for w, b := range bm {
+		if orHits {
+			hit[w] |= b
+		}
 		m := b & cand[w]
 		r := rank[w]
 		for m != 0 {
@@ -100,15 +106,10 @@ func (c *Core) addLongBits(t *qterm, tb *termBits, acc *accum, visible func(uint
 			sl.strong = true
 		}
 	}
-	if !strong {
+	if !strong || orHits {
 		return
 	}
-	if mask != nil {
-		for w, b := range bm {
-			hit[w] |= b
-		}
-		return
-	}
+	// No mask: each hit only this list found is checked and counted.
 	for w, b := range bm {
 		fresh := b &^ hit[w]
 		hit[w] |= b
