@@ -260,16 +260,22 @@ func (c *Core) threshold(acc *accum, k int, visible func(uint32) bool) float32 {
 // kthBest is the k-th best score among the visible strong documents of docs
 // (0 if fewer than k), kept in acc's heap.
 func kthBest(acc *accum, docs []uint32, k int, visible func(uint32) bool) float32 {
-	h := acc.heap[:0]
+	// floor is h[0] once the heap is full, below every score before: one
+	// comparison per document, no reload of the heap's length and root.
+	h, slots := acc.heap[:0], acc.slot
+	floor := float32(-1)
 	for _, d := range docs {
-		sl := acc.slot[d]
-		if !sl.strong || (len(h) == k && sl.score <= h[0]) {
+		sl := &slots[d]
+		if !sl.strong || sl.score <= floor {
 			continue
 		}
 		if visible != nil && !visible(d) {
 			continue
 		}
 		h = heapPush(h, k, sl.score)
+		if len(h) == k {
+			floor = h[0]
+		}
 	}
 	acc.heap = h
 	if len(h) < k {
