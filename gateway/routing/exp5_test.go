@@ -172,14 +172,7 @@ func expTune5(t *testing.T) {
 		for _, sp := range splits {
 			hist := sp[0]
 			for f := 0; f < 3; f++ {
-				var train, test []Example
-				for i, ex := range hist {
-					if i%3 == f {
-						test = append(test, ex)
-					} else {
-						train = append(train, ex)
-					}
-				}
+				train, test := foldSplit(hist, 3, f)
 				m := buildModel(tok, depts, train, kb, nil, params)
 				for _, ex := range test {
 					ta.add(m, m.predict(context.Background(), Query{Text: ex.Text, Channel: ex.Channel, District: ex.District}, nil), ex)

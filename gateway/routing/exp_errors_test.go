@@ -27,14 +27,7 @@ func foldCases(t *testing.T) []foldCase {
 	tok := WordTokenizer(analysis.Shared())
 	var out []foldCase
 	for f := 0; f < 5; f++ {
-		var train, test []Example
-		for i, ex := range tickets {
-			if i%5 == f {
-				test = append(test, ex)
-			} else {
-				train = append(train, ex)
-			}
-		}
+		train, test := foldSplit(tickets, 5, f)
 		m := buildModel(tok, depts, train, kb, nil, evalParams)
 		for _, ex := range test {
 			tf := counts(m.tok(m.routeText(ex.Text)))

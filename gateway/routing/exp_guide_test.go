@@ -142,14 +142,7 @@ func expGuideTune(t *testing.T) {
 		for _, sp := range splits {
 			hist := sp[0]
 			for f := 0; f < 3; f++ {
-				var train, test []Example
-				for i, ex := range hist {
-					if i%3 == f {
-						test = append(test, ex)
-					} else {
-						train = append(train, ex)
-					}
-				}
+				train, test := foldSplit(hist, 3, f)
 				m := buildModel(tok, depts, train, kb, rs, defaultParams())
 				for _, ex := range test {
 					p := m.predict(context.Background(), Query{Text: ex.Text, Channel: ex.Channel, District: ex.District}, rs)

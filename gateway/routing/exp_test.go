@@ -335,14 +335,7 @@ func expConfusions(t *testing.T) {
 	dept, typ := map[string]int{}, map[string]int{}
 	tok := WordTokenizer(analysis.Shared())
 	for f := 0; f < 5; f++ {
-		var train, test []Example
-		for i, ex := range tickets {
-			if i%5 == f {
-				test = append(test, ex)
-			} else {
-				train = append(train, ex)
-			}
-		}
+		train, test := foldSplit(tickets, 5, f)
 		m := buildModel(tok, depts, train, kb, nil, defaultParams())
 		for _, ex := range test {
 			p := m.predict(context.Background(), Query{Text: ex.Text, Channel: ex.Channel, District: ex.District}, nil)
@@ -379,14 +372,7 @@ func expComponents(t *testing.T) {
 	var any1, any3, n int
 	tok := WordTokenizer(analysis.Shared())
 	for f := 0; f < 5; f++ {
-		var train, test []Example
-		for i, ex := range tickets {
-			if i%5 == f {
-				test = append(test, ex)
-			} else {
-				train = append(train, ex)
-			}
-		}
+		train, test := foldSplit(tickets, 5, f)
 		m := buildModel(tok, depts, train, kb, nil, defaultParams())
 		for _, ex := range test {
 			n++
