@@ -225,10 +225,15 @@ func TestUrgentLexiconAndEvidence(t *testing.T) {
 		t.Errorf("a suggestion about benches is urgent: %+v", sg)
 	}
 	// Live risks worded other ways than the city's own examples.
-	for _, text := range []string{"小区电梯刚才突然坠梯，现在还有人在用", "河边有小孩落水了", "仓库那边冒出浓烟"} {
+	for _, text := range []string{"小区电梯刚才突然坠梯，现在还有人在用", "河边有小孩落水了", "仓库那边冒出浓烟",
+		"邻居说不想活了要跳楼，人现在在天台上", "我八十岁的父亲今天早上走失了，请帮忙找一找"} {
 		if sg, _ := s.Suggest(context.Background(), Query{Text: text}); !sg.Urgent {
 			t.Errorf("%s: not urgent", text)
 		}
+	}
+	// A weak hazard told as a past event in praise is not urgent.
+	if sg, _ := s.Suggest(context.Background(), Query{Text: "表扬派出所民警上个月帮我们找回走失的孩子"}); sg.Urgent && sg.Type == "表扬" {
+		t.Errorf("praise about a child found last month is urgent: %+v", sg)
 	}
 }
 

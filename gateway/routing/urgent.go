@@ -25,6 +25,10 @@ var strongHazards = []string{
 	// words.
 	"坠梯", "溜梯", "电梯失控", "冲顶", "蹲底", "爆炸", "爆燃", "火情", "浓烟",
 	"溺水", "落水", "决堤", "管涌", "山洪", "倒塌", "垮塌", "窒息",
+	// A life at risk from a person: self-harm and violence are transferred
+	// to 110/120 at once.
+	"自杀", "轻生", "跳楼", "割腕", "服毒", "家暴", "持刀", "行凶", "砍人",
+	"有毒气体", "毒气", "踩踏",
 }
 
 // weakHazards suggest a risk but also appear in ordinary complaints (a loose
@@ -34,6 +38,8 @@ var weakHazards = []string{
 	"松动", "裂缝", "积水", "淹", "火灾", "刺鼻", "倒在", "塌了", "砸到", "晕倒", "送医",
 	"冻", "零下", "寒风", "没有暖气", "暖气不热", "喷水",
 	"倾斜", "露宿", "无暖气", "停暖", "结冰", "电梯故障",
+	// A missing person or a thrown object is urgent when it is happening.
+	"走失", "失踪", "高空抛物",
 }
 
 // immediacyCues say the risk is happening now.
