@@ -477,6 +477,12 @@ func (s *Suggester) Suggest(ctx context.Context, q Query) (Suggestion, error) {
 	if out.CoDepartments == nil {
 		out.CoDepartments = []string{}
 	}
+	out.Emergency = emergencyFor(q.Text, p.typ, p.urgent)
+	if len(out.Emergency) > 0 {
+		out.Evidence = append([]string{emergencyEvidence(out.Emergency)}, out.Evidence...)
+	} else {
+		out.Emergency = []Emergency{}
+	}
 	if out.DirectAnswer == nil {
 		out.DirectAnswer = []DirectAnswer{}
 	}

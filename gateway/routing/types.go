@@ -94,6 +94,9 @@ type Suggestion struct {
 	UrgentScore   float64        `json:"urgent_score"`
 	DirectAnswer  []DirectAnswer `json:"direct_answer"`
 	Evidence      []string       `json:"evidence"`
+	// Emergency: the services (110, 119, 120, 122) an urgent request should
+	// be transferred to at once; empty when none.
+	Emergency []Emergency `json:"emergency"`
 	// ModelPending: the model is being rebuilt after a bulk change and the
 	// suggestion did not wait for it (Options.StaleWait).
 	ModelPending bool `json:"model_pending,omitempty"`
