@@ -75,12 +75,12 @@ func (c *Core) addLongBits(t *qterm, tb *termBits, acc *accum, visible func(uint
 	// more words than the accumulator's bitsets).
 	bm := tb.bm
 	rank, cand, hit := tb.rank[:len(bm)], acc.cand[:len(bm)], acc.bits[:len(bm)]
-	ps, slots, norm := t.ps, acc.slot, c.norm
+	ps, slots := t.ps, acc.slot
 	tw, strong := t.w, t.strong
 	// Two steps: the candidates' posting indices first (bit operations
 	// only: the branches on each word's candidates mispredict, but no
 	// load waits on them), then the scores in one plain loop whose
-	// independent loads of postings, norms and slots overlap.
+	// independent loads of postings and slots overlap.
 	at := acc.lbAt[:0]
 	// With a mask a strong list's hits are only ORed in: done in the same
 	// pass over the words.
@@ -101,7 +101,7 @@ func (c *Core) addLongBits(t *qterm, tb *termBits, acc *accum, visible func(uint
 	for _, i := range at {
 		p := ps[i]
 		sl := &slots[p.doc]
-		sl.score += tw * satNorm(&norm[p.doc], p)
+		sl.score += tw * p.imp
 		if strong {
 			sl.strong = true
 		}

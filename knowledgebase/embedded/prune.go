@@ -209,7 +209,7 @@ func (c *Core) addLong(t *qterm, acc *accum, checkAlive bool, visible func(uint3
 		isCand := acc.cand[p.doc>>6]&(1<<(p.doc&63)) != 0
 		if isCand {
 			sl := &acc.slot[p.doc]
-			sl.score += t.w * c.sat(p)
+			sl.score += t.w * p.imp
 			if t.strong {
 				sl.strong = true
 			}
@@ -327,7 +327,7 @@ func (c *Core) rescore(d uint32, acc *accum, exp []qterm) {
 	for _, ts := range [2][]qterm{acc.all, exp} {
 		for i := range ts {
 			if p, ok := ts[i].find(d); ok {
-				v := ts[i].w * c.sat(p)
+				v := ts[i].w * p.imp
 				s += v
 				strong = strong || ts[i].strong
 			}
@@ -359,7 +359,7 @@ func (c *Core) rescorePool(top []cand, acc *accum) {
 		if t.tb != nil {
 			for j, d := range docs {
 				if p, ok := t.find(d); ok {
-					v := t.w * c.sat(p)
+					v := t.w * p.imp
 					sc[j] += v
 					st[j] = st[j] || t.strong
 				}
@@ -372,7 +372,7 @@ func (c *Core) rescorePool(top []cand, acc *accum) {
 				break
 			}
 			if p := ps[lo]; p.doc == d {
-				v := t.w * c.sat(p)
+				v := t.w * p.imp
 				sc[j] += v
 				st[j] = st[j] || t.strong
 			}
@@ -411,7 +411,7 @@ func (c *Core) restScore(d uint32, acc *accum) float32 {
 	var s float32
 	for _, i := range acc.long[acc.slot[d].lvl:] {
 		if p, ok := acc.all[i].find(d); ok {
-			s += acc.all[i].w * c.sat(p)
+			s += acc.all[i].w * p.imp
 		}
 	}
 	return s
@@ -478,7 +478,7 @@ func (c *Core) addFeedback(exp []qterm, acc *accum, floor float32) {
 			if strong && !sl.strong && !acc.isExtra(d) {
 				acc.newly = append(acc.newly, d)
 			}
-			sl.score += w * c.sat(p)
+			sl.score += w * p.imp
 			if strong {
 				sl.strong = true
 			}

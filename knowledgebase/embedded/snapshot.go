@@ -141,11 +141,11 @@ func (x *Index) encode(b *binWriter) {
 	var pb [8]byte
 	for text, id := range x.core.terms {
 		b.str(text)
-		ps := x.core.post[id]
+		ps, tf := x.core.post[id], x.core.tf[id]
 		b.uvarint(uint64(len(ps)))
-		for _, p := range ps {
+		for i, p := range ps {
 			binary.LittleEndian.PutUint32(pb[:4], p.doc)
-			copy(pb[4:], p.tf[:])
+			copy(pb[4:], tf[i][:])
 			b.w.Write(pb[:])
 		}
 	}
@@ -269,10 +269,14 @@ func (x *Index) decode(r io.Reader) error {
 	}
 	nt := b.count(1 << 30)
 	c.post = make([][]posting, 0, nt)
+	c.tf = make([][]tfVec, 0, nt)
 	// One allocation (without pointers, so the GC never scans it) holds
-	// every posting list; each list is a capped window, so a later append
-	// copies it out instead of overwriting its neighbour.
-	arena := make([]posting, b.count(1<<34))
+	// every posting list, one more their frequencies; each list is a
+	// capped window, so a later append copies it out instead of
+	// overwriting its neighbour. Impacts come from the norms computed above
+	// (the file holds frequencies only).
+	nPost := b.count(1 << 34)
+	arena, tfArena := make([]posting, nPost), make([]tfVec, nPost)
 	off := 0
 	var pb []byte
 	for i := range nt {
@@ -291,18 +295,20 @@ func (x *Index) decode(r io.Reader) error {
 		if off+np > len(arena) {
 			return fmt.Errorf("%w: more postings than announced", ErrCorrupt)
 		}
-		ps := arena[off : off+np : off+np]
+		ps, tf := arena[off:off+np:off+np], tfArena[off:off+np:off+np]
 		off += np
 		for k := range ps {
 			o := pb[k*8:]
 			ps[k].doc = binary.LittleEndian.Uint32(o)
-			copy(ps[k].tf[:], o[4:8])
+			copy(tf[k][:], o[4:8])
 			if int(ps[k].doc) >= nd {
 				return fmt.Errorf("%w: posting beyond documents", ErrCorrupt)
 			}
+			ps[k].imp = satNorm(&c.norm[ps[k].doc], tf[k])
 		}
 		c.terms[text] = uint32(len(c.post))
 		c.post = append(c.post, ps)
+		c.tf = append(c.tf, tf)
 	}
 	return b.err
 }
