@@ -51,8 +51,8 @@ const k1 = 1.2
 type Core struct {
 	terms map[string]uint32
 	post  [][]posting
-	// tf[id][i] are the field frequencies of post[id][i] (same lengths).
-	tf   [][]tfVec
+	// tf[id] are the field frequencies of post[id], in order (tf.go).
+	tf   [][]byte
 	flen [][nFields]uint16
 	// norm[doc][f] = fieldWeight / BM25 length normalisation, computed
 	// against normAvg (refreshed when the averages drift by > 5%).
@@ -133,7 +133,7 @@ func (c *Core) add(dt *docTerms) uint32 {
 			c.tf = append(c.tf, nil)
 		}
 		c.post[id] = append(c.post[id], posting{doc: ord, imp: satNorm(&nm, dt.tfs[k])})
-		c.tf[id] = append(c.tf[id], dt.tfs[k])
+		c.tf[id] = appendTF(c.tf[id], dt.tfs[k])
 	}
 	c.flen = append(c.flen, dt.lens)
 	c.norm = append(c.norm, nm)
@@ -150,7 +150,7 @@ func (c *Core) trim() {
 			c.post[id] = slices.Clip(append([]posting(nil), ps...))
 		}
 		if tf := c.tf[id]; cap(tf)-len(tf) > 8 && cap(tf) > len(tf)+len(tf)/8 {
-			c.tf[id] = slices.Clip(append([]tfVec(nil), tf...))
+			c.tf[id] = slices.Clip(append([]byte(nil), tf...))
 		}
 	}
 }
@@ -197,12 +197,15 @@ func (c *Core) compact() (remap []int32) {
 	// Norms move with their documents unchanged (normAvg stays), so the
 	// impacts stay valid.
 	for text, id := range c.terms {
+		// In place: an entry is written no further than where it was read.
 		ps, tf := c.post[id][:0], c.tf[id][:0]
-		for i, p := range c.post[id] {
+		rd := tfReader{b: c.tf[id]}
+		for _, p := range c.post[id] {
+			f := rd.next()
 			if r := remap[p.doc]; r >= 0 {
 				p.doc = uint32(r)
 				ps = append(ps, p)
-				tf = append(tf, c.tf[id][i])
+				tf = appendTF(tf, f)
 			}
 		}
 		if len(ps) == 0 {
@@ -432,9 +435,9 @@ func satNorm(nm *[nFields]float32, tf tfVec) float32 {
 // refreshImpacts recomputes every posting's impact from the current norms.
 func (c *Core) refreshImpacts() {
 	for id, ps := range c.post {
-		tf := c.tf[id][:len(ps)]
+		rd := tfReader{b: c.tf[id]}
 		for i := range ps {
-			ps[i].imp = satNorm(&c.norm[ps[i].doc], tf[i])
+			ps[i].imp = satNorm(&c.norm[ps[i].doc], rd.next())
 		}
 	}
 }

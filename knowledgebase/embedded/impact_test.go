@@ -27,15 +27,23 @@ func checkImpacts(t *testing.T, x *Index, stage string) {
 	}
 	n := 0
 	for id, ps := range c.post {
-		if len(c.tf[id]) != len(ps) {
-			t.Fatalf("%s: term %d has %d postings and %d frequencies", stage, id, len(ps), len(c.tf[id]))
-		}
+		rd := tfReader{b: c.tf[id]}
 		for i, p := range ps {
-			want := satNorm(&c.norm[p.doc], c.tf[id][i])
+			if rd.off >= len(rd.b) {
+				t.Fatalf("%s: term %d has %d postings and frequencies for %d", stage, id, len(ps), i)
+			}
+			tf := rd.next()
+			if tf == (tfVec{}) {
+				t.Fatalf("%s: term %d posting %d has no frequency", stage, id, i)
+			}
+			want := satNorm(&c.norm[p.doc], tf)
 			if math.Float32bits(p.imp) != math.Float32bits(want) {
 				t.Fatalf("%s: term %d posting %d (doc %d): impact %v, want %v", stage, id, i, p.doc, p.imp, want)
 			}
 			n++
+		}
+		if rd.off != len(rd.b) {
+			t.Fatalf("%s: term %d has frequencies beyond its %d postings", stage, id, len(ps))
 		}
 	}
 	if n == 0 {
@@ -97,4 +105,32 @@ func TestImpactsFollowNorms(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkImpacts(t, x, "upsert after reopen")
+}
+
+func TestTFStreamRoundTrip(t *testing.T) {
+	var all []tfVec
+	for m := range 1 << nFields {
+		for _, v := range []uint8{1, 7, 255} {
+			var tf tfVec
+			for f := range nFields {
+				if m&(1<<f) != 0 {
+					tf[f] = v + uint8(f)
+				}
+			}
+			all = append(all, tf)
+		}
+	}
+	var b []byte
+	for _, tf := range all {
+		b = appendTF(b, tf)
+	}
+	rd := tfReader{b: b}
+	for i, want := range all {
+		if got := rd.next(); got != want {
+			t.Fatalf("entry %d: got %v, want %v", i, got, want)
+		}
+	}
+	if rd.off != len(b) {
+		t.Fatalf("read %d of %d bytes", rd.off, len(b))
+	}
 }

@@ -141,11 +141,12 @@ func (x *Index) encode(b *binWriter) {
 	var pb [8]byte
 	for text, id := range x.core.terms {
 		b.str(text)
-		ps, tf := x.core.post[id], x.core.tf[id]
+		ps, rd := x.core.post[id], tfReader{b: x.core.tf[id]}
 		b.uvarint(uint64(len(ps)))
-		for i, p := range ps {
+		for _, p := range ps {
 			binary.LittleEndian.PutUint32(pb[:4], p.doc)
-			copy(pb[4:], tf[i][:])
+			tf := rd.next()
+			copy(pb[4:], tf[:])
 			b.w.Write(pb[:])
 		}
 	}
@@ -269,14 +270,15 @@ func (x *Index) decode(r io.Reader) error {
 	}
 	nt := b.count(1 << 30)
 	c.post = make([][]posting, 0, nt)
-	c.tf = make([][]tfVec, 0, nt)
+	c.tf = make([][]byte, 0, nt)
 	// One allocation (without pointers, so the GC never scans it) holds
-	// every posting list, one more their frequencies; each list is a
-	// capped window, so a later append copies it out instead of
+	// every posting list (the frequencies go to blocks of a tfArena); each
+	// list is a capped window, so a later append copies it out instead of
 	// overwriting its neighbour. Impacts come from the norms computed above
 	// (the file holds frequencies only).
-	nPost := b.count(1 << 34)
-	arena, tfArena := make([]posting, nPost), make([]tfVec, nPost)
+	arena := make([]posting, b.count(1<<34))
+	var tfa tfArena
+	var enc []byte
 	off := 0
 	var pb []byte
 	for i := range nt {
@@ -295,20 +297,22 @@ func (x *Index) decode(r io.Reader) error {
 		if off+np > len(arena) {
 			return fmt.Errorf("%w: more postings than announced", ErrCorrupt)
 		}
-		ps, tf := arena[off:off+np:off+np], tfArena[off:off+np:off+np]
+		ps := arena[off : off+np : off+np]
 		off += np
+		enc = enc[:0]
 		for k := range ps {
 			o := pb[k*8:]
 			ps[k].doc = binary.LittleEndian.Uint32(o)
-			copy(tf[k][:], o[4:8])
+			tf := tfVec(o[4:8])
 			if int(ps[k].doc) >= nd {
 				return fmt.Errorf("%w: posting beyond documents", ErrCorrupt)
 			}
-			ps[k].imp = satNorm(&c.norm[ps[k].doc], tf[k])
+			ps[k].imp = satNorm(&c.norm[ps[k].doc], tf)
+			enc = appendTF(enc, tf)
 		}
 		c.terms[text] = uint32(len(c.post))
 		c.post = append(c.post, ps)
-		c.tf = append(c.tf, tf)
+		c.tf = append(c.tf, tfa.window(enc))
 	}
 	return b.err
 }
