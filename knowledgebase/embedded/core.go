@@ -24,8 +24,9 @@ const (
 // computed when the posting or the norms were last written. The hot loops
 // add w × imp with no norm load and no division. Eight bytes: at 100k FAQ
 // entries the postings dominate memory. The per-field frequencies the
-// impact comes from live in Core.tf, parallel to the list, read only on
-// the write path (norm refresh, snapshot).
+// impact comes from live in Core.tf (a byte stream per list, in posting
+// order, tf.go), read only on the write path (norm refresh, compaction,
+// snapshot).
 type posting struct {
 	doc uint32
 	imp float32
@@ -455,8 +456,9 @@ func (c *Core) redundantVariant(t analysis.Term, variantDF int) bool {
 }
 
 // refreshNorms recomputes the per-document field normalisation when the
-// average field lengths drifted (or force). Scoring then multiplies instead
-// of dividing per posting. Called on the write path only.
+// average field lengths drifted (or force), and with them every posting's
+// impact (O(postings), which the 5 % threshold keeps rare). Called on the
+// write path only.
 func (c *Core) refreshNorms(force bool) {
 	n := float64(c.nAlive)
 	if n == 0 {

@@ -14,7 +14,7 @@ import (
 // of the list's documents, (b) is a word-wise OR and (a) visits only the
 // words where candidates and list meet: the posting of a document is found
 // by rank (postings before its word, plus a popcount inside it), so the
-// frequencies still come from the list itself and scores stay bit-identical.
+// impacts still come from the list itself and scores stay bit-identical.
 // Bitmaps are built lazily per term and dropped when the list grows or the
 // core is compacted.
 
