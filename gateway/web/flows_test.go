@@ -157,6 +157,41 @@ func TestBrowserAgentCallToClosedTicket(t *testing.T) {
 	}
 }
 
+// A caller reports a fire: the suggestion names 119, and one click files
+// the ticket and transfers it, on record with the caller's words.
+func TestBrowserAgentTransfersEmergency(t *testing.T) {
+	ctx := browser(t)
+	c := startCity(t)
+	dir := artifacts(t)
+	run(t, ctx, dir, "login", loginAs(c.base, "agent", "demo-agent-pass"),
+		chromedp.WaitVisible(chromedp.CSS("#ring-btn")))
+	run(t, ctx, dir, "suggest",
+		chromedp.SendKeys(chromedp.CSS("#tf-text"), "我家楼下的饭店厨房起火了，冒出很多浓烟，请赶紧派人来"),
+		chromedp.Click(chromedp.CSS("#suggest-btn")),
+		chromedp.WaitVisible(chromedp.CSS("#emergency-119")),
+		shot(t, dir, "01-emergency"),
+	)
+	run(t, ctx, dir, "transfer",
+		chromedp.Click(chromedp.CSS("#emergency-119")),
+		chromedp.WaitVisible(chromedp.CSS("#new-code")),
+		waitJS(`(() => { const s = document.querySelector("#detail-status"); return s && s.dataset.status === "transferred"; })()`),
+		waitJS(`!!document.querySelector('#timeline li[data-type="transfer_emergency"]')`),
+		shot(t, dir, "02-transferred"),
+	)
+	code := text(t, ctx, "#new-code")
+	tk, err := c.app.Caps.Tickets.Get(context.Background(), code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tk.Status != ticket.StatusTransferred {
+		t.Fatalf("ticket %s is %s, want transferred", code, tk.Status)
+	}
+	last := tk.Events[len(tk.Events)-1]
+	if last.Type != ticket.EvTransfer || last.Data["number"] != "119" || !strings.Contains(last.Note, "起火") {
+		t.Fatalf("last event %+v, want a transfer to 119 citing the fire", last)
+	}
+}
+
 // A supervisor (the demo admin: redrive is an admin route) finds a dead
 // letter and redrives it once the department system is back.
 func TestBrowserSupervisorRedrivesDeadLetter(t *testing.T) {

@@ -81,11 +81,30 @@
       const name = $("tf-dept").selectedOptions[0]?.textContent || s.department;
       fill("suggestion", el("div", { class: "reply", id: "suggested" },
         el("p", {}, "建议主办：", el("strong", { id: "suggested-dept", "data-code": s.department || "" }, s.department ? name : "（无把握，请人工选择）"), " · 类型：", s.type || "", s.urgent ? " · 紧急" : ""),
+        (s.emergency || []).length ? el("div", { class: "emergency", role: "alert", id: "emergency" },
+          el("p", {}, el("strong", {}, "紧急警情："), "12345 不办理，请立即转接"),
+          s.emergency.map(e => el("button", { type: "button", class: "danger", id: "emergency-" + e.number, onclick: () => transferNow(e) },
+            "受理并转 " + e.number + "（" + e.service + "）"))) : null,
         (s.evidence || []).length ? el("ul", {}, s.evidence.map(x => el("li", {}, x))) : null,
         (s.direct_answer || []).length ? el("p", {}, "可直接答复：", s.direct_answer.map(a => a.question).join("；")) : null,
         el("p", { class: "hint" }, "请核对后确认；办理时限按诉求类型以工作日计，受理后显示。")));
     } catch (e) { fill("suggestion", el("p", { class: "error", role: "alert" }, "建议失败：" + e.message)); }
   });
+
+  // An emergency is taken as a ticket (so the call is on record) and
+  // transferred at once; the ticket ends there.
+  async function transferNow(e) {
+    try {
+      const res = await intake({});
+      const t = res.ticket;
+      await linkCall(t.id);
+      await api("POST", "tickets/" + encodeURIComponent(t.id) + "/events", { type: "transfer_emergency", number: e.number, note: "疑似" + e.service + "警情：" + e.because.join("、") });
+      fill("ticket-result", el("p", { class: "notice" }, "工单 ", el("strong", { id: "new-code" }, t.code), " 已受理并转 " + e.number + "。"));
+      $("ticket-form").reset(); fill("suggestion");
+      await loadTickets();
+      openTicket(t.id);
+    } catch (err) { fill("ticket-result", el("p", { class: "error", role: "alert" }, "转接失败：" + err.message)); }
+  }
 
   $("ticket-form").addEventListener("submit", async (ev) => {
     ev.preventDefault();
@@ -142,6 +161,11 @@
       el("div", {}, el("label", { for: "rate-sel" }, "满意度"), el("select", { id: "rate-sel" }, ratingOpts)), el("button", { type: "submit", id: "rate-btn" }, "回访并记录评价")));
     if (allowed.includes("callback") && badRating && !t.called_back) actions.push(el("form", { class: "inline", id: "callback-form", onsubmit: (e) => { e.preventDefault(); post(t.id, { type: "callback", note: $("bad-note").value.trim() || "已回访" }); } },
       el("div", {}, el("label", { for: "bad-note" }, "差评回访记录"), el("input", { id: "bad-note", value: "" })), el("button", { type: "submit", id: "callback-btn" }, "记录差评回访")));
+    if (allowed.includes("transfer_emergency")) actions.push(el("form", { class: "inline", id: "transfer-form", onsubmit: (e) => { e.preventDefault(); post(t.id, { type: "transfer_emergency", number: $("transfer-sel").value, note: $("transfer-note").value.trim() }); } },
+      el("div", {}, el("label", { for: "transfer-sel" }, "转紧急服务"), el("select", { id: "transfer-sel" },
+        [["110", "110 公安"], ["119", "119 消防救援"], ["120", "120 医疗急救"], ["122", "122 交通事故"]].map(([v, l]) => el("option", { value: v }, l)))),
+      el("div", {}, el("label", { for: "transfer-note" }, "说明"), el("input", { id: "transfer-note", value: "" })),
+      el("button", { type: "submit", class: "danger", id: "transfer-btn" }, "立即转接")));
     if (allowed.includes("close")) actions.push(el("button", { type: "button", id: "close-btn", onclick: () => post(t.id, { type: "close" }) }, "不评价直接办结"));
     fill("detail",
       el("h3", {}, "工单 ", el("span", { id: "detail-code" }, t.code), " · ", el("span", { id: "detail-status", "data-status": t.status }, statusLabels[t.status] || t.status)),
@@ -156,7 +180,7 @@
         el("tbody", { id: "deliveries" }, dl.deliveries.map(d => el("tr", { "data-state": d.state }, el("td", {}, d.department), el("td", {}, d.event), el("td", {}, d.state), el("td", {}, d.attempts), el("td", {}, d.message || d.last_error || ""))))) : el("p", { class: "muted" }, "无推送"),
       (dl.attempts || []).length ? el("details", {}, el("summary", {}, "每次尝试（" + dl.attempts.length + "）"),
         el("ul", {}, dl.attempts.map(a => el("li", {}, "#", a.attempt, " ", a.department, " ", a.outcome, a.status ? " HTTP " + a.status : "", a.error ? " " + a.error : "", " ", when(a.start))))) : null,
-      actions.length ? el("div", { class: "actions" }, el("h4", {}, "回访与评价"), actions) : null,
+      actions.length ? el("div", { class: "actions" }, el("h4", {}, "操作"), actions) : null,
       el("p", { id: "detail-msg", role: "status" }));
   }
 
