@@ -46,12 +46,15 @@ const t2sPairs = "" +
 	"跡迹蹤踪轄辖辦办邁迈還还鄰邻釐厘鐘钟長长開开閘闸關关陣阵險险隸隶難难" +
 	"響响頂顶項项預预頓顿飼饲養养驅驱體体鬆松齡龄"
 
-var t2s = func() map[rune]rune {
-	m := make(map[rune]rune, len(t2sPairs)/6)
+// t2s maps a Han rune (index r-0x3400, the range isHan accepts) to its
+// simplified form, 0 if it has none. A dense table instead of a map: every
+// Han rune of every imported text is looked up here.
+var t2s = func() []rune {
+	m := make([]rune, 0x9FFF-0x3400+1)
 	rs := []rune(t2sPairs)
 	for i := 0; i+1 < len(rs); i += 2 {
-		if rs[i] != rs[i+1] {
-			m[rs[i]] = rs[i+1]
+		if rs[i] != rs[i+1] && isHan(rs[i]) {
+			m[rs[i]-0x3400] = rs[i+1]
 		}
 	}
 	return m
@@ -87,7 +90,7 @@ func foldRune(r rune) rune {
 		}
 	}
 	if isHan(r) {
-		if s, ok := t2s[r]; ok {
+		if s := t2s[r-0x3400]; s != 0 {
 			return s
 		}
 		return r

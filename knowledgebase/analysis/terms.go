@@ -22,6 +22,10 @@ func (r run) at(i int) rune       { c, _ := utf8.DecodeRuneInString(r.s[r.off[i]
 // runs splits normalized text at spaces and script changes.
 func runs(norm string) []run {
 	var out []run
+	// One offsets buffer for all runs (a rune takes at least one byte, and
+	// each run adds its end): a grown buffer leaves finished runs on the
+	// old one.
+	offs := make([]int, 0, len(norm)+8)
 	start, curHan := -1, false
 	flush := func(end int) {
 		if start < 0 {
@@ -33,12 +37,12 @@ func runs(norm string) []run {
 			s = strings.Trim(s, ".-+#@_")
 		}
 		if s != "" {
-			r := run{s: s, han: curHan, off: make([]int, 0, len(s)+1)}
+			from := len(offs)
 			for i := range s {
-				r.off = append(r.off, i)
+				offs = append(offs, i)
 			}
-			r.off = append(r.off, len(s))
-			out = append(out, r)
+			offs = append(offs, len(s))
+			out = append(out, run{s: s, han: curHan, off: offs[from:len(offs):len(offs)]})
 		}
 		start = -1
 	}
@@ -138,17 +142,45 @@ func shortField(field string) bool { return field != FieldBody }
 // maxVariants caps the reading combinations of one n-gram.
 const maxVariants = 4
 
-// readingCombos returns the pinyin spellings of runes i..j of r, one per
-// combination of the characters' readings (most common first, at most
-// maxVariants), each either whole syllables or their first letters
-// (initials), with prefix. ok is false if a rune has no pinyin.
-func readingCombos(r run, i, j int, initials bool) ([]string, bool) {
-	return appendCombos(nil, r, i, j, initials)
+// scratchCombos are the reusable spelling buffers of one IndexTerms or
+// QueryTerms call. The spellings themselves are written into one growing
+// arena (a strings.Builder never modifies bytes it has handed out, and a
+// grown buffer leaves earlier strings in the old one), so a call allocates
+// a few buffers instead of one string per n-gram: at 100k imported entries
+// those strings were most of the analysis garbage.
+type scratchCombos struct {
+	buf   []string
+	arena strings.Builder
+	// cur/next hold the combinations of the polyphonic path as one byte
+	// buffer each with end offsets.
+	cur, next       []byte
+	curEnd, nextEnd []int
 }
 
-// appendCombos is readingCombos appending to dst (reused by IndexTerms to
-// save an allocation per n-gram).
-func appendCombos(dst []string, r run, i, j int, initials bool) ([]string, bool) {
+// intern returns b as a string that lives in the arena.
+func (s *scratchCombos) intern(b []byte) string {
+	start := s.arena.Len()
+	s.arena.Write(b)
+	return s.arena.String()[start:]
+}
+
+func (s *scratchCombos) pinyin(r run, i, j int) ([]string, bool) {
+	var ok bool
+	s.buf, ok = s.appendCombos(s.buf[:0], r, i, j, false)
+	return s.buf, ok
+}
+
+func (s *scratchCombos) initials(r run, i, j int) ([]string, bool) {
+	var ok bool
+	s.buf, ok = s.appendCombos(s.buf[:0], r, i, j, true)
+	return s.buf, ok
+}
+
+// appendCombos appends to dst the pinyin spellings of runes i..j of r, one
+// per combination of the characters' readings (most common first, at most
+// maxVariants), each either whole syllables or their first letters
+// (initials), with prefix. ok is false if a rune has no pinyin.
+func (s *scratchCombos) appendCombos(dst []string, r run, i, j int, initials bool) ([]string, bool) {
 	prefix := PinyinPrefix
 	if initials {
 		prefix = InitialsPrefix
@@ -156,13 +188,13 @@ func appendCombos(dst []string, r run, i, j int, initials bool) ([]string, bool)
 	// Fast path, most n-grams: no polyphonic character, one spelling built
 	// in one buffer.
 	t := pinyinTab()
-	buf := make([]byte, 0, 1+6*(j-i))
-	buf = append(buf, prefix...)
+	buf := append(s.cur[:0], prefix...)
 	poly := false
 	for k := i; k < j; k++ {
 		c := r.at(k)
 		if c < 0x4E00 || c > 0x9FFF || t.byRune[c-0x4E00] == "" {
-			return nil, false
+			s.cur = buf
+			return dst, false
 		}
 		if t.alts[c-0x4E00] != nil {
 			poly = true
@@ -176,49 +208,71 @@ func appendCombos(dst []string, r run, i, j int, initials bool) ([]string, bool)
 		}
 	}
 	if !poly {
-		return append(dst, string(buf)), true
+		s.cur = buf
+		return append(dst, s.intern(buf)), true
 	}
-	out := []string{prefix}
+	// Every combination of readings, breadth first, at most maxVariants
+	// candidates per step (counted before dropping a candidate equal to
+	// the one before it, as slices.Compact after the cap would).
+	cur, curEnd := append(buf[:0], prefix...), append(s.curEnd[:0], len(prefix))
+	next, nextEnd := s.next[:0], s.nextEnd[:0]
 	for k := i; k < j; k++ {
 		rs := runeReadings(r.at(k))
 		if len(rs) == 0 {
-			return nil, false
+			s.cur, s.curEnd, s.next, s.nextEnd = cur, curEnd, next, nextEnd
+			return dst, false
 		}
-		next := make([]string, 0, min(len(out)*len(rs), maxVariants))
-		for _, o := range out {
+		next, nextEnd = next[:0], nextEnd[:0]
+		cands := 0
+		for c, start := range comboStarts(curEnd) {
+			o := cur[start:curEnd[c]]
 			for _, p := range rs {
-				if len(next) == maxVariants {
+				if cands == maxVariants {
 					break
 				}
+				cands++
+				from := len(next)
+				next = append(next, o...)
 				if initials {
-					next = append(next, o+p[:1])
+					next = append(next, p[0])
 				} else {
-					next = append(next, o+p)
+					next = append(next, p...)
 				}
+				if n := len(nextEnd); n > 0 {
+					prevStart := 0
+					if n > 1 {
+						prevStart = nextEnd[n-2]
+					}
+					if string(next[prevStart:from]) == string(next[from:]) {
+						next = next[:from]
+						continue
+					}
+				}
+				nextEnd = append(nextEnd, len(next))
 			}
 		}
-		out = slices.Compact(next)
+		cur, next = next, cur
+		curEnd, nextEnd = nextEnd, curEnd
 	}
-	return append(dst, out...), true
+	for c, start := range comboStarts(curEnd) {
+		dst = append(dst, s.intern(cur[start:curEnd[c]]))
+	}
+	s.cur, s.curEnd, s.next, s.nextEnd = cur, curEnd, next, nextEnd
+	return dst, true
 }
 
-func initialsOf(r run, i, j int) ([]string, bool) { return readingCombos(r, i, j, true) }
-
-func pinyinOf(r run, i, j int) ([]string, bool) { return readingCombos(r, i, j, false) }
-
-// scratchCombos are IndexTerms's reusable spelling buffers.
-type scratchCombos struct{ buf []string }
-
-func (s *scratchCombos) pinyin(r run, i, j int) ([]string, bool) {
-	var ok bool
-	s.buf, ok = appendCombos(s.buf[:0], r, i, j, false)
-	return s.buf, ok
-}
-
-func (s *scratchCombos) initials(r run, i, j int) ([]string, bool) {
-	var ok bool
-	s.buf, ok = appendCombos(s.buf[:0], r, i, j, true)
-	return s.buf, ok
+// comboStarts yields, for each combination c of a flat buffer with end
+// offsets ends, c and its start offset.
+func comboStarts(ends []int) func(yield func(int, int) bool) {
+	return func(yield func(int, int) bool) {
+		start := 0
+		for c, e := range ends {
+			if !yield(c, start) {
+				return
+			}
+			start = e
+		}
+	}
 }
 
 // IndexTerms returns the terms of one field of a document, one per
@@ -229,6 +283,12 @@ func (s *scratchCombos) initials(r run, i, j int) ([]string, bool) {
 // Term texts may share memory with an internal copy of text: clone them
 // before keeping them for long.
 func (a *Analyzer) IndexTerms(field, text string) []Term {
+	return a.AppendIndexTerms(nil, field, text)
+}
+
+// AppendIndexTerms is IndexTerms appending to dst, so that a caller
+// analysing many fields or documents can reuse one buffer.
+func (a *Analyzer) AppendIndexTerms(dst []Term, field, text string) []Term {
 	short := shortField(field)
 	maxW := a.maxWord
 	norm := Normalize(text)
@@ -236,8 +296,12 @@ func (a *Analyzer) IndexTerms(field, text string) []Term {
 	if short {
 		per = 4
 	}
-	out := make([]Term, 0, utf8.RuneCountInString(norm)*per+4)
+	nr := utf8.RuneCountInString(norm)
+	out := slices.Grow(dst, nr*per+4)
 	var sc scratchCombos
+	if short {
+		sc.arena.Grow(nr * 16)
+	}
 	for _, r := range runs(norm) {
 		if !r.han {
 			out = append(out, Term{Text: r.s, Type: TermWord, Weight: 1})
@@ -356,6 +420,7 @@ func (a *Analyzer) QueryTerms(text string) []Term {
 	syn := a.syn.Load()
 	maxW := a.maxLen(syn)
 	q := &queryTerms{idx: make(map[string]int)}
+	var sc scratchCombos
 	for _, r := range runs(Normalize(text)) {
 		if !r.han {
 			tok := r.s
@@ -383,7 +448,7 @@ func (a *Analyzer) QueryTerms(text string) []Term {
 			q.add(r.sub(i, i+1), TermNgram, fw(i, i+1, wUnigram))
 			if i+1 < n {
 				q.add(r.sub(i, i+2), TermNgram, fw(i, i+2, wBigram))
-				if ps, ok := pinyinOf(r, i, i+2); ok {
+				if ps, ok := sc.pinyin(r, i, i+2); ok {
 					for _, p := range ps {
 						q.addOf(p, TermVariant, fw(i, i+2, wVariant), r.sub(i, i+2))
 					}

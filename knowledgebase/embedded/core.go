@@ -76,37 +76,60 @@ type fieldTerms [nFields][]analysis.Term
 
 // docTerms is a document's analysis reduced to what the core stores: each
 // distinct term with its per-field frequencies, and the field lengths.
-// Built outside the index lock (in parallel), so add only appends.
+// Built outside the index lock (in parallel), so add only appends. The
+// texts are copied into one pointer-free buffer: a batch's docTerms wait
+// for the index lock together, and strings into the analysed texts would
+// keep those texts alive and give the GC thousands of pointers to scan.
 type docTerms struct {
-	terms []string
-	tfs   []tfVec
-	lens  [nFields]uint16
+	text []byte   // the distinct term texts, concatenated
+	ends []uint32 // ends[k] is the end of term k in text
+	tfs  []tfVec
+	lens [nFields]uint16
 }
 
-var reduceMaps = sync.Pool{New: func() any { return make(map[string]int, 256) }}
+// term returns the text of term k.
+func (dt *docTerms) term(k int) []byte {
+	start := uint32(0)
+	if k > 0 {
+		start = dt.ends[k-1]
+	}
+	return dt.text[start:dt.ends[k]]
+}
+
+// reduceScratch is reduceTerms's reusable state.
+type reduceScratch struct {
+	idx   map[string]int
+	texts []string
+}
+
+var reducePool = sync.Pool{New: func() any { return &reduceScratch{idx: make(map[string]int, 256)} }}
 
 func reduceTerms(ft *fieldTerms) *docTerms {
 	n := 0
 	for f := range ft {
 		n += len(ft[f])
 	}
-	dt := &docTerms{terms: make([]string, 0, n/2+8), tfs: make([]tfVec, 0, n/2+8)}
-	idx := reduceMaps.Get().(map[string]int)
+	dt := &docTerms{tfs: make([]tfVec, 0, n/2+8)}
+	sc := reducePool.Get().(*reduceScratch)
 	defer func() {
-		clear(idx)
-		reduceMaps.Put(idx)
+		clear(sc.idx)
+		clear(sc.texts)
+		sc.texts = sc.texts[:0]
+		reducePool.Put(sc)
 	}()
+	size := 0
 	for f := range ft {
 		n := 0
 		for _, t := range ft[f] {
 			if t.Type == analysis.TermNgram || t.Type == analysis.TermWord {
 				n++ // length counts text terms, not transliterations
 			}
-			k, ok := idx[t.Text]
+			k, ok := sc.idx[t.Text]
 			if !ok {
-				k = len(dt.terms)
-				idx[t.Text] = k
-				dt.terms = append(dt.terms, t.Text)
+				k = len(sc.texts)
+				sc.idx[t.Text] = k
+				sc.texts = append(sc.texts, t.Text)
+				size += len(t.Text)
 				dt.tfs = append(dt.tfs, tfVec{})
 			}
 			if dt.tfs[k][f] < 255 {
@@ -114,6 +137,12 @@ func reduceTerms(ft *fieldTerms) *docTerms {
 			}
 		}
 		dt.lens[f] = uint16(min(n, math.MaxUint16))
+	}
+	dt.text = make([]byte, 0, size)
+	dt.ends = make([]uint32, 0, len(sc.texts))
+	for _, t := range sc.texts {
+		dt.text = append(dt.text, t...)
+		dt.ends = append(dt.ends, uint32(len(dt.text)))
 	}
 	return dt
 }
@@ -125,11 +154,12 @@ func (c *Core) add(dt *docTerms) uint32 {
 		c.sumLen[f] += float64(dt.lens[f])
 	}
 	nm := c.docNorm(dt.lens)
-	for k, text := range dt.terms {
-		id, ok := c.terms[text]
+	for k := range dt.tfs {
+		text := dt.term(k)
+		id, ok := c.terms[string(text)]
 		if !ok {
 			id = uint32(len(c.post))
-			c.terms[clone(text)] = id
+			c.terms[string(text)] = id // a copy: text is the batch's buffer
 			c.post = append(c.post, nil)
 			c.tf = append(c.tf, nil)
 		}
@@ -155,8 +185,6 @@ func (c *Core) trim() {
 		}
 	}
 }
-
-func clone(s string) string { return string([]byte(s)) }
 
 // remove marks a document dead; its postings stay until compaction.
 func (c *Core) remove(ord uint32) {

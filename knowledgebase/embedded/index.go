@@ -138,18 +138,30 @@ func (x *Index) Analyzer() *analysis.Analyzer { return x.an }
 
 // analyse computes the stored terms of a document (no lock needed).
 func (x *Index) analyse(d *knowledgebase.Document) *docTerms {
-	var ft fieldTerms
-	ft[fTitle] = x.an.IndexTerms(analysis.FieldTitle, d.Title)
+	// The per-field term lists only live until reduceTerms: reuse them
+	// (most of an import's garbage was these lists and their regrowth).
+	ft := fieldTermsPool.Get().(*fieldTerms)
+	for f := range ft {
+		ft[f] = ft[f][:0]
+	}
+	ft[fTitle] = x.an.AppendIndexTerms(ft[fTitle], analysis.FieldTitle, d.Title)
 	for _, alt := range d.Alternates {
-		ft[fTitle] = append(ft[fTitle], x.an.IndexTerms(analysis.FieldAlternates, alt)...)
+		ft[fTitle] = x.an.AppendIndexTerms(ft[fTitle], analysis.FieldAlternates, alt)
 	}
 	for _, k := range d.Keywords {
-		ft[fKeywords] = append(ft[fKeywords], x.an.IndexTerms(analysis.FieldKeywords, k)...)
+		ft[fKeywords] = x.an.AppendIndexTerms(ft[fKeywords], analysis.FieldKeywords, k)
 	}
-	ft[fCategory] = x.an.IndexTerms(analysis.FieldCategory, strings.ReplaceAll(d.Category, "/", " "))
-	ft[fBody] = x.an.IndexTerms(analysis.FieldBody, d.Body)
-	return reduceTerms(&ft)
+	ft[fCategory] = x.an.AppendIndexTerms(ft[fCategory], analysis.FieldCategory, strings.ReplaceAll(d.Category, "/", " "))
+	ft[fBody] = x.an.AppendIndexTerms(ft[fBody], analysis.FieldBody, d.Body)
+	dt := reduceTerms(ft)
+	for f := range ft {
+		clear(ft[f]) // drop the texts' memory; docTerms holds what it needs
+	}
+	fieldTermsPool.Put(ft)
+	return dt
 }
+
+var fieldTermsPool = sync.Pool{New: func() any { return new(fieldTerms) }}
 
 // analyseAll analyses documents on all cores.
 func (x *Index) analyseAll(ctx context.Context, docs []knowledgebase.Document) ([]*docTerms, error) {
