@@ -5,9 +5,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -224,4 +226,18 @@ func expectProblem(t *testing.T, r response, status int) map[string]any {
 		t.Fatalf("problem body incomplete: %v", m)
 	}
 	return m
+}
+
+// redisTestConfig is testConfig on the Redis that HALLGATE_TEST_REDIS_URL
+// names, under a fresh key prefix; it skips the test when none is set.
+func redisTestConfig(t *testing.T, what, prefix string) config.Config {
+	t.Helper()
+	url := os.Getenv("HALLGATE_TEST_REDIS_URL")
+	if url == "" {
+		t.Skip("HALLGATE_TEST_REDIS_URL not set; skipping " + what + " (bash .ci/run sets it)")
+	}
+	cfg := testConfig(t)
+	cfg.Redis.URL = url
+	cfg.Redis.Prefix = fmt.Sprintf("%s:%d:", prefix, time.Now().UnixNano())
+	return cfg
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -34,13 +33,7 @@ func TestSuggestRightAfterACityIsImported(t *testing.T) {
 // TestRoutingReplicasShareHistory: two gateways on one Redis; a city
 // imported through one is learned by the other's routing model too.
 func TestRoutingReplicasShareHistory(t *testing.T) {
-	url := os.Getenv("HALLGATE_TEST_REDIS_URL")
-	if url == "" {
-		t.Skip("HALLGATE_TEST_REDIS_URL not set; skipping the replicas' shared history test (bash .ci/run sets it)")
-	}
-	cfg := testConfig(t)
-	cfg.Redis.URL = url
-	cfg.Redis.Prefix = fmt.Sprintf("routingtest:%d:", time.Now().UnixNano())
+	cfg := redisTestConfig(t, "the replicas' shared history test", "routingtest")
 	cfg2 := cfg
 	cfg2.Server.DataDir = t.TempDir()
 	a, b := startFullGateway(t, cfg, nil), startFullGateway(t, cfg2, nil)

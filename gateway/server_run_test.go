@@ -3,12 +3,9 @@ package gateway
 import (
 	"context"
 	"errors"
-	"fmt"
-	"os"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -103,13 +100,7 @@ func (pingModule) Routes() []httpapi.Route {
 }
 
 func TestRedisBackendInProcess(t *testing.T) {
-	url := os.Getenv("HALLGATE_TEST_REDIS_URL")
-	if url == "" {
-		t.Skip("HALLGATE_TEST_REDIS_URL not set; skipping the Redis wiring test (bash .ci/run sets it)")
-	}
-	cfg := testConfig(t)
-	cfg.Redis.URL = url
-	cfg.Redis.Prefix = fmt.Sprintf("gatewaytest:%d:", time.Now().UnixNano())
+	cfg := redisTestConfig(t, "the Redis wiring test", "gatewaytest")
 	if cfg.StoreBackend() != "redis" {
 		t.Fatal("redis.url does not select Redis")
 	}
@@ -131,13 +122,7 @@ func TestRedisBackendInProcess(t *testing.T) {
 // TestRedisRateLimitSharedByReplicas: two gateways on one Redis share the
 // public budget, as replicas behind a load balancer must.
 func TestRedisRateLimitSharedByReplicas(t *testing.T) {
-	url := os.Getenv("HALLGATE_TEST_REDIS_URL")
-	if url == "" {
-		t.Skip("HALLGATE_TEST_REDIS_URL not set; skipping the shared rate limit test (bash .ci/run sets it)")
-	}
-	cfg := testConfig(t)
-	cfg.Redis.URL = url
-	cfg.Redis.Prefix = fmt.Sprintf("gatewaytest:%d:", time.Now().UnixNano())
+	cfg := redisTestConfig(t, "the shared rate limit test", "gatewaytest")
 	cfg.RateLimit.Public.PerSecond = 0.01
 	cfg.RateLimit.Public.Burst = 3
 	add := func(a *App) { a.Modules = append(a.Modules, pingModule{}) }

@@ -19,23 +19,13 @@ import (
 // ticket asked through POST /api/v1/routing/suggest at once — no waiting
 // between the imports and the first question, as a script would do it.
 func evalRoutingHTTP(ctx context.Context, w io.Writer, o routing.EvalOptions) (routing.Report, error) {
-	f, err := os.Open(o.TicketsFile)
-	if err != nil {
-		return routing.Report{}, err
-	}
-	tickets, err := routing.ReadJSONL[routing.Example](f)
-	f.Close()
+	tickets, err := routing.ReadJSONLFile[routing.Example](o.TicketsFile)
 	if err != nil {
 		return routing.Report{}, err
 	}
 	kb := map[string]routing.KBEntry{}
 	if o.KBFile != "" {
-		f, err := os.Open(o.KBFile)
-		if err != nil {
-			return routing.Report{}, err
-		}
-		entries, err := routing.ReadJSONL[routing.KBEntry](f)
-		f.Close()
+		entries, err := routing.ReadJSONLFile[routing.KBEntry](o.KBFile)
 		if err != nil {
 			return routing.Report{}, err
 		}

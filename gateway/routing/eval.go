@@ -144,7 +144,8 @@ func ReadJSONL[T any](r io.Reader) ([]T, error) {
 	return out, sc.Err()
 }
 
-func readJSONLFile[T any](path string) ([]T, error) {
+// ReadJSONLFile is ReadJSONL over the file at path.
+func ReadJSONLFile[T any](path string) ([]T, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("routing: %w", err)
@@ -167,13 +168,13 @@ func Evaluate(ctx context.Context, w io.Writer, opts EvalOptions) (Report, error
 	if err != nil {
 		return Report{}, err
 	}
-	tickets, err := readJSONLFile[Example](opts.TicketsFile)
+	tickets, err := ReadJSONLFile[Example](opts.TicketsFile)
 	if err != nil {
 		return Report{}, err
 	}
 	var kb []KBEntry
 	if opts.KBFile != "" {
-		if kb, err = readJSONLFile[KBEntry](opts.KBFile); err != nil {
+		if kb, err = ReadJSONLFile[KBEntry](opts.KBFile); err != nil {
 			return Report{}, err
 		}
 	}

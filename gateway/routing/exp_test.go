@@ -54,11 +54,11 @@ func loadDev(t *testing.T) ([]DepartmentInfo, []Example, []KBEntry) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tickets, err := readJSONLFile[Example](filepath.Join(data, "tickets_dev.jsonl"))
+	tickets, err := ReadJSONLFile[Example](filepath.Join(data, "tickets_dev.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	kb, err := readJSONLFile[KBEntry](filepath.Join(data, "kb_dev.jsonl"))
+	kb, err := ReadJSONLFile[KBEntry](filepath.Join(data, "kb_dev.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}
