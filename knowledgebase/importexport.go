@@ -91,6 +91,7 @@ func lineOf(e *Entry) Line {
 type pendingLine struct {
 	n     int
 	entry Entry
+	size  int // bytes of the line
 }
 
 // Import reads JSON Lines from r and upserts the entries (editors only).
@@ -104,62 +105,31 @@ func (s *Service) Import(ctx context.Context, actor Actor, r io.Reader) (ImportR
 	if !actor.Editor {
 		return ImportResult{}, fmt.Errorf("import: %w", ErrForbidden)
 	}
-	res := ImportResult{Errors: []LineError{}}
-	fail := func(n int, err error) { res.Errors = append(res.Errors, LineError{Line: n, Error: err.Error()}) }
+	run := newImportRun(ctx, s, actor.ID)
+	defer run.drain()
 	known := map[string]bool{}
 	seenID := map[string]int{}
 	seenTitle := map[string]int{}
-	// Lines are committed batch by batch as the walk goes, and written
-	// entries reach the index every importProjectChunk documents, so an
-	// import of any size holds one chunk in memory, never the whole file.
-	var (
-		pending []pendingLine
-		docs    []Document
-	)
-	flush := func(final bool) error {
-		if len(pending) >= s.opts.ImportBatch || (final && len(pending) > 0) {
-			written, unchanged, lineErrs, err := s.importBatch(ctx, actor.ID, pending)
-			if err != nil {
-				return err
-			}
-			pending = pending[:0]
-			docs = append(docs, written...)
-			res.Imported += len(written) + unchanged
-			res.Unchanged += unchanged
-			res.Errors = append(res.Errors, lineErrs...)
-		}
-		if len(docs) >= importProjectChunk || final {
-			s.project(ctx, docs...)
-			docs = nil
-		}
-		return nil
-	}
-
 	err := s.eachLine(ctx, r, func(n int, raw []byte) error {
 		if e, lerr := s.parseLine(ctx, raw, known); lerr != nil {
-			fail(n, lerr)
+			run.fail(n, lerr)
 		} else if prev, dup := seenID[e.ID]; dup {
-			fail(n, fmt.Errorf("duplicate id %q (line %d)", e.ID, prev))
+			run.fail(n, fmt.Errorf("duplicate id %q (line %d)", e.ID, prev))
 		} else if prev, dup := seenTitle[titleKey(e.Title)]; dup {
-			fail(n, fmt.Errorf("duplicate question (line %d)", prev))
+			run.fail(n, fmt.Errorf("duplicate question (line %d)", prev))
 		} else {
 			seenID[e.ID], seenTitle[titleKey(e.Title)] = n, n
-			pending = append(pending, pendingLine{n, e})
-			return flush(false)
+			return run.add(pendingLine{n, e, len(raw)})
 		}
 		return nil
-	}, fail)
+	}, run.fail)
+	res, ferr := run.finish(err == nil)
 	if err == nil {
-		err = flush(true)
+		err = ferr
 	}
 	if err != nil {
-		// What was committed stays committed (every line is atomic on its
-		// own); it must reach the index too.
-		s.project(ctx, docs...)
-		sortLineErrors(res.Errors)
 		return res, fmt.Errorf("import: %w", err)
 	}
-	sortLineErrors(res.Errors)
 	return res, nil
 }
 
@@ -272,73 +242,6 @@ func (s *Service) parseLine(ctx context.Context, raw []byte, known map[string]bo
 		return Entry{}, err
 	}
 	return e, nil
-}
-
-// importBatch commits a batch of valid lines in one transaction, falling
-// back to one transaction per line when the batch fails.
-func (s *Service) importBatch(ctx context.Context, by string, batch []pendingLine) (written []Document, unchanged int, lineErrs []LineError, err error) {
-	type prepared struct {
-		n     int
-		tx    store.Tx
-		entry Entry
-	}
-	var preps []prepared
-	for _, p := range batch {
-		tx, e, skip, perr := s.prepareImport(ctx, by, p.entry)
-		switch {
-		case perr != nil && isLineError(perr):
-			lineErrs = append(lineErrs, LineError{p.n, perr.Error()})
-		case perr != nil:
-			return nil, 0, nil, perr
-		case skip:
-			unchanged++
-		default:
-			preps = append(preps, prepared{p.n, tx, e})
-		}
-	}
-	if len(preps) == 0 {
-		return nil, unchanged, lineErrs, nil
-	}
-	var all store.Tx
-	for _, p := range preps {
-		all.Puts = append(all.Puts, p.tx.Puts...)
-		all.Deletes = append(all.Deletes, p.tx.Deletes...)
-	}
-	now := s.now()
-	if _, cerr := s.st.Commit(ctx, all); cerr == nil {
-		for _, p := range preps {
-			written = append(written, p.entry.Document(now))
-		}
-		return written, unchanged, lineErrs, nil
-	} else if ctx.Err() != nil {
-		return nil, 0, nil, cerr
-	}
-	// One line (or a concurrent writer) spoiled the batch: go line by line,
-	// re-preparing each so it sees the latest versions.
-	for _, p := range preps {
-		tx, e, skip, perr := s.prepareImport(ctx, by, p.entry)
-		if perr == nil && skip {
-			unchanged++
-			continue
-		}
-		if perr == nil {
-			_, perr = s.st.Commit(ctx, tx)
-			perr = mapStoreErr("write", perr)
-		}
-		if perr != nil {
-			if !isLineError(perr) {
-				return nil, 0, nil, perr
-			}
-			lineErrs = append(lineErrs, LineError{p.n, perr.Error()})
-			continue
-		}
-		written = append(written, e.Document(now))
-	}
-	return written, unchanged, lineErrs, nil
-}
-
-func isLineError(err error) bool {
-	return errors.Is(err, ErrDuplicateTitle) || errors.Is(err, ErrConflict) || errors.Is(err, ErrInvalid)
 }
 
 // prepareImport builds the upsert of one imported entry; skip means the
