@@ -37,6 +37,7 @@ import (
 	"github.com/hallgate/hallgate/gateway/web"
 	"github.com/hallgate/hallgate/gateway/widget"
 	"github.com/hallgate/hallgate/knowledgebase"
+	"github.com/hallgate/hallgate/knowledgebase/analysis"
 	"github.com/hallgate/hallgate/knowledgebase/embedded"
 	"github.com/hallgate/hallgate/knowledgebase/meili"
 )
@@ -72,6 +73,7 @@ const IndexDir = "index"
 
 // openIndex opens Meilisearch when configured, the embedded index otherwise.
 func openIndex(ctx context.Context, cfg config.Config) (knowledgebase.Index, error) {
+	go analysis.Warm() // beside the index's load, not in the first search
 	if cfg.Meili.URL != "" {
 		return meili.Open(ctx, meili.Options{URL: cfg.Meili.URL, APIKey: cfg.Meili.Key.Reveal(), IndexUID: cfg.Meili.Index})
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -87,7 +88,10 @@ type Users struct {
 }
 
 // NewUsers returns the user store over st.
-func NewUsers(st store.Store) *Users { return &Users{st: st, cost: bcrypt.DefaultCost} }
+func NewUsers(st store.Store) *Users {
+	go dummyHash() // ready long before the first sign-in, off the start-up path
+	return &Users{st: st, cost: bcrypt.DefaultCost}
+}
 
 // Create stores a new user with a bcrypt hash of the password.
 func (u *Users) Create(ctx context.Context, n NewUser, createdBy string) (User, error) {
@@ -125,14 +129,19 @@ func (u *Users) Get(ctx context.Context, username string) (User, error) {
 }
 
 // dummyHash makes a sign-in with an unknown username cost as much as one
-// with a wrong password, so usernames cannot be probed by timing.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("hallgate-dummy-password"), bcrypt.DefaultCost)
+// with a wrong password, so usernames cannot be probed by timing. It is
+// made once, on first use (NewUsers starts that): as a package variable it
+// cost every process ~130 ms of start-up, before main ran.
+var dummyHash = sync.OnceValue(func() []byte {
+	h, _ := bcrypt.GenerateFromPassword([]byte("hallgate-dummy-password"), bcrypt.DefaultCost)
+	return h
+})
 
 // Verify checks a username and password.
 func (u *Users) Verify(ctx context.Context, username, password string) (User, error) {
 	usr, err := u.Get(ctx, strings.TrimSpace(username))
 	if errors.Is(err, store.ErrNotFound) {
-		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		_ = bcrypt.CompareHashAndPassword(dummyHash(), []byte(password))
 		return User{}, ErrBadCredentials
 	}
 	if err != nil {
