@@ -9,6 +9,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/hallgate/hallgate/knowledgebase"
@@ -269,53 +272,113 @@ func (x *Index) decode(r io.Reader) error {
 		return errStaleAnalysis
 	}
 	nt := b.count(1 << 30)
-	c.post = make([][]posting, 0, nt)
-	c.tf = make([][]byte, 0, nt)
-	// One allocation (without pointers, so the GC never scans it) holds
-	// every posting list (the frequencies go to blocks of a tfArena); each
-	// list is a capped window, so a later append copies it out instead of
-	// overwriting its neighbour. Impacts come from the norms computed above
-	// (the file holds frequencies only).
 	arena := make([]posting, b.count(1<<34))
-	var tfa tfArena
-	var enc []byte
-	off := 0
-	var pb []byte
-	for i := range nt {
-		text := b.str()
-		np := b.count(uint64(nd))
-		if b.err != nil {
-			return fmt.Errorf("%w: term %d: %v", ErrCorrupt, i, b.err)
-		}
-		if cap(pb) < np*8 {
-			pb = make([]byte, np*8)
-		}
-		pb = pb[:np*8]
-		if _, err := io.ReadFull(b.r, pb); err != nil {
-			return fmt.Errorf("%w: postings of term %d: %v", ErrCorrupt, i, err)
-		}
-		if off+np > len(arena) {
-			return fmt.Errorf("%w: more postings than announced", ErrCorrupt)
-		}
-		ps := arena[off : off+np : off+np]
-		off += np
-		enc = enc[:0]
-		for k := range ps {
-			o := pb[k*8:]
-			ps[k].doc = binary.LittleEndian.Uint32(o)
-			tf := tfVec(o[4:8])
-			if int(ps[k].doc) >= nd {
-				return fmt.Errorf("%w: posting beyond documents", ErrCorrupt)
+	return x.decodePostings(b, nt, nd, arena)
+}
+
+// decodePostings reads the terms and their posting lists. This goroutine
+// reads (texts, counts, raw bytes) in order; decodeWorkers turn groups of
+// raw lists into postings with their impacts and frequency streams, each
+// term into its own slot, so a start-up's largest part runs on every core.
+//
+// One allocation (without pointers, so the GC never scans it) holds every
+// posting list (the frequencies go to blocks of each worker's tfArena);
+// each list is a capped window, so a later append copies it out instead of
+// overwriting its neighbour. Impacts come from the norms computed from the
+// documents (the file holds frequencies only).
+func (x *Index) decodePostings(b *binReader, nt, nd int, arena []posting) error {
+	c := x.core
+	c.post = make([][]posting, nt)
+	c.tf = make([][]byte, nt)
+	type list struct {
+		term int
+		ps   []posting
+		raw  []byte // len(ps)*8 bytes: doc u32 + 4 tf bytes each
+	}
+	type group struct {
+		lists []list
+		buf   []byte
+	}
+	workers := max(1, min(runtime.GOMAXPROCS(0), 4))
+	groups := make(chan *group, workers)
+	free := make(chan *group, 2*workers)
+	for range 2 * workers {
+		free <- &group{buf: make([]byte, 0, decodeGroupBytes)}
+	}
+	var (
+		wg      sync.WaitGroup
+		errOnce sync.Once
+		decErr  error
+	)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var tfa tfArena
+			var enc []byte
+			for g := range groups {
+				for _, l := range g.lists {
+					enc = enc[:0]
+					for k := range l.ps {
+						o := l.raw[k*8:]
+						doc := binary.LittleEndian.Uint32(o)
+						if int(doc) >= nd {
+							errOnce.Do(func() { decErr = fmt.Errorf("%w: posting beyond documents", ErrCorrupt) })
+							break
+						}
+						tf := tfVec(o[4:8])
+						l.ps[k] = posting{doc: doc, imp: satNorm(&c.norm[doc], tf)}
+						enc = appendTF(enc, tf)
+					}
+					c.post[l.term] = l.ps
+					c.tf[l.term] = tfa.window(enc)
+				}
+				g.lists, g.buf = g.lists[:0], g.buf[:0]
+				free <- g
 			}
-			ps[k].imp = satNorm(&c.norm[ps[k].doc], tf)
-			enc = appendTF(enc, tf)
+		}()
+	}
+	err := func() error {
+		g := <-free
+		off := 0
+		for i := range nt {
+			text := b.str()
+			np := b.count(uint64(nd))
+			if b.err != nil {
+				return fmt.Errorf("%w: term %d: %v", ErrCorrupt, i, b.err)
+			}
+			if off+np > len(arena) {
+				return fmt.Errorf("%w: more postings than announced", ErrCorrupt)
+			}
+			if len(g.buf)+np*8 > cap(g.buf) && len(g.lists) > 0 {
+				groups <- g
+				g = <-free
+			}
+			start := len(g.buf)
+			g.buf = slices.Grow(g.buf, np*8)[:start+np*8]
+			if _, err := io.ReadFull(b.r, g.buf[start:]); err != nil {
+				return fmt.Errorf("%w: postings of term %d: %v", ErrCorrupt, i, err)
+			}
+			g.lists = append(g.lists, list{term: i, ps: arena[off : off+np : off+np], raw: g.buf[start:]})
+			off += np
+			c.terms[text] = uint32(i)
 		}
-		c.terms[text] = uint32(len(c.post))
-		c.post = append(c.post, ps)
-		c.tf = append(c.tf, tfa.window(enc))
+		groups <- g
+		return nil
+	}()
+	close(groups)
+	wg.Wait()
+	if err != nil {
+		return err
+	}
+	if decErr != nil {
+		return decErr
 	}
 	return b.err
 }
+
+// decodeGroupBytes is the raw posting bytes handed to a decode worker at once.
+const decodeGroupBytes = 256 << 10
 
 // load restores the snapshot and replays the log. A stale analysis
 // version re-analyses the stored documents; a corrupt snapshot leaves an
