@@ -100,6 +100,12 @@ func buildScale(b *testing.B) *Index {
 	if scaleIdx == nil {
 		b.Fatal("scale index not built")
 	}
+	// HALLGATE_BENCH_START_AT (Unix seconds): wait until then, so that two
+	// builds run side by side (each pinned to its own core) search at the
+	// same moment of the VM's drifting speed.
+	if at, err := strconv.ParseInt(os.Getenv("HALLGATE_BENCH_START_AT"), 10, 64); err == nil {
+		time.Sleep(time.Until(time.Unix(at, 0)))
+	}
 	return scaleIdx
 }
 
@@ -197,6 +203,7 @@ func sum(ds []time.Duration) time.Duration {
 // pass, reranking and highlights.
 func BenchmarkScaleSearch(b *testing.B) {
 	x := buildScale(b)
+	defer benchSwitches()()
 	qs := genQueries(2000, 3)
 	ctx := context.Background()
 	search := func(i int) {
@@ -215,6 +222,26 @@ func BenchmarkScaleSearch(b *testing.B) {
 	lat, cpu := measure(len(qs), search)
 	stop()
 	latencyMetrics(b, lat, cpu)
+}
+
+// benchSwitches turns off the sixth pass's changes named in
+// HALLGATE_BENCH_OFF (comma-separated: candwalk, fbbits), for A/B runs of
+// one binary; the returned func restores the state before.
+func benchSwitches() (restore func()) {
+	cw, fb := candWalkFactor, fbBits
+	for _, name := range strings.Split(os.Getenv("HALLGATE_BENCH_OFF"), ",") {
+		switchOff(name)
+	}
+	return func() { candWalkFactor, fbBits = cw, fb }
+}
+
+func switchOff(name string) {
+	switch name {
+	case "candwalk":
+		candWalkFactor = 0
+	case "fbbits":
+		fbBits = false
+	}
 }
 
 // startProfile writes a CPU profile of what follows (until the returned
@@ -381,4 +408,57 @@ func BenchmarkScaleSearchAB(b *testing.B) {
 	b.ReportMetric(cpu[0].Seconds()*1000/float64(n), "off-cpu-ms")
 	b.ReportMetric(cpu[1].Seconds()*1000/float64(n), "on-cpu-ms")
 	b.ReportMetric(cpu[1].Seconds()/cpu[0].Seconds(), "on/off")
+}
+
+// BenchmarkScaleSearchSwitchAB is BenchmarkScaleSearchAB for one of the
+// sixth pass's changes, named in HALLGATE_BENCH_AB as in
+// HALLGATE_BENCH_OFF: every query twice back to back, without and with
+// it, alternating which goes first (the others as HALLGATE_BENCH_OFF
+// leaves them). It also reports the candidates per search each way
+// (documents that got a long list's score).
+func BenchmarkScaleSearchSwitchAB(b *testing.B) {
+	x := buildScale(b)
+	defer benchSwitches()()
+	name := os.Getenv("HALLGATE_BENCH_AB")
+	qs := genQueries(2000, 3)
+	ctx := context.Background()
+	var cands [2]int
+	search := func(q string, j int) {
+		if _, err := x.Search(ctx, knowledgebase.Query{Text: q, Limit: 10}); err != nil {
+			b.Fatal(err)
+		}
+		acc := x.pool.Get().(*accum)
+		if acc.pruned {
+			cands[j] += len(acc.cands) + acc.dropped
+		}
+		x.pool.Put(acc)
+	}
+	for _, q := range qs[:200] { // bitmaps of the long lists
+		search(q, 0)
+	}
+	cands[0] = 0
+	on := benchSwitches() // the state HALLGATE_BENCH_OFF left
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var cpu [2]time.Duration
+	n := 0
+	for b.Loop() {
+		for j := range 2 {
+			k := (n + j) % 2 // 1: with the change
+			on()
+			if k == 0 {
+				switchOff(name)
+			}
+			c := threadCPU()
+			search(qs[n%len(qs)], k)
+			cpu[k] += threadCPU() - c
+		}
+		n++
+	}
+	on()
+	b.ReportMetric(cpu[0].Seconds()*1000/float64(n), "off-cpu-ms")
+	b.ReportMetric(cpu[1].Seconds()*1000/float64(n), "on-cpu-ms")
+	b.ReportMetric(cpu[1].Seconds()/cpu[0].Seconds(), "on/off")
+	b.ReportMetric(float64(cands[0])/float64(n), "off-cands/search")
+	b.ReportMetric(float64(cands[1])/float64(n), "on-cands/search")
 }

@@ -273,17 +273,20 @@ type accum struct {
 	cands     []uint32 // candidates of a pruned pass (also as bits in cand)
 	lbAt      []uint32 // addLongBits' scratch: candidates' posting indices
 	// rescorePool's scratch: the pool's ordinals (sorted), sums, strength.
-	poolDocs   []uint32
-	poolScore  []float32
-	poolStrong []bool
-	long       []int     // a pruned pass's long lists (indices in all), heaviest first
-	restAt     []float32 // restAt[l]: bound of what long[l:] add (restAt[0] = restBound)
-	dropped    int       // candidates dropped between long lists (for tests)
-	fbSkipped  int       // feedback postings that could not reach the page (for tests)
-	raised     int       // times θ was raised between long lists (for tests)
-	extraHits  int       // visible hits only the long lists found
-	masked     bool
-	maskHits   int // with a mask: visible first-pass hits apart from expiring entries
+	poolDocs    []uint32
+	poolScore   []float32
+	poolStrong  []bool
+	long        []int     // a pruned pass's long lists (indices in all), heaviest first
+	tbits       []uint64  // addFeedback's scratch: first-pass touched documents
+	fbHit       []uint64  // addFeedback's scratch: untouched documents it made hits
+	restAt      []float32 // restAt[l]: bound of what long[l:] add (restAt[0] = restBound)
+	dropped     int       // candidates dropped between long lists (for tests)
+	fbSkipped   int       // feedback postings that could not reach the page (for tests)
+	fbUntouched int       // … of which handled with bitsets (for tests)
+	raised      int       // times θ was raised between long lists (for tests)
+	extraHits   int       // visible hits only the long lists found
+	masked      bool
+	maskHits    int // with a mask: visible first-pass hits apart from expiring entries
 }
 
 func (a *accum) reset(n int) {
@@ -301,6 +304,7 @@ func (a *accum) reset(n int) {
 	a.dropped = 0
 	a.raised = 0
 	a.fbSkipped = 0
+	a.fbUntouched = 0
 	a.masked = false
 	a.maskHits = 0
 	if len(a.slot) < n {

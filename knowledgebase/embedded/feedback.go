@@ -1,6 +1,7 @@
 package embedded
 
 import (
+	"iter"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -44,35 +45,27 @@ func (x *Index) feedback(qt []analysis.Term, top []cand) []analysis.Term {
 	for i := 0; i < n; i++ {
 		d := &x.docs[top[i].doc]
 		w := float64(top[i].score) / best
-		// The title's Han bigrams, straight from the normalized text (the
-		// full IndexTerms would also spell out pinyin we do not use here).
-		for _, part := range strings.Fields(analysis.Normalize(d.Title)) {
-			prev := rune(-1)
-			for _, r := range part {
-				p := prev
-				prev = r
-				if p < 0 || !isHanRune(p) || !isHanRune(r) {
-					continue
-				}
-				bg := utf8.AppendRune(utf8.AppendRune(buf[:0], p), r)
-				if have[string(bg)] {
-					continue
-				}
-				if k, ok := idx[string(bg)]; ok {
-					if all[k].last != i+1 {
-						all[k].last = i + 1
-						all[k].v += w
-					}
-					continue
-				}
-				// A bigram in a tenth of the entries (办理, 申请) says
-				// nothing about this topic and would cost a long posting list.
-				if id, ok := x.core.terms[string(bg)]; ok && len(x.core.post[id]) > common && x.core.nAlive > 1000 {
-					continue
-				}
-				idx[string(bg)] = len(all)
-				all = append(all, tv{t: string(bg), v: w, last: i + 1})
+		// The title's Han bigrams (the full IndexTerms would also spell
+		// out pinyin we do not use here).
+		for p, r := range hanBigrams(d.Title) {
+			bg := utf8.AppendRune(utf8.AppendRune(buf[:0], p), r)
+			if have[string(bg)] {
+				continue
 			}
+			if k, ok := idx[string(bg)]; ok {
+				if all[k].last != i+1 {
+					all[k].last = i + 1
+					all[k].v += w
+				}
+				continue
+			}
+			// A bigram in a tenth of the entries (办理, 申请) says
+			// nothing about this topic and would cost a long posting list.
+			if id, ok := x.core.terms[string(bg)]; ok && len(x.core.post[id]) > common && x.core.nAlive > 1000 {
+				continue
+			}
+			idx[string(bg)] = len(all)
+			all = append(all, tv{t: string(bg), v: w, last: i + 1})
 		}
 	}
 	slices.SortFunc(all, func(a, b tv) int {
@@ -108,6 +101,26 @@ func (x *Index) feedback(qt []analysis.Term, top []cand) []analysis.Term {
 		out = append(out, analysis.Term{Text: a.t, Type: analysis.TermSynonym, Weight: float32(prfWeight * a.v / all[0].v)})
 	}
 	return out
+}
+
+// hanBigrams yields the adjacent Han rune pairs of analysis.Normalize(s)
+// within its space-separated words, folding rune by rune as Normalize
+// does (a folded space separates words) without building the string.
+func hanBigrams(s string) iter.Seq2[rune, rune] {
+	return func(yield func(p, r rune) bool) {
+		prev := rune(-1)
+		for _, r := range s {
+			if r = analysis.Fold(r); r == ' ' {
+				prev = -1
+				continue
+			}
+			p := prev
+			prev = r
+			if p >= 0 && isHanRune(p) && isHanRune(r) && !yield(p, r) {
+				return
+			}
+		}
+	}
 }
 
 func isHanRune(r rune) bool {

@@ -43,27 +43,29 @@ func markers(qt []analysis.Term) [2]*marker {
 	return [2]*marker{newMarker(own), newMarker(syn)}
 }
 
-// marker finds a fixed set of terms in text, indexed by their first two
-// runes so a text is scanned once with one map probe per position.
+// marker finds a fixed set of terms in text. A query has a few dozen
+// terms at most, so they are a plain list tried at the positions whose
+// rune starts one of them (a 1,024-bit filter on the first rune: most
+// positions of a text start none, and no map is built per search).
 type marker struct {
-	byHead map[[2]rune][][]rune
+	terms [][]rune // non-empty
+	first [16]uint64
 }
+
+func (m *marker) mayStart(r rune) bool { return m.first[r>>6&15]&(1<<(r&63)) != 0 }
 
 func newMarker(terms []string) *marker {
 	if len(terms) == 0 {
 		return nil
 	}
-	m := &marker{byHead: make(map[[2]rune][][]rune, len(terms))}
+	m := &marker{terms: make([][]rune, 0, len(terms))}
 	for _, t := range terms {
 		rs := []rune(t)
-		switch {
-		case len(rs) == 1:
-			k := [2]rune{rs[0], 0}
-			m.byHead[k] = append(m.byHead[k], rs)
-		case len(rs) >= 2:
-			k := [2]rune{rs[0], rs[1]}
-			m.byHead[k] = append(m.byHead[k], rs)
+		if len(rs) == 0 {
+			continue
 		}
+		m.first[rs[0]>>6&15] |= 1 << (rs[0] & 63)
+		m.terms = append(m.terms, rs)
 	}
 	return m
 }
@@ -110,15 +112,12 @@ func (m *marker) mark(text string, window int) (string, bool) {
 	}
 	marked := make([]bool, len(orig))
 	any := false
-	byHead := m.byHead
-	for i := range folded {
-		var cands [][]rune
-		if i+1 < len(folded) {
-			cands = byHead[[2]rune{folded[i], folded[i+1]}]
+	for i, r := range folded {
+		if !m.mayStart(r) {
+			continue
 		}
-		cands = append(cands, byHead[[2]rune{folded[i], 0}]...)
-		for _, t := range cands {
-			if i+len(t) > len(folded) || !equalRunes(folded[i:i+len(t)], t) {
+		for _, t := range m.terms {
+			if t[0] != r || i+len(t) > len(folded) || !equalRunes(folded[i:i+len(t)], t) {
 				continue
 			}
 			for k := i; k < i+len(t); k++ {
@@ -147,6 +146,7 @@ func (m *marker) mark(text string, window int) (string, bool) {
 		}
 	}
 	var b strings.Builder
+	b.Grow(len(text) + 32)
 	if lo > 0 {
 		b.WriteString("…")
 	}
@@ -160,7 +160,7 @@ func (m *marker) mark(text string, window int) (string, bool) {
 			}
 			in = marked[i]
 		}
-		b.WriteString(html.EscapeString(string(orig[i])))
+		writeEscaped(&b, orig[i])
 	}
 	if in {
 		b.WriteString("</em>")
@@ -169,6 +169,25 @@ func (m *marker) mark(text string, window int) (string, bool) {
 		b.WriteString("…")
 	}
 	return b.String(), true
+}
+
+// writeEscaped writes r as html.EscapeString would (the same five
+// characters, the same entities), without a string per rune.
+func writeEscaped(b *strings.Builder, r rune) {
+	switch r {
+	case '&':
+		b.WriteString("&amp;")
+	case '\'':
+		b.WriteString("&#39;")
+	case '<':
+		b.WriteString("&lt;")
+	case '>':
+		b.WriteString("&gt;")
+	case '"':
+		b.WriteString("&#34;")
+	default:
+		b.WriteRune(r)
+	}
 }
 
 func equalRunes(a, b []rune) bool {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html"
 	"os"
 	"path/filepath"
 	"strings"
@@ -214,5 +215,21 @@ func TestSearchAfterCloseFails(t *testing.T) {
 	x.Close()
 	if _, err := x.Search(t.Context(), knowledgebase.Query{Text: "社保卡"}); !errors.Is(err, ErrClosed) {
 		t.Fatalf("search after close: %v", err)
+	}
+}
+
+// TestWriteEscapedMatchesHTML: highlights escape rune by rune exactly as
+// html.EscapeString did.
+func TestWriteEscapedMatchesHTML(t *testing.T) {
+	runes := []rune{0, '\t', 0xFFFD, 0xD800, 0x10FFFF, 0x110000, -1, 0x1F600}
+	for r := rune(0); r < 0x3100; r++ {
+		runes = append(runes, r)
+	}
+	for _, r := range runes {
+		var b strings.Builder
+		writeEscaped(&b, r)
+		if want := html.EscapeString(string(r)); b.String() != want {
+			t.Fatalf("rune %U: %q, want %q", r, b.String(), want)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package embedded
 
 import (
 	"math/bits"
+	"slices"
 	"sync"
 )
 
@@ -68,8 +69,9 @@ func (c *Core) longBits(t *qterm) *termBits {
 }
 
 // addLongBits is the long-list walk of scoreTop for a list with a bitmap
-// (all documents alive): candidates get the term's score, hits are marked.
-func (c *Core) addLongBits(t *qterm, tb *termBits, acc *accum, visible func(uint32) bool, mask []uint64) {
+// (all documents alive): candidates (cands, also the bits of acc.cand)
+// get the term's score, hits are marked.
+func (c *Core) addLongBits(t *qterm, tb *termBits, acc *accum, cands []uint32, visible func(uint32) bool, mask []uint64) {
 	// Locals and equal lengths up front: the word loops then run without
 	// bounds checks or reloads through t, tb and acc (the bitmap never has
 	// more words than the accumulator's bitsets).
@@ -78,23 +80,45 @@ func (c *Core) addLongBits(t *qterm, tb *termBits, acc *accum, visible func(uint
 	ps, slots := t.ps, acc.slot
 	tw, strong := t.w, t.strong
 	// Two steps: the candidates' posting indices first (bit operations
-	// only: the branches on each word's candidates mispredict, but no
-	// load waits on them), then the scores in one plain loop whose
-	// independent loads of postings and slots overlap.
+	// only), then the scores in one plain loop whose independent loads of
+	// postings and slots overlap.
 	at := acc.lbAt[:0]
-	// With a mask a strong list's hits are only ORed in: done in the same
-	// pass over the words.
+	// With a mask a strong list's hits are only ORed in.
 	orHits := strong && mask != nil
-	for w, b := range bm {
+	if len(cands) < candWalkFactor*len(bm) {
+		// Fewer candidates than words: each candidate's word is looked
+		// up (the bitmap and its ranks stay in cache) instead of every
+		// word being visited. Membership is a coin toss in a long list,
+		// so the index is always written and the end moves by the bit.
 		if orHits {
-			hit[w] |= b
+			for w, b := range bm {
+				hit[w] |= b
+			}
 		}
-		m := b & cand[w]
-		r := rank[w]
-		for m != 0 {
-			bit := uint(bits.TrailingZeros64(m))
-			m &= m - 1
-			at = append(at, r+uint32(bits.OnesCount64(b&(1<<bit-1))))
+		at = slices.Grow(at, len(cands))[:len(cands)]
+		n := 0
+		for _, d := range cands {
+			w := int(d >> 6)
+			if w >= len(bm) {
+				continue
+			}
+			b, sh := bm[w], d&63
+			at[n] = rank[w] + uint32(bits.OnesCount64(b&(1<<sh-1)))
+			n += int(b >> sh & 1)
+		}
+		at = at[:n]
+	} else {
+		for w, b := range bm {
+			if orHits {
+				hit[w] |= b
+			}
+			m := b & cand[w]
+			r := rank[w]
+			for m != 0 {
+				bit := uint(bits.TrailingZeros64(m))
+				m &= m - 1
+				at = append(at, r+uint32(bits.OnesCount64(b&(1<<bit-1))))
+			}
 		}
 	}
 	acc.lbAt = at
@@ -123,6 +147,11 @@ func (c *Core) addLongBits(t *qterm, tb *termBits, acc *accum, visible func(uint
 		}
 	}
 }
+
+// candWalkFactor: addLongBits looks up each candidate's word when there
+// are fewer than candWalkFactor × words candidates (0: every word is
+// visited, for A/B measurements; tests force either way).
+var candWalkFactor = 1
 
 // find is the posting of d in the term's list: by rank when it has a
 // bitmap, else by binary search.

@@ -39,9 +39,14 @@ func TestLongBitsMatchExhaustive(t *testing.T) {
 	oldP, oldMin, oldD, oldDrop := pruneMinPostings, longBitsMin, longBitsDensity, dropMinFactor
 	defer func() { pruneMinPostings, longBitsMin, longBitsDensity, dropMinFactor = oldP, oldMin, oldD, oldDrop }()
 	longBitsMin, longBitsDensity, dropMinFactor = 16, 64, 0
-	dropped, skipped, raised := 0, 0, 0
+	dropped, skipped, raised, untouched := 0, 0, 0, 0
+	defer func(v bool, f int) { fbBits, candWalkFactor = v, f }(fbBits, candWalkFactor)
 
-	for i, q := range genQueries(150, 23) {
+	for i, q := range genQueries(300, 23) {
+		// Both walks of addLongBits (by words, by candidates) and both
+		// ways of the feedback pass's skips.
+		candWalkFactor = []int{0, 1 << 20}[i%2]
+		fbBits = i%3 != 0
 		kq := knowledgebase.Query{Text: q, Limit: 10, Now: pruneNow}
 		switch i % 5 {
 		case 1:
@@ -68,6 +73,7 @@ func TestLongBitsMatchExhaustive(t *testing.T) {
 		dropped += acc.dropped
 		skipped += acc.fbSkipped
 		raised += acc.raised
+		untouched += acc.fbUntouched
 		x.pool.Put(acc)
 		if g, w := fmt.Sprint(got), fmt.Sprint(want); g != w {
 			t.Fatalf("query %+v:\nbitmaps    %s\nexhaustive %s", kq, g, w)
@@ -87,6 +93,9 @@ func TestLongBitsMatchExhaustive(t *testing.T) {
 	}
 	if skipped == 0 {
 		t.Fatal("no feedback posting was bounded out: the test checks little")
+	}
+	if untouched == 0 {
+		t.Fatal("no feedback posting was handled with bitsets: the test checks little")
 	}
 	t.Logf("%d lists with bitmaps, %d candidates dropped between long lists, %d feedback postings bounded out", n, dropped, skipped)
 }

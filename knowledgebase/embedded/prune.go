@@ -174,7 +174,7 @@ func (c *Core) scoreTop(qt []analysis.Term, acc *accum, k int, visible func(uint
 	drop := len(long) < 256
 	for n, i := range long {
 		t := &list[i]
-		c.addLong(t, acc, checkAlive, visible, mask)
+		c.addLong(t, acc, cands, checkAlive, visible, mask)
 		if !drop || n+1 == len(long) || len(cands) < dropMinFactor*k {
 			continue
 		}
@@ -194,11 +194,11 @@ func (c *Core) scoreTop(qt []analysis.Term, acc *accum, k int, visible func(uint
 
 // addLong is one long list's walk in a pruned pass: the term's score for
 // candidates, hit bits (and extra hits) for the exact total.
-func (c *Core) addLong(t *qterm, acc *accum, checkAlive bool, visible func(uint32) bool, mask []uint64) {
+func (c *Core) addLong(t *qterm, acc *accum, cands []uint32, checkAlive bool, visible func(uint32) bool, mask []uint64) {
 	if !checkAlive {
 		if tb := c.longBits(t); tb != nil {
 			t.tb = tb
-			c.addLongBits(t, tb, acc, visible, mask)
+			c.addLongBits(t, tb, acc, cands, visible, mask)
 			return
 		}
 	}
@@ -422,6 +422,10 @@ func (a *accum) restUpper(d uint32, s float32) float32 {
 	return s*(1+1e-5) + a.restAt[a.slot[d].lvl]
 }
 
+// fbBits: addFeedback handles documents the first pass did not touch with
+// bitsets when their bound rules them out (off: for A/B measurements).
+var fbBits = true
+
 // feedbackBounds turns addFeedback on (off: the plain tracked pass, for
 // A/B measurements).
 var feedbackBounds = true
@@ -440,6 +444,24 @@ func (c *Core) addFeedback(exp []qterm, acc *accum, floor float32) {
 	}
 	wexp = pruneSlack(wexp)
 	checkAlive := c.nAlive != len(c.alive)
+	// A document the first pass did not touch has no score (its slot is
+	// zero, lvl 0): its bound is restAt[0] + wexp for all of its
+	// postings. When that is below floor, every such document takes the
+	// skip path, which then only counts it as a new hit: that is done with
+	// bitsets (touched documents, new hits) that stay in cache, instead
+	// of a random access to its slot per posting. Their slots stay zero;
+	// nothing after this pass reads them.
+	var tbits, fbHit []uint64
+	if fbBits && acc.restAt[0]+wexp < floor {
+		words := (len(c.alive) + 63) / 64
+		tbits, fbHit = acc.tbits[:0], acc.fbHit[:0]
+		tbits = append(tbits, make([]uint64, words)...)
+		fbHit = append(fbHit, make([]uint64, words)...)
+		acc.tbits, acc.fbHit = tbits, fbHit
+		for _, d := range acc.touched {
+			tbits[d>>6] |= 1 << (d & 63)
+		}
+	}
 	for i := range exp {
 		t := &exp[i]
 		w, strong := t.w, t.strong
@@ -447,6 +469,20 @@ func (c *Core) addFeedback(exp []qterm, acc *accum, floor float32) {
 			d := p.doc
 			if checkAlive && !c.alive[d] {
 				continue
+			}
+			if tbits != nil {
+				wd, bit := d>>6, uint64(1)<<(d&63)
+				if tbits[wd]&bit == 0 {
+					acc.fbSkipped++
+					acc.fbUntouched++
+					if strong && fbHit[wd]&bit == 0 {
+						fbHit[wd] |= bit
+						if !acc.isExtra(d) {
+							acc.newly = append(acc.newly, d)
+						}
+					}
+					continue
+				}
 			}
 			sl := &acc.slot[d]
 			var ub float32

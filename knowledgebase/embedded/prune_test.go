@@ -2,6 +2,9 @@ package embedded
 
 import (
 	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -65,8 +68,10 @@ func TestPrunedSearchMatchesExhaustive(t *testing.T) {
 		}
 		queries = append(queries, kq)
 	}
-	pruned, dropped, skipped, raised := 0, 0, 0, 0
-	for _, q := range queries {
+	pruned, dropped, skipped, raised, untouched := 0, 0, 0, 0, 0
+	defer func(v bool) { fbBits = v }(fbBits)
+	for i, q := range queries {
+		fbBits = i%2 == 0 // both ways of the feedback pass's skips
 		pruneMinPostings = 1 << 40
 		want, err := x.Search(ctx, q)
 		if err != nil {
@@ -84,6 +89,7 @@ func TestPrunedSearchMatchesExhaustive(t *testing.T) {
 		dropped += acc.dropped
 		skipped += acc.fbSkipped
 		raised += acc.raised
+		untouched += acc.fbUntouched
 		x.pool.Put(acc)
 		if g, w := fmt.Sprint(got), fmt.Sprint(want); g != w {
 			t.Fatalf("query %+v:\npruned     %s\nexhaustive %s", q, g, w)
@@ -100,6 +106,9 @@ func TestPrunedSearchMatchesExhaustive(t *testing.T) {
 	}
 	if skipped == 0 {
 		t.Fatal("no feedback posting was bounded out: the test checks little")
+	}
+	if untouched == 0 {
+		t.Fatal("no feedback posting was handled with bitsets: the test checks little")
 	}
 	t.Logf("%d of %d searches pruned, %d candidates dropped between long lists, %d feedback postings bounded out",
 		pruned, len(queries), dropped, skipped)
@@ -145,5 +154,33 @@ func TestCacheExplicitNowUntilExpiry(t *testing.T) {
 	r := search(a.ExpiresAt.Add(time.Nanosecond))
 	if r.Total != 1 || len(r.Hits) != 1 || r.Hits[0].ID != "b" {
 		t.Fatalf("after expiry: %+v, want only b", r)
+	}
+}
+
+// TestSortCandsMatchesFunc: the integer-key sort gives the comparison
+// sort's order and values (ties by ordinal; zero or negative scores fall
+// back), small pools and pools beyond the stack buffer.
+func TestSortCandsMatchesFunc(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 9))
+	for round := range 400 {
+		n := []int{0, 1, 2, 10, 100, 128, 129, 300}[round%8]
+		top := make([]cand, n)
+		for i := range top {
+			top[i] = cand{doc: r.Uint32N(1 << 20), score: float32(r.IntN(40)) / 8}
+			if round%3 != 0 && top[i].score == 0 {
+				top[i].score = 0.5
+			}
+			if round%7 == 6 && i == n/2 {
+				top[i].score = float32(math.Copysign(0, -1))
+			}
+		}
+		want := slices.Clone(top)
+		sortCandsFunc(want)
+		sortCands(top)
+		for i := range top {
+			if top[i].doc != want[i].doc || math.Float32bits(top[i].score) != math.Float32bits(want[i].score) {
+				t.Fatalf("round %d, position %d: %+v, want %+v", round, i, top[i], want[i])
+			}
+		}
 	}
 }
