@@ -191,6 +191,13 @@ func newFixture(t testing.TB) *fixture {
 // test departments imported.
 func newFixtureOn(t testing.TB, st store.Store) *fixture {
 	t.Helper()
+	return newFixtureWith(t, st, knowledgebase.Options{})
+}
+
+// newFixtureWith is newFixtureOn with service options (Now is the
+// fixture's clock).
+func newFixtureWith(t testing.TB, st store.Store, opts knowledgebase.Options) *fixture {
+	t.Helper()
 	ctx := context.Background()
 	f := &fixture{ctx: ctx, st: st, idx: newTestIndex(),
 		clock: &clock{t: time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)}}
@@ -199,7 +206,8 @@ func newFixtureOn(t testing.TB, st store.Store) *fixture {
 	if _, err := f.depts.Import(ctx, testDepartments); err != nil {
 		t.Fatalf("import departments: %v", err)
 	}
-	f.kb = knowledgebase.NewService(f.st, f.idx, f.depts, knowledgebase.Options{Now: f.clock.Now})
+	opts.Now = f.clock.Now
+	f.kb = knowledgebase.NewService(f.st, f.idx, f.depts, opts)
 	if err := f.kb.Open(ctx); err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -226,7 +234,14 @@ func sampleEntry(id, title string) knowledgebase.Entry {
 // eachStore runs body on a fresh bolt store and, when
 // HALLGATE_TEST_REDIS_URL is set, on a fresh Redis store (own key prefix).
 func eachStore(t *testing.T, body func(t *testing.T, f *fixture)) {
-	t.Run("bolt", func(t *testing.T) { body(t, newFixture(t)) })
+	eachStoreWith(t, knowledgebase.Options{}, body)
+}
+
+// eachStoreWith is eachStore with service options.
+func eachStoreWith(t *testing.T, opts knowledgebase.Options, body func(t *testing.T, f *fixture)) {
+	t.Run("bolt", func(t *testing.T) {
+		body(t, newFixtureWith(t, openStore(t, filepath.Join(t.TempDir(), "kb.db")), opts))
+	})
 	t.Run("redis", func(t *testing.T) {
 		url := os.Getenv("HALLGATE_TEST_REDIS_URL")
 		if url == "" {
@@ -237,6 +252,6 @@ func eachStore(t *testing.T, body func(t *testing.T, f *fixture)) {
 		if err != nil {
 			t.Fatalf("redis.Open: %v", err)
 		}
-		body(t, newFixtureOn(t, st))
+		body(t, newFixtureWith(t, st, opts))
 	})
 }

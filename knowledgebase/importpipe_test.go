@@ -1,34 +1,12 @@
 package knowledgebase_test
 
 import (
-	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/hallgate/hallgate/gateway/department"
 	"github.com/hallgate/hallgate/knowledgebase"
 )
-
-// batchFixture is newFixture with a given import batch size.
-func batchFixture(t *testing.T, batch int) *fixture {
-	t.Helper()
-	ctx := context.Background()
-	f := &fixture{ctx: ctx, st: openStore(t, filepath.Join(t.TempDir(), "kb.db")), idx: newTestIndex(),
-		clock: &clock{t: time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)}}
-	t.Cleanup(func() { f.st.Close() })
-	f.depts = department.NewService(f.st)
-	if _, err := f.depts.Import(ctx, testDepartments); err != nil {
-		t.Fatal(err)
-	}
-	f.kb = knowledgebase.NewService(f.st, f.idx, f.depts, knowledgebase.Options{Now: f.clock.Now, ImportBatch: batch})
-	if err := f.kb.Open(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return f
-}
 
 func importLine(id, question string) string {
 	return fmt.Sprintf(`{"id":%q,"question":%q,"answer":"到营业厅办理。","department":"water","category":"水电燃气","channel":"hotline","keywords":[]}`, id, question)
@@ -38,19 +16,26 @@ func importLine(id, question string) string {
 // title that the earlier batch frees must still get it, as it would if the
 // batches ran one after the other.
 func TestImportTitleFreedByEarlierBatch(t *testing.T) {
+	// Every line its own batch, so line 2 prepares while line 1 commits.
+	eachStoreWith(t, knowledgebase.Options{ImportBatch: 1}, testImportTitleFreedByEarlierBatch)
+}
+
+func testImportTitleFreedByEarlierBatch(t *testing.T, f *fixture) {
 	for round := range 5 {
-		f := batchFixture(t, 1) // every line its own batch, so line 2 prepares while line 1 commits
-		if _, err := f.kb.CreateEntry(f.ctx, editor, sampleEntry("a", "水表坏了找谁修？")); err != nil {
+		a0, b0 := fmt.Sprintf("a%d", round), fmt.Sprintf("b%d", round)
+		title := fmt.Sprintf("水表坏了找谁修？（%d）", round)
+		if _, err := f.kb.CreateEntry(f.ctx, editor, sampleEntry(a0, title)); err != nil {
 			t.Fatal(err)
 		}
-		in := importLine("a", "水表坏了怎么报修？") + "\n" + importLine("b", "水表坏了找谁修？") + "\n"
+		renamed := fmt.Sprintf("水表坏了怎么报修？（%d）", round)
+		in := importLine(a0, renamed) + "\n" + importLine(b0, title) + "\n"
 		res, err := f.kb.Import(f.ctx, editor, strings.NewReader(in))
 		if err != nil || res.Imported != 2 || len(res.Errors) != 0 {
 			t.Fatalf("round %d: %s %v", round, jsonIndent(res), err)
 		}
-		a, _ := f.kb.GetEntry(f.ctx, editor, "a")
-		b, _ := f.kb.GetEntry(f.ctx, editor, "b")
-		if a.Title != "水表坏了怎么报修？" || b.Title != "水表坏了找谁修？" {
+		a, _ := f.kb.GetEntry(f.ctx, editor, a0)
+		b, _ := f.kb.GetEntry(f.ctx, editor, b0)
+		if a.Title != renamed || b.Title != title {
 			t.Fatalf("round %d: titles a=%q b=%q", round, a.Title, b.Title)
 		}
 	}
@@ -60,7 +45,10 @@ func TestImportTitleFreedByEarlierBatch(t *testing.T) {
 // indexed before Import returns, and the bad ones are reported in line
 // order, whichever stage was busy when they came.
 func TestImportPipelineKeepsEveryLine(t *testing.T) {
-	f := batchFixture(t, 7)
+	eachStoreWith(t, knowledgebase.Options{ImportBatch: 7}, testImportPipelineKeepsEveryLine)
+}
+
+func testImportPipelineKeepsEveryLine(t *testing.T, f *fixture) {
 	if _, err := f.kb.CreateEntry(f.ctx, editor, sampleEntry("held", "已被占用的问题？")); err != nil {
 		t.Fatal(err)
 	}
