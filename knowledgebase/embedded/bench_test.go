@@ -387,27 +387,29 @@ func BenchmarkScaleSearchAB(b *testing.B) {
 	for _, q := range qs[:200] { // bitmaps of the long lists
 		search(q)
 	}
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	var cpu [2]time.Duration
-	n := 0
-	for b.Loop() {
-		for j := range 2 {
-			on := (n+j)%2 == 1
-			set(on)
-			c := threadCPU()
-			search(qs[n%len(qs)])
-			if on {
-				cpu[1] += threadCPU() - c
-			} else {
-				cpu[0] += threadCPU() - c
-			}
-		}
-		n++
-	}
+	cpu, n := abLoop(b, qs, set, func(q string, _ bool) { search(q) })
 	b.ReportMetric(cpu[0].Seconds()*1000/float64(n), "off-cpu-ms")
 	b.ReportMetric(cpu[1].Seconds()*1000/float64(n), "on-cpu-ms")
 	b.ReportMetric(cpu[1].Seconds()/cpu[0].Seconds(), "on/off")
+}
+
+// abLoop runs every query twice back to back on a locked thread, without
+// and with a change (flip sets which), alternating which goes first, and
+// returns the thread CPU each way ([1]: with) and the number of queries.
+func abLoop(b *testing.B, qs []string, flip func(with bool), search func(q string, with bool)) (cpu [2]time.Duration, n int) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	for b.Loop() {
+		for j := range 2 {
+			k := (n + j) % 2 // 1: with the change
+			flip(k == 1)
+			c := threadCPU()
+			search(qs[n%len(qs)], k == 1)
+			cpu[k] += threadCPU() - c
+		}
+		n++
+	}
+	return cpu, n
 }
 
 // BenchmarkScaleSearchSwitchAB is BenchmarkScaleSearchAB for one of the
@@ -438,23 +440,18 @@ func BenchmarkScaleSearchSwitchAB(b *testing.B) {
 	}
 	cands[0] = 0
 	on := benchSwitches() // the state HALLGATE_BENCH_OFF left
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	var cpu [2]time.Duration
-	n := 0
-	for b.Loop() {
-		for j := range 2 {
-			k := (n + j) % 2 // 1: with the change
-			on()
-			if k == 0 {
-				switchOff(name)
-			}
-			c := threadCPU()
-			search(qs[n%len(qs)], k)
-			cpu[k] += threadCPU() - c
+	cpu, n := abLoop(b, qs, func(with bool) {
+		on()
+		if !with {
+			switchOff(name)
 		}
-		n++
-	}
+	}, func(q string, with bool) {
+		k := 0
+		if with {
+			k = 1
+		}
+		search(q, k)
+	})
 	on()
 	b.ReportMetric(cpu[0].Seconds()*1000/float64(n), "off-cpu-ms")
 	b.ReportMetric(cpu[1].Seconds()*1000/float64(n), "on-cpu-ms")

@@ -91,13 +91,7 @@ func TestSearchDump(t *testing.T) {
 		}
 	}
 	dump("changed")
-	if err := x.Close(); err != nil {
-		t.Fatal(err)
-	}
-	x, err = Open(ctx, Options{Dir: dir, CacheSize: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
+	x = reopenUncached(t, x, dir)
 	defer x.Close()
 	dump("reopened")
 }

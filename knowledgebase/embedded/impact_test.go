@@ -92,13 +92,7 @@ func TestImpactsFollowNorms(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkImpacts(t, x, "after delete")
-	if err := x.Close(); err != nil {
-		t.Fatal(err)
-	}
-	x, err = Open(ctx, Options{Dir: dir, CacheSize: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
+	x = reopenUncached(t, x, dir)
 	defer x.Close()
 	checkImpacts(t, x, "reopened")
 	if err := x.Upsert(ctx, docs[1500]); err != nil { // appends to the snapshot's capped lists
@@ -133,4 +127,18 @@ func TestTFStreamRoundTrip(t *testing.T) {
 	if rd.off != len(b) {
 		t.Fatalf("read %d of %d bytes", rd.off, len(b))
 	}
+}
+
+// reopenUncached closes x and opens its directory again, without a result
+// cache, as a restarted process would.
+func reopenUncached(t testing.TB, x *Index, dir string) *Index {
+	t.Helper()
+	if err := x.Close(); err != nil {
+		t.Fatal(err)
+	}
+	y, err := Open(context.Background(), Options{Dir: dir, CacheSize: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return y
 }
