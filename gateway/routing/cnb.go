@@ -65,6 +65,11 @@ func buildCNB(docs []trainDoc, C int) map[uint32][]float32 {
 
 // cnbScores fills out with a distribution over departments.
 func cnbScores(w map[uint32][]float32, vec sparse, out []float64) {
+	cnbScoresTemp(w, vec, out, cnbTemp)
+}
+
+// cnbScoresTemp is cnbScores at the sharpening temp.
+func cnbScoresTemp(w map[uint32][]float32, vec sparse, out []float64, temp float64) {
 	if len(w) == 0 {
 		return
 	}
@@ -85,6 +90,6 @@ func cnbScores(w map[uint32][]float32, vec sparse, out []float64) {
 		mx = math.Max(mx, v)
 	}
 	for c, v := range out {
-		out[c] = math.Exp((v - mx) * cnbTemp)
+		out[c] = math.Exp((v - mx) * temp)
 	}
 }

@@ -81,8 +81,7 @@ type model struct {
 	post      map[uint32][]posting
 	w         []float32 // dims × C
 	b         []float32
-	typeW     []float32 // dims × len(RequestTypes)
-	typeB     []float32
+	typ       typeScorer // the request-type classifier (typecal.go)
 	typeSeen  bool
 	co        [][]float32 // co[lead][other]: how often other was co-department of lead
 	leadN     []float32
@@ -449,7 +448,10 @@ func buildModel(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []
 		if typeRate > 0 {
 			tp.LearnRate = typeRate
 		}
-		m.typeW, m.typeB = trainSoftmax(typed, T, func(d trainDoc) int { return d.label }, func(d trainDoc) float32 { return d.weight }, tp)
+		m.typ = trainTypeScorer(typed, T, tp)
+		if typeCalib != 0 {
+			m.typ.off = learnTypeOffsets(typed, T, tp)
+		}
 	}
 
 	if p.Stack {

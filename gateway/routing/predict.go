@@ -187,7 +187,6 @@ func (m *model) predictType(p *prediction, text, channel, lead string) {
 		return
 	}
 	T := len(RequestTypes)
-	out := make([]float32, T)
 	v := append(m.plain.vector(counts(m.tok(stripLocation(text)))), cueTerms(text)...)
 	if useChannel && channel != "" {
 		v = append(v, term{hashToken("ch:" + channel), channelWeight})
@@ -198,8 +197,7 @@ func (m *model) predictType(p *prediction, text, channel, lead string) {
 	if typeDeptWeight > 0 {
 		v = append(v, term{hashToken("dept:" + lead), typeDeptWeight})
 	}
-	scoreInto(out, m.typeW, m.typeB, v, T)
-	softmax(out)
+	out := m.typ.predict(v, T)
 	best := 0
 	for i := range out {
 		if out[i] > out[best] {
@@ -207,7 +205,7 @@ func (m *model) predictType(p *prediction, text, channel, lead string) {
 		}
 	}
 	p.typ = RequestTypes[best]
-	p.typeProb = float64(out[best])
+	p.typeProb = out[best]
 }
 
 // urgency thresholds: any lexicon hit, or neighbours that were urgent.
