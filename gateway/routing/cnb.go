@@ -18,6 +18,12 @@ var (
 
 // buildCNB returns, per feature, the per-department WCNB weights.
 func buildCNB(docs []trainDoc, C int) map[uint32][]float32 {
+	return buildCNBAlpha(docs, C, cnbAlpha, true)
+}
+
+// buildCNBAlpha is buildCNB with the smoothing alpha; weighted says whether
+// each document counts at its weight or once.
+func buildCNBAlpha(docs []trainDoc, C int, alpha float64, weighted bool) map[uint32][]float32 {
 	cls := map[uint32][]float64{}
 	clsTot := make([]float64, C)
 	var tot float64
@@ -28,7 +34,10 @@ func buildCNB(docs []trainDoc, C int) map[uint32][]float32 {
 				row = make([]float64, C)
 				cls[t.id] = row
 			}
-			v := float64(t.w * d.weight)
+			v := float64(t.w)
+			if weighted {
+				v *= float64(d.weight)
+			}
 			row[d.label] += v
 			clsTot[d.label] += v
 			tot += v
@@ -44,7 +53,7 @@ func buildCNB(docs []trainDoc, C int) map[uint32][]float32 {
 		}
 		out := make([]float64, C)
 		for c := 0; c < C; c++ {
-			theta := (cnbAlpha + ft - row[c]) / (cnbAlpha*V + tot - clsTot[c])
+			theta := (alpha + ft - row[c]) / (alpha*V + tot - clsTot[c])
 			out[c] = math.Log(theta)
 			norm[c] += math.Abs(out[c])
 		}

@@ -49,13 +49,33 @@ func type6Configs() []type6Config {
 		{"CNB 0.3 temp 20", func() { typeCNB, typeCNBTemp = 0.3, 20 }},
 		{"CNB 0.3 temp 10 + cues2 0.15", func() { typeCNB, typeCNBTemp, cue2Weight = 0.3, 10, 0.15 }},
 		{"offsets, accuracy, x1, 10 folds", func() { typeCalib, typeCalibMode, typeCalibFolds = 1, 1, 10 }},
+		{"CNB alpha 0.5", func() { typeCNBAlpha = 0.5 }},
+		{"CNB alpha 1", func() { typeCNBAlpha = 1 }},
+		{"CNB alpha 0.02", func() { typeCNBAlpha = 0.02 }},
+		{"CNB unweighted", func() { typeCNBUnweighted = true }},
+		{"CNB unweighted 0.4", func() { typeCNBUnweighted, typeCNB = true, 0.4 }},
+		{"CNB unweighted 0.5", func() { typeCNBUnweighted, typeCNB = true, 0.5 }},
+		{"CNB unweighted 0.2", func() { typeCNBUnweighted, typeCNB = true, 0.2 }},
+		{"CNB unweighted temp 20", func() { typeCNBUnweighted, typeCNBTemp = true, 20 }},
+		{"CNB unweighted temp 5", func() { typeCNBUnweighted, typeCNBTemp = true, 5 }},
+		{"CNB unweighted + offsets acc x1", func() { typeCNBUnweighted, typeCalib, typeCalibMode = true, 1, 1 }},
+		{"CNB unweighted 0.6", func() { typeCNBUnweighted, typeCNB = true, 0.6 }},
+		{"CNB unweighted 0.7", func() { typeCNBUnweighted, typeCNB = true, 0.7 }},
+		{"CNB unweighted alone (1.0)", func() { typeCNBUnweighted, typeCNB = true, 1 }},
+		{"CNB unweighted 0.5 temp 20", func() { typeCNBUnweighted, typeCNB, typeCNBTemp = true, 0.5, 20 }},
+		{"CNB weighted 0.3 (first kept)", func() { typeCNBUnweighted, typeCNB = false, 0.3 }},
+		{"(unweighted 0.5) + cues2 0.15", func() { cue2Weight = 0.15 }},
+		{"(unweighted 0.5) + cues2 0.3", func() { cue2Weight = 0.3 }},
+		{"(unweighted 0.5) + cues2 0.6", func() { cue2Weight = 0.6 }},
 	}
 }
 
 func type6Reset() func() {
 	a, b, c, d, e, f := typeCalib, typeCalibMode, typeCalibFolds, typeCNB, typeCNBTemp, cue2Weight
+	g, h := typeCNBAlpha, typeCNBUnweighted
 	return func() {
 		typeCalib, typeCalibMode, typeCalibFolds, typeCNB, typeCNBTemp, cue2Weight = a, b, c, d, e, f
+		typeCNBAlpha, typeCNBUnweighted = g, h
 	}
 }
 

@@ -23,8 +23,12 @@ var (
 	typeCalibFolds = 5
 	// typeCNB is the share of the complement NB in the type distribution
 	// (0 = logistic model alone); typeCNBTemp sharpens its scores.
-	typeCNB     float64 = 0.3
+	typeCNB     float64 = 0.5
 	typeCNBTemp float64 = 10
+	// typeCNBAlpha smooths its complement counts; typeCNBUnweighted counts
+	// every ticket once instead of at its class-balancing weight.
+	typeCNBAlpha      = 0.1
+	typeCNBUnweighted = true
 )
 
 // typeScorer is a trained type classifier: the logistic model and, when
@@ -39,7 +43,7 @@ func trainTypeScorer(typed []trainDoc, T int, p modelParams) typeScorer {
 	var s typeScorer
 	s.w, s.b = trainSoftmax(typed, T, func(d trainDoc) int { return d.label }, func(d trainDoc) float32 { return d.weight }, p)
 	if typeCNB > 0 {
-		s.cnb = buildCNB(typed, T)
+		s.cnb = buildCNBAlpha(typed, T, typeCNBAlpha, !typeCNBUnweighted)
 	}
 	return s
 }
