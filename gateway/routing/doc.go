@@ -45,7 +45,8 @@
 // Request type is a separate class-balanced logistic regression over history
 // with general cue-phrase features (咨询/投诉/举报/建议/表扬/求助 phrasing, a
 // live hazard), the channel, and how close the request is to its nearest KB
-// question (requests that match one are mostly enquiries). Urgency is recall-first: a general safety-hazard lexicon
+// question (requests that match one are mostly enquiries), its distribution
+// averaged with a complement naive Bayes over the same features (typecal.go). Urgency is recall-first: a general safety-hazard lexicon
 // (strong phrases alone, weak ones in context) or urgent nearest neighbours.
 // Direct answers are offered only for enquiries that are not about the
 // caller's own case, from KB hits of the lead department reranked by topical
