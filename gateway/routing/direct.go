@@ -16,10 +16,18 @@ var caseCues = []string{"进度", "至今", "还没", "一直没", "迟迟", "�
 // entry's question for the entry to count as the same question.
 const directAnswerMinSim = 0.05
 
+// directMinTypeProb is the least probability of 咨询 for an offer (0 = any
+// request typed 咨询): a request the type model barely calls an enquiry is
+// more often a case to dispatch. Chosen on inner folds (exp6a_test.go,
+// ROUTING_EXP=da6).
+var directMinTypeProb = 0.5
+
 // directAnswer proposes KB entries of the lead department when the request
 // is a general enquiry the KB can answer on the spot.
 func (m *model) directAnswer(ctx context.Context, search KBSearch, q Query, p *prediction) ([]DirectAnswer, error) {
-	if search == nil || p.typ != "咨询" || len(p.ranked) == 0 {
+	// Without a type model every request is taken for 咨询, so the gate on
+	// its probability applies only when one was learned.
+	if search == nil || p.typ != "咨询" || (m.typeSeen && p.typeProb < directMinTypeProb) || len(p.ranked) == 0 {
 		return nil, nil
 	}
 	for _, c := range caseCues {

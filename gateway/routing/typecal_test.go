@@ -1,6 +1,7 @@
 package routing
 
 import (
+	"context"
 	"math"
 	"testing"
 )
@@ -89,5 +90,38 @@ func TestTypeOffsets(t *testing.T) {
 	}
 	if math.Abs(share[0]-0.5) > 0.02 || math.Abs(share[1]-0.5) > 0.02 {
 		t.Fatalf("likelihood offsets %v give shares %v, want 0.5/0.5", off, share)
+	}
+}
+
+func TestDirectAnswerGateOnEnquiryProbability(t *testing.T) {
+	ctx := context.Background()
+	kb := []KBEntry{
+		{ID: "k1", Question: "充电桩报装需要什么材料？", Answer: "提供身份证和车位证明。", Department: "power", Keywords: []string{"充电桩", "报装"}},
+	}
+	search := NewBM25(kb).Search
+	q := Query{Text: "来电咨询：充电桩报装需要准备什么材料？"}
+	p := defaultParams()
+	p.Stack = false
+	for _, history := range []bool{true, false} {
+		var exs []Example
+		if history {
+			exs = synthExamples(120, 3)
+		}
+		m := buildModel(CharNGrams, synthDepts, exs, kb, nil, p)
+		if m.typeSeen != history {
+			t.Fatalf("history %v: type model learned %v", history, m.typeSeen)
+		}
+		lead := m.idx["power"]
+		for _, prob := range []float64{0.3, 0.9} {
+			pr := prediction{ranked: []int{lead}, typ: "咨询", typeProb: prob}
+			da, err := m.directAnswer(ctx, search, q, &pr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := !history || prob >= directMinTypeProb
+			if (len(da) > 0) != want {
+				t.Errorf("history %v, P(咨询) %.1f: offers %+v, want an offer %v", history, prob, da, want)
+			}
+		}
 	}
 }
