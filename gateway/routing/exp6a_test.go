@@ -36,8 +36,11 @@ import (
 //     不退/拒绝/态度差…, both together; covert rule-breaking 偷偷/私自/无证/
 //     深夜…) as one feature per family: at 0.15/0.3/0.6/1 0.771, 0.766,
 //     0.739, 0.713; with the CNB kept below 0.789, 0.780, 0.760 (against
-//     0.792). The families fire on too many tickets of every type (a
-//     complaint names a merchant and 坏了 alike). Left off (cue2Weight 0).
+//     0.792); one family at a time at 0.3 beside the kept CNB (cue2Only):
+//     broken 0.788, repair 0.789, plight 0.792, party 0.790, conduct 0.789,
+//     party with conduct 0.792, covert 0.786 — none above the kept 0.792.
+//     The families fire on tickets of every type (a complaint names a
+//     merchant and 坏了 alike). Left off (cue2Weight 0).
 //   - idea 3, a complement naive Bayes (cnb.go's WCNB) over the same type
 //     features, its distribution averaged with the logistic model's
 //     (typeCNB share, typeCNBTemp). Tickets at their class-balancing weight:
@@ -138,6 +141,13 @@ func type6Configs() []type6Config {
 		{"CNB 0.5 + logistic balance 0.5", func() { typeBalance = 0.5 }},
 		{"CNB 0.5 + logistic balance 0.75", func() { typeBalance = 0.75 }},
 		{"kept, direct answers for any 咨询 (P >= 0)", func() { directMinTypeProb = 0 }},
+		{"CNB 0.5 + cues2 h:broken 0.3", func() { cue2Weight, cue2Only = 0.3, "h:broken" }},
+		{"CNB 0.5 + cues2 h:fix 0.3", func() { cue2Weight, cue2Only = 0.3, "h:fix" }},
+		{"CNB 0.5 + cues2 h:plight 0.3", func() { cue2Weight, cue2Only = 0.3, "h:plight" }},
+		{"CNB 0.5 + cues2 c:party 0.3", func() { cue2Weight, cue2Only = 0.3, "c:party" }},
+		{"CNB 0.5 + cues2 c:conduct 0.3", func() { cue2Weight, cue2Only = 0.3, "c:conduct" }},
+		{"CNB 0.5 + cues2 party+conduct 0.3", func() { cue2Weight, cue2Only = 0.3, "c:party+conduct" }},
+		{"CNB 0.5 + cues2 r:covert 0.3", func() { cue2Weight, cue2Only = 0.3, "r:covert" }},
 		{"fifth pass: logistic alone, offers for any 咨询", func() { typeCNB, directMinTypeProb = 0, 0 }},
 	}
 }
@@ -145,7 +155,9 @@ func type6Configs() []type6Config {
 func type6Reset() func() {
 	a, b, c, d, e, f := typeCalib, typeCalibMode, typeCalibFolds, typeCNB, typeCNBTemp, cue2Weight
 	g, h, k, l := typeCNBAlpha, typeCNBUnweighted, typeBalance, directMinTypeProb
+	o := cue2Only
 	return func() {
+		cue2Only = o
 		directMinTypeProb = l
 		typeCalib, typeCalibMode, typeCalibFolds, typeCNB, typeCNBTemp, cue2Weight = a, b, c, d, e, f
 		typeCNBAlpha, typeCNBUnweighted, typeBalance = g, h, k

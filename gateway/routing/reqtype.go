@@ -130,13 +130,20 @@ var typeCues2 = map[string][]string{
 
 var typeCue2Families = []string{"h:broken", "h:fix", "h:plight", "c:party", "c:conduct", "r:covert"}
 
-// cue2Weight > 0 adds the typeCues2 families as features.
-var cue2Weight float32 = 0
+// cue2Weight > 0 adds the typeCues2 families as features; cue2Only, when
+// set, limits them to one family.
+var (
+	cue2Weight float32 = 0
+	cue2Only   string
+)
 
 func cue2Terms(text string) sparse {
 	var out sparse
 	hit := map[string]bool{}
 	for _, f := range typeCue2Families {
+		if cue2Only != "" && f != cue2Only {
+			continue
+		}
 		for _, cue := range typeCues2[f] {
 			if strings.Contains(text, cue) {
 				hit[f] = true
@@ -145,8 +152,21 @@ func cue2Terms(text string) sparse {
 			}
 		}
 	}
-	if hit["c:party"] && hit["c:conduct"] {
+	if hit["c:party"] && hit["c:conduct"] || cue2Only == "c:party+conduct" && partyConduct(text) {
 		out = append(out, term{hashToken("cue2:c:party+conduct"), cue2Weight})
 	}
 	return out
+}
+
+// partyConduct says whether a party and a conduct of typeCues2 both occur.
+func partyConduct(text string) bool {
+	has := func(f string) bool {
+		for _, cue := range typeCues2[f] {
+			if strings.Contains(text, cue) {
+				return true
+			}
+		}
+		return false
+	}
+	return has("c:party") && has("c:conduct")
 }
