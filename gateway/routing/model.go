@@ -17,7 +17,44 @@ const (
 	kindDuty
 	kindRule
 	kindAnswer
+	// kindCo is a history ticket again, labelled with one of its
+	// co-departments at coLabelWeight: only the linear, centroid and CNB
+	// models see it (not the neighbours, frequencies or term weights).
+	kindCo
 )
+
+// coLabelWeight > 0 adds each history ticket's co-departments as soft
+// secondary labels (kindCo documents at this share of the history weight).
+var coLabelWeight float32 = 0
+
+// histWeightC > 0 scales the history documents' weight by
+// histWeightScale(n), n the history tickets the model learns from: the
+// smaller the history, the less each ticket weighs against KB and duties.
+// histWeightFull > 0 instead scales it by (n/histWeightFull)^histWeightPow,
+// clamped to [histWeightMin, 1]: full weight from that size on. Chosen on
+// inner folds at two history sizes (exp6b_test.go): with ~62 tickets a
+// history weight of 0.25 beats 1 by ~0.02 top-1, with ~125 the weight is
+// indifferent, so the scale reaches 1 at 125 tickets and a city's usual
+// history (hundreds or thousands) is not affected. The floor is the lowest
+// weight measured; nothing below it was tried.
+var (
+	histWeightC    = 0.0
+	histWeightRef  = 0.0 // > 0: normalise so the scale is 1 at this size
+	histWeightFull = 0.0
+	histWeightPow  = 2.0
+	histWeightMin  = 0.25
+)
+
+func histWeightScale(n int) float64 {
+	if histWeightFull > 0 {
+		return max(histWeightMin, math.Min(1, math.Pow(float64(n)/histWeightFull, histWeightPow)))
+	}
+	s := float64(n) / (float64(n) + histWeightC)
+	if histWeightRef > 0 {
+		s /= histWeightRef / (histWeightRef + histWeightC)
+	}
+	return s
+}
 
 // trainDoc is one labelled document for the department model.
 type trainDoc struct {
@@ -170,12 +207,30 @@ func buildModel(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []
 		ref    int
 	}
 	var raws []raw
+	hw := p.HistoryWeight
+	if histWeightC > 0 || histWeightFull > 0 {
+		n := 0
+		for _, ex := range examples {
+			if _, ok := m.idx[ex.Department]; ok {
+				n++
+			}
+		}
+		hw *= float32(histWeightScale(n))
+	}
 	for i, ex := range examples {
 		l, ok := m.idx[ex.Department]
 		if !ok {
 			continue
 		}
-		raws = append(raws, raw{p.memo.tf(tok, m.routeText(ex.Text)), l, p.HistoryWeight, kindHistory, i})
+		tf := m.routeTF(p.memo, ex.Text)
+		raws = append(raws, raw{tf, l, hw, kindHistory, i})
+		if coLabelWeight > 0 {
+			for _, c := range ex.CoDepartments {
+				if j, ok := m.idx[c]; ok && j != l {
+					raws = append(raws, raw{tf, j, hw * coLabelWeight, kindCo, i})
+				}
+			}
+		}
 	}
 	for i, e := range kb {
 		l, ok := m.idx[e.Department]
@@ -249,6 +304,9 @@ func buildModel(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []
 			nScope++
 			continue
 		}
+		if r.kind == kindCo {
+			continue
+		}
 		m.df.add(r.tf)
 	}
 	if nScope > 0 {
@@ -275,7 +333,7 @@ func buildModel(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []
 		labels := make([]int, 0, len(raws))
 		weights := make([]float32, 0, len(raws))
 		for _, r := range raws {
-			if isScope(r) && scopeKeepsWeights {
+			if (isScope(r) && scopeKeepsWeights) || r.kind == kindCo {
 				continue
 			}
 			tfs, labels, weights = append(tfs, r.tf), append(labels, r.label), append(weights, r.weight)
@@ -286,6 +344,9 @@ func buildModel(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []
 			var slabels []int
 			var sweights []float32
 			for _, r := range raws {
+				if r.kind == kindCo {
+					continue
+				}
 				stfs, slabels, sweights = append(stfs, r.tf), append(slabels, r.label), append(sweights, r.weight)
 			}
 			all := termWeights(stfs, slabels, sweights, C, p.TermWeightSmooth, p.TermWeightPower)

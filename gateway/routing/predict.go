@@ -49,12 +49,15 @@ var (
 	// blendHist weighs a BM25 vote over the history tickets' texts (k best).
 	blendHist = 0.0
 	histVoteK = 10
+	// knnCoWeight > 0 lets a neighbouring history ticket vote for its
+	// co-departments too, at this share of its vote.
+	knnCoWeight = 0.0
 )
 
 func (m *model) predict(ctx context.Context, q Query, rules []Rule) prediction {
 	C := len(m.depts)
 	var p prediction
-	tf := counts(m.tok(m.routeText(q.Text)))
+	tf := m.routeTF(nil, q.Text)
 	vec := m.df.vector(tf)
 
 	var comp components
@@ -344,7 +347,15 @@ func (m *model) componentScores(ctx context.Context, text string, vec sparse, tf
 	nb := m.nearest(vec, knnK)
 	for _, n := range nb {
 		d := m.docs[n.doc]
-		comp[compKNN][d.label] += float64(n.sim) * float64(n.sim)
+		s2 := float64(n.sim) * float64(n.sim)
+		comp[compKNN][d.label] += s2
+		if knnCoWeight > 0 && d.kind == kindHistory {
+			for _, c := range m.examples[d.ref].CoDepartments {
+				if j, ok := m.idx[c]; ok && j != d.label {
+					comp[compKNN][j] += knnCoWeight * s2
+				}
+			}
+		}
 	}
 	// KB vote: BM25 over the entries (answers included) ranks differently
 	// from the vector models and corrects some of their mistakes.

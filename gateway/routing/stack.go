@@ -145,7 +145,7 @@ func stackCases(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []
 			if !ok {
 				continue
 			}
-			tf := counts(m.tok(m.routeText(ex.Text)))
+			tf := m.routeTF(nil, ex.Text)
 			comp, _, _ := m.componentScores(context.Background(), ex.Text, m.df.vector(tf), tf)
 			ranks := compRanks(comp)
 			sc := stackCase{label: l, feats: make([][]float64, len(depts))}
