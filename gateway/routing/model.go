@@ -40,7 +40,7 @@ var coLabelWeight float32 = 0
 var (
 	histWeightC    = 0.0
 	histWeightRef  = 0.0 // > 0: normalise so the scale is 1 at this size
-	histWeightFull = 0.0
+	histWeightFull = 125.0
 	histWeightPow  = 2.0
 	histWeightMin  = 0.25
 )
