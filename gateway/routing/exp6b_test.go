@@ -81,7 +81,13 @@ import (
 //     frequencies or term weights; coLabelWeight) 0.730/0.864; a
 //     neighbour also voting for its co-departments at 0.3 × its vote
 //     (knnCoWeight) 0.729/0.867; both 0.730/0.865 (full history; type
-//     0.770) — noise: too few labelled co-departments to matter. Left off.
+//     0.770) — noise: too few labelled co-departments to matter. Both at
+//     0.5: 0.734/0.863 (full), 0.741/0.882 (50 %, against 0.732/0.882) —
+//     +0.006/+0.009 top-1, at the edge of the noise; outer (with the kept
+//     history weight, config 21) top-1 0.744/0.680, top-3 0.875/0.800,
+//     type 0.839/0.740, urgent recall 1.00 (with the guide 0.830/0.733,
+//     0.961/0.920, 0.837/0.740, co-department recall 0.405→0.397): outer
+//     top-1 mean −0.005, top-3 +0.004 — no clear gain either way. Left off.
 //   - clause roles (clause.go): the text cut at ，。；！？ and 【】, a clause
 //     with a demand or problem cue (请求/要求/希望/能否/怎么/查处/维修/漏水/
 //     拖欠/无法/…) weighted up, a short clause with only place cues
@@ -122,6 +128,7 @@ func configs6b() []config6b {
 		{"co labels 0.5 + kNN co 0.5", func(p *modelParams) { coLabelWeight, knnCoWeight = 0.5, 0.5 }},
 		{"history weight min(1, (n/125)^2), no floor", func(p *modelParams) { histWeightFull, histWeightMin = 125, 0 }},
 		{"history weight clamp((n/125)^2, 0.25, 1) (kept)", func(p *modelParams) { histWeightFull = 125 }},
+		{"kept + co labels 0.5 + kNN co 0.5", func(p *modelParams) { histWeightFull, coLabelWeight, knnCoWeight = 125, 0.5, 0.5 }},
 	}
 }
 
