@@ -25,9 +25,9 @@ var directMinTypeProb = 0.5
 // directAnswer proposes KB entries of the lead department when the request
 // is a general enquiry the KB can answer on the spot.
 func (m *model) directAnswer(ctx context.Context, search KBSearch, q Query, p *prediction) ([]DirectAnswer, error) {
-	// Without a type model every request is taken for 咨询, so the gate on
-	// its probability applies only when one was learned.
-	if search == nil || p.typ != "咨询" || (m.typeSeen && p.typeProb < directMinTypeProb) || len(p.ranked) == 0 {
+	// Without a type model the probability is cueType's share of the cue
+	// evidence: a request whose cues mostly say complaint is not answered.
+	if search == nil || p.typ != "咨询" || p.typeProb < directMinTypeProb || len(p.ranked) == 0 {
 		return nil, nil
 	}
 	for _, c := range caseCues {

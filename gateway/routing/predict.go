@@ -186,7 +186,10 @@ func (m *model) label(i int) string {
 
 func (m *model) predictType(p *prediction, text, channel, lead string) {
 	if !m.typeSeen {
-		p.typ = "咨询"
+		// No typed history yet (a city that has just started): the cue
+		// phrases alone, rather than calling every complaint an enquiry
+		// and offering it a KB answer.
+		p.typ, p.typeProb = cueType(text)
 		return
 	}
 	T := len(RequestTypes)

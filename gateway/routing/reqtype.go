@@ -170,3 +170,41 @@ func partyConduct(text string) bool {
 	}
 	return has("c:party") && has("c:conduct")
 }
+
+// cueType guesses the request type from the cue phrases alone, for a model
+// that has no typed history yet: a phrase at the start (where agents write
+// "来电投诉") counts double, a live hazard is a call for help, and a request
+// without any cue is an enquiry. prob is the winner's share of the cue
+// evidence (1 when nothing competes), so the direct-answer gate can use it.
+func cueType(text string) (typ string, prob float64) {
+	head := []rune(text)
+	if len(head) > 8 {
+		head = head[:8]
+	}
+	h := string(head)
+	score := make([]float64, len(RequestTypes))
+	for i, t := range RequestTypes {
+		for _, cue := range typeCues[t] {
+			if strings.Contains(text, cue) {
+				score[i]++
+				if strings.Contains(h, cue) {
+					score[i]++
+				}
+			}
+		}
+	}
+	if len(hazardMatches(text)) > 0 {
+		score[typeIndex("求助")] += 2
+	}
+	best, total := 0, 0.0
+	for i, s := range score {
+		total += s
+		if s > score[best] {
+			best = i
+		}
+	}
+	if total == 0 {
+		return "咨询", 1
+	}
+	return RequestTypes[best], score[best] / total
+}

@@ -118,10 +118,53 @@ func TestDirectAnswerGateOnEnquiryProbability(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := !history || prob >= directMinTypeProb
+			want := prob >= directMinTypeProb
 			if (len(da) > 0) != want {
 				t.Errorf("history %v, P(咨询) %.1f: offers %+v, want an offer %v", history, prob, da, want)
 			}
+		}
+	}
+}
+
+func TestCueTypeWithoutHistory(t *testing.T) {
+	for _, c := range []struct{ text, want string }{
+		{"来电投诉：商场服务态度差，拒绝退款。", "投诉"},
+		{"楼道的灯坏了好几天，请尽快派人处理一下。", "求助"},
+		{"请问办理社保卡需要哪些材料？", "咨询"},
+		{"举报：有人私自在河边倾倒垃圾，请查处。", "举报"},
+		{"建议在学校门口增设一个公交站。", "建议"},
+		{"感谢社区工作人员，特此表扬。", "表扬"},
+		{"家里闻到很浓的燃气味。", "求助"}, // a live hazard, whatever the words
+		{"明天天气如何", "咨询"},
+		{"随便说点什么", "咨询"}, // no cue at all
+	} {
+		got, prob := cueType(c.text)
+		if got != c.want || prob <= 0 || prob > 1 {
+			t.Errorf("cueType(%q) = %s (%.2f), want %s", c.text, got, prob, c.want)
+		}
+	}
+	// A model without typed history types by the cues, and a complaint gets
+	// no KB answer offered.
+	kb := []KBEntry{{ID: "k1", Question: "商场购物退款怎么处理？", Answer: "可以先与商家协商。", Department: "market", Keywords: []string{"退款", "消费纠纷"}}}
+	p := defaultParams()
+	p.Stack = false
+	m := buildModel(CharNGrams, synthDepts, nil, kb, nil, p)
+	search := NewBM25(kb).Search
+	for _, c := range []struct {
+		text, typ string
+		offer     bool
+	}{
+		{"请问商场购物退款怎么处理？", "咨询", true},
+		{"来电投诉：商场拒绝退款，态度很差，没人管。", "投诉", false},
+	} {
+		q := Query{Text: c.text}
+		pr := m.predict(context.Background(), q, nil)
+		if pr.typ != c.typ || m.depts[pr.ranked[0]].Code != "market" {
+			t.Fatalf("%q without history: %s to %s, want %s to market", c.text, pr.typ, m.depts[pr.ranked[0]].Code, c.typ)
+		}
+		da, err := m.directAnswer(context.Background(), search, q, &pr)
+		if err != nil || (len(da) > 0) != c.offer {
+			t.Fatalf("%q: offers %+v (%v), want an offer %v", c.text, da, err, c.offer)
 		}
 	}
 }
