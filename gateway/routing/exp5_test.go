@@ -161,24 +161,13 @@ func expTune5(t *testing.T) {
 		{"history document weight 0.5", func() { params.HistoryWeight = 0.5 }},
 		{"history document weight 0.25", func() { params.HistoryWeight = 0.25 }},
 	}
-	only := os.Getenv("ROUTING_EXP_ONLY")
 	for ci, c := range configs {
-		if only != "" && !slices.Contains(strings.Split(only, ","), fmt.Sprint(ci)) {
+		if !expPicked(ci) {
 			continue
 		}
 		reset()
 		c.set()
-		ta := newTally()
-		for _, sp := range splits {
-			hist := sp[0]
-			for f := 0; f < 3; f++ {
-				train, test := foldSplit(hist, 3, f)
-				m := buildModel(tok, depts, train, kb, nil, params)
-				for _, ex := range test {
-					ta.add(m, m.predict(context.Background(), Query{Text: ex.Text, Channel: ex.Channel, District: ex.District}, nil), ex)
-				}
-			}
-		}
+		ta := innerTally(histories(splits), func(train []Example) *model { return buildModel(tok, depts, train, kb, nil, params) })
 		fmt.Printf("%-44s inner %s\n", c.name, ta.line())
 	}
 }

@@ -180,23 +180,13 @@ func expType6(t *testing.T) {
 	defer reset()
 	params := defaultParams()
 	params.Stack = false
-	only := os.Getenv("ROUTING_EXP_ONLY")
 	for ci, c := range type6Configs() {
-		if only != "" && !slices.Contains(strings.Split(only, ","), fmt.Sprint(ci)) {
+		if !expPicked(ci) {
 			continue
 		}
 		reset()
 		c.set()
-		ta := newTally()
-		for _, sp := range splits {
-			for f := 0; f < 3; f++ {
-				train, test := foldSplit(sp[0], 3, f)
-				m := buildModel(tok, depts, train, kb, nil, params)
-				for _, ex := range test {
-					ta.add(m, m.predict(context.Background(), Query{Text: ex.Text, Channel: ex.Channel, District: ex.District}, nil), ex)
-				}
-			}
-		}
+		ta := innerTally(histories(splits), func(train []Example) *model { return buildModel(tok, depts, train, kb, nil, params) })
 		var per []string
 		for _, ty := range RequestTypes {
 			per = append(per, fmt.Sprintf("%s %d/%d", ty, ta.perType[ty][0], ta.perType[ty][1]))

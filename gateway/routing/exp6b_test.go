@@ -1,7 +1,6 @@
 package routing
 
 import (
-	"context"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -179,9 +178,8 @@ func expTune6b(t *testing.T) {
 		}
 	}
 	defer reset6b()
-	only := os.Getenv("ROUTING_EXP_ONLY")
 	for ci, c := range configs6b() {
-		if only != "" && !slices.Contains(strings.Split(only, ","), fmt.Sprint(ci)) {
+		if !expPicked(ci) {
 			continue
 		}
 		for _, frac := range fracs {
@@ -189,17 +187,11 @@ func expTune6b(t *testing.T) {
 			histWeightFull = 0 // configs are relative to the fixed weight
 			params := defaultParams()
 			c.set(&params)
-			ta := newTally()
-			for si, sp := range splits {
-				hist := cutHistory(sp[0], frac, uint64(si))
-				for f := 0; f < 3; f++ {
-					train, test := foldSplit(hist, 3, f)
-					m := buildModel(tok, depts, train, kb, nil, params)
-					for _, ex := range test {
-						ta.add(m, m.predict(context.Background(), Query{Text: ex.Text, Channel: ex.Channel, District: ex.District}, nil), ex)
-					}
-				}
+			hists := histories(splits)
+			for si := range hists {
+				hists[si] = cutHistory(hists[si], frac, uint64(si))
 			}
+			ta := innerTally(hists, func(train []Example) *model { return buildModel(tok, depts, train, kb, nil, params) })
 			fmt.Printf("%2d %-36s hist %3.0f%% inner %s\n", ci, c.name, 100*frac, ta.line())
 		}
 	}

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/hallgate/hallgate/knowledgebase/analysis"
@@ -110,7 +109,6 @@ func expGuideTune(t *testing.T) {
 		{"kept + clauses in duty index", knobs{true, 2, true, 0.8, 5, true, false}},
 		{"kept, clause docs 4", knobs{false, 4, true, 0.8, 5, true, false}},
 	}
-	only := os.Getenv("ROUTING_EXP_ONLY") // comma-separated config indexes
 	floors := []float64{0.05, 0.1, 0.15, 0.2, 0.3, 0.4}
 	rels := []float64{0, 0.7, 0.85}
 	savedCo := [2]float64{guideCoMin, guideCoRel}
@@ -120,7 +118,7 @@ func expGuideTune(t *testing.T) {
 		fmt.Printf("guide scorer power %.1f\n", guidePower)
 	}
 	for ci, c := range configs {
-		if only != "" && !slices.Contains(strings.Split(only, ","), fmt.Sprint(ci)) {
+		if !expPicked(ci) {
 			continue
 		}
 		guideInDuty, scopeDocWeight, scopeItemDocs, blendGuide, scopeKeepsWeights = c.k.inDuty, c.k.docW, c.k.items, c.k.blend, c.k.keepW

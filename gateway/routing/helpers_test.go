@@ -1,6 +1,12 @@
 package routing
 
-import "strings"
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+)
 
 type testWriter struct{ strings.Builder }
 
@@ -15,4 +21,36 @@ func foldSplit(exs []Example, k, f int) (train, test []Example) {
 		}
 	}
 	return train, test
+}
+
+// expPicked reports whether configuration ci of a sweep is to run: every
+// one unless ROUTING_EXP_ONLY lists indexes ("0,3").
+func expPicked(ci int) bool {
+	only := os.Getenv("ROUTING_EXP_ONLY")
+	return only == "" || slices.Contains(strings.Split(only, ","), fmt.Sprint(ci))
+}
+
+// innerTally trains on two of 3 folds of each history and tallies the
+// predictions on the third: the inner-fold score every knob is chosen by.
+func innerTally(hists [][]Example, build func(train []Example) *model) *expTally {
+	ta := newTally()
+	for _, hist := range hists {
+		for f := 0; f < 3; f++ {
+			train, test := foldSplit(hist, 3, f)
+			m := build(train)
+			for _, ex := range test {
+				ta.add(m, m.predict(context.Background(), Query{Text: ex.Text, Channel: ex.Channel, District: ex.District}, nil), ex)
+			}
+		}
+	}
+	return ta
+}
+
+// histories is the history part of each split.
+func histories(splits [][2][]Example) [][]Example {
+	out := make([][]Example, len(splits))
+	for i, sp := range splits {
+		out[i] = sp[0]
+	}
+	return out
 }
