@@ -64,6 +64,11 @@ func TestDiskFullEmbeddedStore(t *testing.T) {
 	g := newGateway(t, gatewayOpts{dataDir: filepath.Join(mnt, "data")})
 	sim := startSimulator(t, g.base)
 	g.cfgPath = writeConfig(t, sim.base)
+	// A delivery whose acknowledgement fails on the full disk comes back
+	// when its lease ends: 15 s here instead of the default 2 minutes, so
+	// a loaded machine (CI runs the fault tests in parallel) still drains
+	// well inside the wait below.
+	appendConfig(t, g.cfgPath, "dispatch:\n  lease: 15s\n")
 	g.start()
 	defer g.p.kill() // before the unmount
 	seedDepartment(t, g.base)
@@ -130,11 +135,24 @@ func TestDiskFullEmbeddedStore(t *testing.T) {
 	}
 	want := idSet(acked)
 	// A delivery whose acknowledgement failed on the full disk stays leased
-	// until its lease (2 minutes) ends, then is redelivered.
+	// until its lease (15 s, above) ends, then is redelivered.
 	took := waitDelivered(t, 150*time.Second, "every delivery after space returned", g.base, sim, want)
 	t.Logf("drained %v after space returned", took.Round(time.Millisecond))
 	r := sim.stats(t)
 	checkDeliveries(t, r, want)
 	t.Logf("disk full (%d KiB filler): answers while full %v; sent %d, acknowledged %d, stored %d, delivered %d unique",
 		filled>>10, statuses, len(before)+tries, len(acked), stored, r.Unique)
+}
+
+// appendConfig adds YAML to the gateway's configuration file.
+func appendConfig(t *testing.T, path, yaml string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(yaml); err != nil {
+		t.Fatal(err)
+	}
 }
