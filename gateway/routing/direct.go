@@ -43,7 +43,7 @@ func (m *model) directAnswer(ctx context.Context, search KBSearch, q Query, p *p
 	lead := m.depts[p.ranked[0]].Code
 	// Topical similarity uses plain TF-IDF: the department is settled, now
 	// the question matters, not the words that mark the department.
-	qv := m.plain.vector(counts(m.tok(stripLocation(q.Text))))
+	qv := m.plain.vector(counts(baseTokens(m.tok, stripLocation(q.Text))))
 	type cand struct {
 		hit KBHit
 		sim float32
@@ -60,7 +60,7 @@ func (m *model) directAnswer(ctx context.Context, search KBSearch, q Query, p *p
 			e := m.kb[m.docs[d].ref]
 			text = e.Question + " " + strings.Join(e.Keywords, " ")
 		}
-		sim := dot(qv, m.plain.vector(counts(m.tok(text))))
+		sim := dot(qv, m.plain.vector(counts(baseTokens(m.tok, text))))
 		if sim >= directAnswerMinSim {
 			cands = append(cands, cand{h, sim})
 		}

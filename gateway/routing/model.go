@@ -139,6 +139,9 @@ type model struct {
 	histIndex *BM25      // history tickets as BM25 documents, for the history vote
 	dutyTerm  [][]string // per department: duty phrases for evidence
 	accPool   sync.Pool  // *[]float32 of len(docs), all zero between uses
+	// conceptIDs are the hashed concept features, left out where the
+	// question matters rather than its topic (type, direct answers).
+	conceptIDs map[uint32]bool
 }
 
 // knnAnswers lets the neighbour search find KB answers too.
@@ -421,6 +424,7 @@ func buildModel(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []
 	}
 	n := len(m.docs)
 	m.accPool.New = func() any { a := make([]float32, n); return &a }
+	m.conceptIDs = conceptIDSet(defaultConcepts)
 	if blendCNB > 0 {
 		m.cnb = buildCNB(lin, C)
 	}
@@ -476,7 +480,7 @@ func buildModel(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []
 			if t := typeIndex(examples[d.ref].Type); t >= 0 {
 				d.label = t
 				d.weight = 1
-				d.vec = append(plain.vector(counts(tok(stripLocation(examples[d.ref].Text)))), cueTerms(examples[d.ref].Text)...)
+				d.vec = append(plain.vector(counts(baseTokens(tok, stripLocation(examples[d.ref].Text)))), cueTerms(examples[d.ref].Text)...)
 				if useChannel && examples[d.ref].Channel != "" {
 					d.vec = append(d.vec, term{hashToken("ch:" + examples[d.ref].Channel), channelWeight})
 				}
@@ -484,7 +488,7 @@ func buildModel(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []
 					d.vec = append(d.vec, term{hashToken("dept:" + examples[d.ref].Department), typeDeptWeight})
 				}
 				if typeKBNear > 0 || typeNbVote > 0 {
-					d.vec = append(d.vec, m.typeNeighbourTerms(m.nearest(m.docs[docOf[d.ref]].vec, knnK+1), d.ref)...)
+					d.vec = append(d.vec, m.typeNeighbourTerms(m.docs[docOf[d.ref]].vec, m.nearest(m.docs[docOf[d.ref]].vec, knnK+1), d.ref)...)
 				}
 				typed = append(typed, d)
 			}

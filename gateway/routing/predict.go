@@ -13,6 +13,7 @@ type prediction struct {
 	scores     []float64 // per department, sums to ~1
 	ranked     []int
 	neighbours []neighbour
+	vec        sparse // the request's routing vector
 	typ        string
 	typeProb   float64
 	urgent     bool
@@ -62,6 +63,7 @@ func (m *model) predict(ctx context.Context, q Query, rules []Rule) prediction {
 
 	var comp components
 	comp, p.neighbours, p.dutyClause = m.componentScores(ctx, q.Text, vec, tf)
+	p.vec = vec
 	if m.stackW != nil {
 		p.scores = stacked(m.stackW, comp, m.prior)
 	} else {
@@ -193,12 +195,12 @@ func (m *model) predictType(p *prediction, text, channel, lead string) {
 		return
 	}
 	T := len(RequestTypes)
-	v := append(m.plain.vector(counts(m.tok(stripLocation(text)))), cueTerms(text)...)
+	v := append(m.plain.vector(counts(baseTokens(m.tok, stripLocation(text)))), cueTerms(text)...)
 	if useChannel && channel != "" {
 		v = append(v, term{hashToken("ch:" + channel), channelWeight})
 	}
 	if typeKBNear > 0 || typeNbVote > 0 {
-		v = append(v, m.typeNeighbourTerms(p.neighbours, -1)...)
+		v = append(v, m.typeNeighbourTerms(p.vec, p.neighbours, -1)...)
 	}
 	if typeDeptWeight > 0 {
 		v = append(v, term{hashToken("dept:" + lead), typeDeptWeight})
@@ -506,7 +508,7 @@ var (
 	typeNbVote float32 = 0
 )
 
-func (m *model) typeNeighbourTerms(nb []neighbour, self int) sparse {
+func (m *model) typeNeighbourTerms(q sparse, nb []neighbour, self int) sparse {
 	var out sparse
 	var kbMax, tot float32
 	votes := make([]float32, len(RequestTypes))
@@ -514,7 +516,10 @@ func (m *model) typeNeighbourTerms(nb []neighbour, self int) sparse {
 		d := m.docs[n.doc]
 		switch d.kind {
 		case kindKB:
-			kbMax = max(kbMax, n.sim)
+			// Closeness to the same question, not to the same topic: the
+			// concept features (shared by every entry of a category) are
+			// left out of this cosine.
+			kbMax = max(kbMax, simWithout(q, d.vec, m.conceptIDs))
 		case kindHistory:
 			if d.ref == self {
 				continue

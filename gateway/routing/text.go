@@ -111,7 +111,7 @@ func WordTokenizer(a *analysis.Analyzer) Tokenizer {
 				out = append(out, "w:"+s)
 			}
 		}
-		return out
+		return append(out, conceptTerms(text)...)
 	}
 }
 

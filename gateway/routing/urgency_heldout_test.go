@@ -4,9 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"strings"
 	"testing"
@@ -28,22 +26,32 @@ var heldOutUrgent = func(text, typ string) bool {
 // read, went from 32/65 (0.492) to 51/65 (0.785) — the honest estimate for
 // requests worded unlike anything here. Over the whole set recall is now
 // 0.891 with precision 0.885; the bars below guard that.
+//
+// Set 2, written afterwards by another writer (regional speech, typos, long
+// calls with the danger mid-way), was measured once, blind: the widened
+// lexicon caught 70 of 109 (0.642, precision 0.854), the old one 32 (0.294).
+// No word was changed after reading it; what the lexicon misses there the
+// urgency model (urgmodel.go) is for.
 const (
-	heldOutMinRecall    = 0.85
-	heldOutMinPrecision = 0.80
+	heldOutMinRecall     = 0.85
+	heldOutMinPrecision  = 0.80
+	heldOut2MinRecall    = 0.60
+	heldOut2MinPrecision = 0.80
 )
 
-// heldOutCase is one line of testdata/urgency_heldout.jsonl: a ticket written
+// heldOutCase is one line of urgency_examples.jsonl: a ticket written
 // independently of the urgency rule and of the development tickets, labelled
-// urgent when it describes a live risk to people's safety or health now.
+// urgent when it describes a live risk to people's safety or health now. Set
+// is its writer: 1 or 2, each blind to the lexicon and to the other set.
 type heldOutCase struct {
+	Set    int    `json:"set"`
 	Text   string `json:"text"`
 	Type   string `json:"type"`
 	Urgent *bool  `json:"urgent"`
 	Note   string `json:"note"`
 }
 
-const heldOutPath = "testdata/urgency_heldout.jsonl"
+const heldOutPath = "urgency_examples.jsonl"
 
 // heldOutMinPerLabel is the fewest cases of each label the file must hold.
 const heldOutMinPerLabel = 80
@@ -80,35 +88,38 @@ func loadHeldOut(data []byte) ([]heldOutCase, error) {
 		if c.Urgent == nil {
 			return nil, fmt.Errorf("line %d: no urgent label", n)
 		}
+		if c.Set != 1 && c.Set != 2 {
+			return nil, fmt.Errorf("line %d: set %d is neither 1 nor 2", n, c.Set)
+		}
 		cases = append(cases, c)
 	}
 	if err := sc.Err(); err != nil {
 		return nil, err
 	}
-	pos, neg := 0, 0
-	for _, c := range cases {
-		if *c.Urgent {
-			pos++
-		} else {
-			neg++
+	for set := 1; set <= 2; set++ {
+		pos, neg := 0, 0
+		for _, c := range cases {
+			if c.Set != set {
+				continue
+			}
+			if *c.Urgent {
+				pos++
+			} else {
+				neg++
+			}
 		}
-	}
-	if pos < heldOutMinPerLabel || neg < heldOutMinPerLabel {
-		return nil, fmt.Errorf("%d urgent and %d not-urgent cases; each label needs at least %d", pos, neg, heldOutMinPerLabel)
+		if pos < heldOutMinPerLabel || neg < heldOutMinPerLabel {
+			return nil, fmt.Errorf("set %d: %d urgent and %d not-urgent cases; each label needs at least %d", set, pos, neg, heldOutMinPerLabel)
+		}
 	}
 	return cases, nil
 }
 
-// TestUrgencyHeldOut reports how the urgency decision, without history,
-// generalises to tickets written blind to it. It asserts nothing about the
-// figures yet; it fails only when the file is malformed. With -v and
-// URGENCY_HELDOUT_SHOW=1 it lists the misses (missed urgent cases and false
-// alarms).
+// TestUrgencyHeldOut measures the lexicon alone (no history, the labelled
+// type) on each writer's set and holds it to the bars above. With -v and
+// URGENCY_HELDOUT_SHOW=1 it lists the misses and false alarms.
 func TestUrgencyHeldOut(t *testing.T) {
 	data, err := os.ReadFile(heldOutPath)
-	if errors.Is(err, fs.ErrNotExist) {
-		t.Skipf("%s absent", heldOutPath)
-	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,44 +128,43 @@ func TestUrgencyHeldOut(t *testing.T) {
 		t.Fatalf("%s: %v", heldOutPath, err)
 	}
 	show := os.Getenv("URGENCY_HELDOUT_SHOW") == "1"
-	var tp, fp, fn, tn int
-	for _, c := range cases {
-		got := heldOutUrgent(c.Text, c.Type)
-		switch {
-		case got && *c.Urgent:
-			tp++
-		case got && !*c.Urgent:
-			fp++
-			if show {
-				t.Logf("false alarm [%s] %s — %s", c.Type, c.Note, c.Text)
+	for set, bar := range map[int][2]float64{1: {heldOutMinRecall, heldOutMinPrecision}, 2: {heldOut2MinRecall, heldOut2MinPrecision}} {
+		var tp, fp, fn, tn int
+		for _, c := range cases {
+			if c.Set != set {
+				continue
 			}
-		case !got && *c.Urgent:
-			fn++
-			if show {
-				t.Logf("MISSED urgent [%s] %s — %s", c.Type, c.Note, c.Text)
+			got := heldOutUrgent(c.Text, c.Type)
+			switch {
+			case got && *c.Urgent:
+				tp++
+			case got && !*c.Urgent:
+				fp++
+				if show {
+					t.Logf("set %d false alarm [%s] %s — %s", set, c.Type, c.Note, c.Text)
+				}
+			case !got && *c.Urgent:
+				fn++
+				if show {
+					t.Logf("set %d MISSED urgent [%s] %s — %s", set, c.Type, c.Note, c.Text)
+				}
+			default:
+				tn++
 			}
-		default:
-			tn++
 		}
-	}
-	recall, precision := 0.0, 0.0
-	if tp+fn > 0 {
-		recall = float64(tp) / float64(tp+fn)
-	}
-	if tp+fp > 0 {
-		precision = float64(tp) / float64(tp+fp)
-	}
-	t.Logf("urgency held-out: %d cases (%d urgent, %d not); recall %.3f (%d/%d), precision %.3f (%d/%d); TP %d FP %d FN %d TN %d",
-		len(cases), tp+fn, fp+tn, recall, tp, tp+fn, precision, tp, tp+fp, tp, fp, fn, tn)
-	if recall < heldOutMinRecall || precision < heldOutMinPrecision {
-		t.Errorf("urgency held-out: recall %.3f (want ≥ %.2f), precision %.3f (want ≥ %.2f)", recall, heldOutMinRecall, precision, heldOutMinPrecision)
+		recall, precision := ratio(tp, tp+fn), ratio(tp, tp+fp)
+		t.Logf("urgency set %d, lexicon alone: %d urgent, %d not; recall %.3f (%d/%d), precision %.3f (%d/%d)",
+			set, tp+fn, fp+tn, recall, tp, tp+fn, precision, tp, tp+fp)
+		if recall < bar[0] || precision < bar[1] {
+			t.Errorf("urgency set %d: recall %.3f (want ≥ %.2f), precision %.3f (want ≥ %.2f)", set, recall, bar[0], precision, bar[1])
+		}
 	}
 }
 
 // TestUrgencyHeldOutLoader checks that loadHeldOut rejects malformed files.
 func TestUrgencyHeldOutLoader(t *testing.T) {
 	good := func(urgent bool) string {
-		return fmt.Sprintf(`{"text": "示例", "type": "求助", "urgent": %v, "note": "a b c"}`, urgent)
+		return fmt.Sprintf(`{"set": 1, "text": "示例", "type": "求助", "urgent": %v, "note": "a b c"}`+"\n"+`{"set": 2, "text": "示例", "type": "求助", "urgent": %v, "note": "a b c"}`, urgent, urgent)
 	}
 	many := func(pos, neg int) []string {
 		var ls []string
@@ -170,11 +180,12 @@ func TestUrgencyHeldOutLoader(t *testing.T) {
 		t.Fatalf("well-formed file rejected: %v", err)
 	}
 	for name, extra := range map[string]string{
-		"bad JSON":      `{"text": "示例", "type": "求助", "urgent": true`,
-		"empty text":    `{"text": "  ", "type": "求助", "urgent": true, "note": "a b c"}`,
-		"bad type":      `{"text": "示例", "type": "求救", "urgent": true, "note": "a b c"}`,
-		"no label":      `{"text": "示例", "type": "求助", "note": "a b c"}`,
-		"unknown field": `{"text": "示例", "type": "求助", "urgent": true, "label": 1}`,
+		"bad JSON":      `{"set": 1, "text": "示例", "type": "求助", "urgent": true`,
+		"empty text":    `{"set": 1, "text": "  ", "type": "求助", "urgent": true, "note": "a b c"}`,
+		"bad type":      `{"set": 1, "text": "示例", "type": "求救", "urgent": true, "note": "a b c"}`,
+		"no label":      `{"set": 1, "text": "示例", "type": "求助", "note": "a b c"}`,
+		"unknown field": `{"set": 1, "text": "示例", "type": "求助", "urgent": true, "label": 1}`,
+		"bad set":       `{"set": 3, "text": "示例", "type": "求助", "urgent": true, "note": "a b c"}`,
 	} {
 		ls := append(many(80, 80), extra)
 		if _, err := loadHeldOut([]byte(strings.Join(ls, "\n"))); err == nil {
