@@ -2,74 +2,9 @@ package routing
 
 import (
 	"fmt"
-	"math"
-	"math/rand/v2"
 	"os"
 	"testing"
 )
-
-// urgLogit is a prototype urgency model: logistic regression over hashed
-// character n-grams, class-balanced, plain SGD with L2.
-type urgLogit struct {
-	w    map[uint32]float64
-	bias float64
-}
-
-func urgFeatures(text string) map[uint32]float32 {
-	f := counts(CharNGrams(stripLocation(text)))
-	var n float64
-	for _, v := range f {
-		n += float64(v * v)
-	}
-	n = math.Sqrt(n)
-	for k, v := range f {
-		f[k] = float32(float64(v) / n)
-	}
-	return f
-}
-
-func trainUrgLogit(cases []urgCase, epochs int, l2, rate float64) *urgLogit {
-	m := &urgLogit{w: map[uint32]float64{}}
-	var pos int
-	for _, c := range cases {
-		if c.Urgent {
-			pos++
-		}
-	}
-	wPos, wNeg := float64(len(cases))/(2*float64(max(pos, 1))), float64(len(cases))/(2*float64(max(len(cases)-pos, 1)))
-	feats := make([]map[uint32]float32, len(cases))
-	for i, c := range cases {
-		feats[i] = urgFeatures(c.Text)
-	}
-	rng := rand.New(rand.NewPCG(1, 2))
-	for e := 0; e < epochs; e++ {
-		for _, i := range rng.Perm(len(cases)) {
-			z := m.bias
-			for k, v := range feats[i] {
-				z += m.w[k] * float64(v)
-			}
-			p := 1 / (1 + math.Exp(-z))
-			y, cw := 0.0, wNeg
-			if cases[i].Urgent {
-				y, cw = 1, wPos
-			}
-			g := cw * (p - y)
-			for k, v := range feats[i] {
-				m.w[k] -= rate * (g*float64(v) + l2*m.w[k])
-			}
-			m.bias -= rate * g
-		}
-	}
-	return m
-}
-
-func (m *urgLogit) prob(text string) float64 {
-	z := m.bias
-	for k, v := range urgFeatures(text) {
-		z += m.w[k] * float64(v)
-	}
-	return 1 / (1 + math.Exp(-z))
-}
 
 // loadUrgSet is one writer's set of urgency_examples.jsonl.
 func loadUrgSet(t *testing.T, set int) []urgCase {
@@ -90,88 +25,77 @@ func loadUrgSet(t *testing.T, set int) []urgCase {
 	return out
 }
 
-// TestExperiment7Urgency (ROUTING_EXP=urglearn): does a learned urgency
-// model carry to phrasing it never saw? Train on one blind set, test on
-// the other, alone and OR-ed with the lexicon.
+// TestExperiment7Urgency (ROUTING_EXP=urglearn) sweeps the urgency model's
+// smoothing and threshold: trained on one writer's examples and all dev
+// tickets, tested on the other writer's set (lexicon OR model, as the
+// suggester decides); and on five folds of the dev tickets, trained on both
+// sets and the other folds, the false alarms the model adds to the
+// lexicon's and the urgent tickets both miss.
+//
+// Seventh pass (2026-11-27). First a logistic regression over the same
+// n-grams (SGD, class-balanced, 10 epochs): set 1 → 2 recall 0.86–0.96 at
+// p ≥ 0.5, but it moved by ±5 cases with the shuffling seed, and with 30
+// epochs or L2 1e-3 it added nothing to the lexicon at all; trained on the
+// sets alone it flagged ~60 of 238 everyday dev tickets. Not kept. Then
+// this naive Bayes, deterministic (lexicon alone: set 1 → 2 70/109 fp 12,
+// 2 → 1 115/129 fp 15, dev fp 18 of 238 with none missed):
+//
+//	alpha 0.5 τ 2.0: 109/109 fp 30 | 129/129 fp 47 | dev +4
+//	alpha 0.5 τ 2.5: 107/109 fp 22 | 128/129 fp 36 | dev +4
+//	alpha 0.5 τ 3.0: 105/109 fp 17 | 128/129 fp 28 | dev +2   KEPT
+//	alpha 0.5 τ 4.0:  98/109 fp 13 | 126/129 fp 19 | dev +1
+//	alpha 1.0 τ 2.5: 100/109 fp 13 | 126/129 fp 19 | dev +2
+//	alpha 1.0 τ 3.5:  88/109 fp 12 | 119/129 fp 15 | dev +0
+//	alpha 2.0 τ 2.0:  91/109 fp 12 | 122/129 fp 15 | dev +1
+//
+// Kept for recall: no urgent ticket may be missed, and a false alarm costs
+// an agent a look.
 func TestExperiment7Urgency(t *testing.T) {
 	if os.Getenv("ROUTING_EXP") != "urglearn" {
 		t.Skip("set ROUTING_EXP=urglearn")
 	}
-	s1 := loadUrgSet(t, 1)
-	s2 := loadUrgSet(t, 2)
-	_, dev, _ := loadDev(t)
-	var devCases []urgCase
-	for _, e := range dev {
-		devCases = append(devCases, urgCase{Text: e.Text, Type: e.Type, Urgent: e.Urgent})
-	}
-	report := func(name string, set []urgCase, decide func(c urgCase) bool) {
-		var tp, fn, fp int
-		for _, c := range set {
-			got := decide(c)
-			switch {
-			case got && c.Urgent:
-				tp++
-			case c.Urgent:
-				fn++
-			case got:
-				fp++
-			}
-		}
-		fmt.Printf("%-44s R %3d/%3d %.3f P %.3f fp %d\n", name, tp, tp+fn, ratio(tp, tp+fn), ratio(tp, tp+fp), fp)
-	}
-	lex := func(c urgCase) bool { u, _ := urgentByLexicon(c.Text, c.Type); return u }
-	for _, dir := range []struct {
-		name        string
-		train, test []urgCase
-	}{{"set1→set2", s1, s2}, {"set2→set1", s2, s1}, {"set1+2→dev", append(append([]urgCase{}, s1...), s2...), devCases},
-		{"set1+dev→set2", append(append([]urgCase{}, s1...), devCases...), s2},
-		{"set2+dev→set1", append(append([]urgCase{}, s2...), devCases...), s1}} {
-		report(dir.name+" lexicon", dir.test, lex)
-		for _, l2 := range []float64{1e-4, 1e-3} {
-			m := trainUrgLogit(dir.train, 10, l2, 0.5)
-			for _, th := range []float64{0.3, 0.5, 0.7} {
-				report(fmt.Sprintf("%s logit l2 %g p≥%.1f", dir.name, l2, th), dir.test, func(c urgCase) bool { return m.prob(c.Text) >= th })
-				report(fmt.Sprintf("%s lexicon OR logit l2 %g p≥%.1f", dir.name, l2, th), dir.test, func(c urgCase) bool { return lex(c) || m.prob(c.Text) >= th })
-			}
-		}
-	}
-}
-
-// TestExperiment7UrgencyDev (ROUTING_EXP=urglearn): five folds of the dev
-// tickets, each trained on both blind sets and the other four folds.
-func TestExperiment7UrgencyDev(t *testing.T) {
-	if os.Getenv("ROUTING_EXP") != "urglearn" {
-		t.Skip("set ROUTING_EXP=urglearn")
-	}
-	s12 := append(loadUrgSet(t, 1), loadUrgSet(t, 2)...)
-	_, dev, _ := loadDev(t)
-	for _, th := range []float64{0.3, 0.5, 0.7, 0.9} {
-		var tp, fn, fp, ltp, lfp int
-		for f := 0; f < 5; f++ {
-			train, test := foldSplit(dev, 5, f)
-			tr := append([]urgCase{}, s12...)
-			for _, e := range train {
-				tr = append(tr, urgCase{Text: e.Text, Type: e.Type, Urgent: e.Urgent})
-			}
-			m := trainUrgLogit(tr, 10, 1e-4, 0.5)
-			for _, e := range test {
-				lex, _ := urgentByLexicon(e.Text, e.Type)
-				got := lex || m.prob(e.Text) >= th
-				switch {
-				case got && e.Urgent:
-					tp++
-				case e.Urgent:
-					fn++
-				case got:
-					fp++
+	dev, _ := urgencyDev(t)
+	defer func(a, th float64) { urgencyAlpha, urgencyThreshold = a, th }(urgencyAlpha, urgencyThreshold)
+	for _, alpha := range []float64{0.5, 1, 2} {
+		for _, th := range []float64{2, 2.5, 3, 3.5, 4, 5} {
+			urgencyAlpha, urgencyThreshold = alpha, th
+			line := fmt.Sprintf("alpha %.1f τ %.1f:", alpha, th)
+			for _, dir := range [][2]int{{1, 2}, {2, 1}} {
+				withUrgencyExamples(t, dir[0])
+				m := trainUrgency(dev)
+				var tp, fp, pos int
+				for _, u := range loadUrgSet(t, dir[1]) {
+					lex, _ := urgentByLexicon(u.Text, u.Type)
+					learned, _ := m.urgent(u.Text)
+					switch {
+					case u.Urgent:
+						pos++
+						if lex || learned {
+							tp++
+						}
+					case lex || learned:
+						fp++
+					}
 				}
-				if lex && e.Urgent {
-					ltp++
-				} else if lex {
-					lfp++
+				line += fmt.Sprintf(" set %d→%d %3d/%3d fp %2d |", dir[0], dir[1], tp, pos, fp)
+			}
+			withUrgencyExamples(t, 0)
+			var added, missed int
+			for f := 0; f < 5; f++ {
+				train, test := foldSplit(dev, 5, f)
+				m := trainUrgency(train)
+				for _, e := range test {
+					lex, _ := urgentByLexicon(e.Text, e.Type)
+					learned, _ := m.urgent(e.Text)
+					if e.Urgent && !lex && !learned {
+						missed++
+					}
+					if !e.Urgent && !lex && learned {
+						added++
+					}
 				}
 			}
+			fmt.Printf("%s dev +%d missed %d\n", line, added, missed)
 		}
-		fmt.Printf("dev 5 folds, lexicon OR logit p≥%.1f: R %d/%d P %.3f fp %d (lexicon alone fp %d)\n", th, tp, tp+fn, ratio(tp, tp+fp), fp, lfp)
 	}
 }

@@ -120,7 +120,8 @@ type model struct {
 	b         []float32
 	typ       typeScorer // the request-type classifier (typecal.go)
 	typeSeen  bool
-	co        [][]float32 // co[lead][other]: how often other was co-department of lead
+	urg       *urgencyModel // nil until the history is large enough
+	co        [][]float32   // co[lead][other]: how often other was co-department of lead
 	leadN     []float32
 	examples  []Example
 	kb        []KBEntry
@@ -425,6 +426,7 @@ func buildModel(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []
 	n := len(m.docs)
 	m.accPool.New = func() any { a := make([]float32, n); return &a }
 	m.conceptIDs = conceptIDSet(defaultConcepts)
+	m.urg = trainUrgency(examples)
 	if blendCNB > 0 {
 		m.cnb = buildCNB(lin, C)
 	}

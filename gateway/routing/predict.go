@@ -241,13 +241,23 @@ func (m *model) predictUrgent(p *prediction, text string) {
 		share = urg / tot
 	}
 	lex := math.Min(1, float64(len(p.hazards))/2)
+	learned, lscore := false, 0.0
+	if m.urg != nil {
+		learned, lscore = m.urg.urgent(text)
+	}
 	p.urgentScr = math.Max(lex, share)
-	p.urgent = lexUrgent || share >= urgentNeighbourShare
+	if learned {
+		p.urgentScr = math.Max(p.urgentScr, 0.5)
+	}
+	p.urgent = lexUrgent || share >= urgentNeighbourShare || learned
 	if p.urgent {
-		if len(p.hazards) > 0 {
+		switch {
+		case len(p.hazards) > 0:
 			p.evidence = append(p.evidence, "疑似紧急险情：文字含「"+strings.Join(p.hazards, "、")+"」，请立即核实")
-		} else {
+		case share >= urgentNeighbourShare:
 			p.evidence = append(p.evidence, fmt.Sprintf("相似的历史工单中紧急工单占比 %.0f%%，请核实是否紧急", share*100))
+		default:
+			p.evidence = append(p.evidence, fmt.Sprintf("文字读来像正在发生的险情（紧急模型得分 %.1f），请核实是否紧急", lscore))
 		}
 	}
 }
