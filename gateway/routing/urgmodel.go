@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"math"
+	"slices"
 )
 
 // The urgency model backs the hazard lexicon: a naive Bayes over the
@@ -64,23 +65,13 @@ type urgencyModel struct {
 
 // urgencyGrams are the distinct hashed n-grams of text without its address.
 func urgencyGrams(text string) []uint32 {
-	var out []uint32
-	for _, g := range CharNGrams(stripLocation(text)) {
-		h := hashToken(g)
-		if !containsID(out, h) {
-			out = append(out, h)
-		}
+	grams := CharNGrams(stripLocation(text))
+	out := make([]uint32, len(grams))
+	for i, g := range grams {
+		out[i] = hashToken(g)
 	}
-	return out
-}
-
-func containsID(ids []uint32, id uint32) bool {
-	for _, x := range ids {
-		if x == id {
-			return true
-		}
-	}
-	return false
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // trainUrgency fits the model on the shipped examples, the city's urgent
