@@ -193,7 +193,7 @@ func cueType(text string) (typ string, prob float64) {
 			}
 		}
 	}
-	if len(hazardMatches(text)) > 0 {
+	if live, _ := urgentByLexicon(text, ""); live {
 		score[typeIndex("求助")] += 2
 	}
 	best, total := 0, 0.0
