@@ -74,7 +74,7 @@ var weakHazards = []string{
 
 // vagueHazards are weak hazards stated with vaguer words.
 var vagueHazards = []string{
-	"危险", "险情", "救命", "走丢", "找不到人", "电线", "燃气", "煤气", "深坑", "没盖", "结冰", "路滑",
+	"危险", "险情", "救命", "走丢", "找不到人", "电线", "深坑", "没盖", "结冰", "路滑",
 	"倒了", "断了", "裂开", "渗水", "漏水", "冒水", "烧焦", "焦糊", "刺激性气味", "异味", "高温", "蛇", "马蜂",
 	"被淹", "水淹", "淹了", "咬伤", "被狗咬", "疯狗", "恶犬",
 	// A body in distress (poisoning, a fall), a threat, a person missing,
@@ -108,8 +108,8 @@ var immediacyCues = []string{"正在", "还在", "仍在", "刚", "现在", "今
 func matchAny(text string, list []string) []string {
 	var out []string
 	for _, h := range list {
-		if phraseIn(text, h) {
-			out = append(out, h)
+		if m := phraseFind(text, h); m != "" {
+			out = append(out, m)
 		}
 	}
 	return out
@@ -118,27 +118,36 @@ func matchAny(text string, list []string) []string {
 // phraseGap is how many characters "…" in a lexicon phrase may stand for.
 const phraseGap = 3
 
-// phraseIn reports whether phrase occurs in text; "…" inside a phrase
-// matches up to phraseGap characters ("冒…烟": 冒烟, 冒白烟, 冒着黑烟).
-func phraseIn(text, phrase string) bool {
+// phraseIn reports whether phrase occurs in text (see phraseFind).
+func phraseIn(text, phrase string) bool { return phraseFind(text, phrase) != "" }
+
+// phraseFind returns the span of text that phrase matches, or "". "…"
+// inside a phrase matches up to phraseGap characters ("冒…烟": 冒烟, 冒白烟,
+// 冒着黑烟), and the span is the caller's own words.
+func phraseFind(text, phrase string) string {
 	head, tail, gapped := strings.Cut(phrase, "…")
 	if !gapped {
-		return strings.Contains(text, phrase)
-	}
-	for rest := text; ; {
-		i := strings.Index(rest, head)
-		if i < 0 {
-			return false
+		if strings.Contains(text, phrase) {
+			return phrase
 		}
-		after := rest[i+len(head):]
+		return ""
+	}
+	for off := 0; ; {
+		i := strings.Index(text[off:], head)
+		if i < 0 {
+			return ""
+		}
+		start := off + i
+		after := text[start+len(head):]
 		window := after
 		if r := []rune(after); len(r) > phraseGap+len([]rune(tail)) {
 			window = string(r[:phraseGap+len([]rune(tail))])
 		}
-		if phraseIn(window, tail) {
-			return true
+		if m := phraseFind(window, tail); m != "" {
+			j := strings.Index(window, m)
+			return text[start : start+len(head)+j+len(m)]
 		}
-		rest = after
+		off = start + len(head)
 	}
 }
 
