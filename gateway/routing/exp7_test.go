@@ -147,7 +147,11 @@ func expConcepts(t *testing.T) {
 // 0.913/0.860 (against 0.771/0.707, 0.917/0.880). Not kept: the lexicon has
 // stopped paying on these tickets. The type model's hazard cue taken from
 // the widened urgency lexicon's verdict instead of the old hazard phrases:
-// inner type 0.785 against 0.792 — not kept (code removed).
+// inner type 0.785 against 0.792 — not kept (code removed). The shipped
+// urgency examples (494, with their writers' type labels) as extra type
+// training at 0.3 / 1 of a history ticket's weight: inner type 0.787 /
+// 0.781 — not kept (code removed): their types are skewed to live risks
+// and near-misses, not a city's mix.
 func TestExperiment7Concepts(t *testing.T) {
 	mode := os.Getenv("ROUTING_EXP")
 	if mode != "tune7" && mode != "outer7" {
