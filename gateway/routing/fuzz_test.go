@@ -46,5 +46,9 @@ func FuzzFeatures(f *testing.F) {
 		}
 		_ = cueTerms(in)
 		_, _ = urgentByLexicon(in, "求助")
+		if m := phraseFind(in, "冒…烟"); m != "" && !strings.Contains(in, m) {
+			t.Fatalf("phraseFind quoted %q, which is not in %q", m, in)
+		}
+		_ = defaultConcepts.Match(in)
 	})
 }

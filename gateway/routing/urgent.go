@@ -1,6 +1,9 @@
 package routing
 
-import "strings"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // The hazard lexicons are general safety knowledge, written once: phrases
 // that mean a live risk to people. They are not fitted to any city's tickets.
@@ -139,9 +142,15 @@ func phraseFind(text, phrase string) string {
 		}
 		start := off + i
 		after := text[start+len(head):]
-		window := after
-		if r := []rune(after); len(r) > phraseGap+len([]rune(tail)) {
-			window = string(r[:phraseGap+len([]rune(tail))])
+		// The window is a byte prefix of after (never re-encoded, so
+		// offsets into it are offsets into text, even in broken UTF-8).
+		window, n := after, phraseGap+utf8.RuneCountInString(tail)
+		for i := range after {
+			if n == 0 {
+				window = after[:i]
+				break
+			}
+			n--
 		}
 		if m := phraseFind(window, tail); m != "" {
 			j := strings.Index(window, m)

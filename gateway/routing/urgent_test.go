@@ -15,6 +15,8 @@ func TestPhraseFind(t *testing.T) {
 		{"被狗咬了", "被…咬", "被狗咬"},
 		{"燃气味很浓", "燃气味", "燃气味"},
 		{"", "冒…烟", ""},
+		{"冒\xff\xfe烟", "冒…烟", "冒\xff\xfe烟"},
+		{"冒\xff\xfe\xfd\xfc烟", "冒…烟", ""},
 	} {
 		if got := phraseFind(c.text, c.phrase); got != c.want {
 			t.Errorf("phraseFind(%q, %q) = %q, want %q", c.text, c.phrase, got, c.want)
