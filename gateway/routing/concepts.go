@@ -26,8 +26,9 @@ var conceptRepeat = 6
 
 // Concept is one line of the lexicon: Name is its first formal term.
 type Concept struct {
-	Name  string
-	Terms []string // formal terms first, then everyday words
+	Name   string
+	Terms  []string // formal terms first, then everyday words
+	Formal int      // how many of Terms are formal
 }
 
 // ParseConcepts reads lines "formal … | everyday …"; # starts a comment.
@@ -45,6 +46,9 @@ func ParseConcepts(text string) ([]Concept, error) {
 		c := Concept{}
 		seen := map[string]bool{}
 		for i, part := range []string{formal, everyday} {
+			if i == 1 {
+				c.Formal = len(c.Terms)
+			}
 			fs := strings.Fields(part)
 			if len(fs) == 0 {
 				return nil, fmt.Errorf("concepts line %d: empty %s side", n+1, [2]string{"formal", "everyday"}[i])
@@ -70,6 +74,7 @@ func ParseConcepts(text string) ([]Concept, error) {
 type conceptTrie struct {
 	next     map[rune]*conceptTrie
 	concepts []int32
+	term     string // the term that ends here, if any
 }
 
 func (t *conceptTrie) add(term string, c int32) {
@@ -86,6 +91,7 @@ func (t *conceptTrie) add(term string, c int32) {
 		n = child
 	}
 	n.concepts = append(n.concepts, c)
+	n.term = term
 }
 
 // ConceptIndex matches texts against a concept lexicon.
@@ -110,10 +116,38 @@ func NewConceptIndex(cs []Concept) *ConceptIndex {
 // Match returns the indexes of the concepts that text mentions, each once,
 // in the order of their first mention.
 func (ix *ConceptIndex) Match(text string) []int {
+	var out []int
+	ix.scan(text, func(c int, _ string) {
+		if !slices.Contains(out, c) {
+			out = append(out, c)
+		}
+	})
+	return out
+}
+
+// ConceptHit is a concept a text mentions and the term that mentions it
+// first.
+type ConceptHit struct {
+	Concept int
+	Term    string
+}
+
+// Hits is Match with the terms.
+func (ix *ConceptIndex) Hits(text string) []ConceptHit {
+	var out []ConceptHit
+	ix.scan(text, func(c int, term string) {
+		if !slices.ContainsFunc(out, func(h ConceptHit) bool { return h.Concept == c }) {
+			out = append(out, ConceptHit{c, term})
+		}
+	})
+	return out
+}
+
+// scan calls found for every term occurrence in text, leftmost first.
+func (ix *ConceptIndex) scan(text string, found func(concept int, term string)) {
 	if strings.IndexFunc(text, func(r rune) bool { return r >= 'A' && r <= 'Z' }) >= 0 {
 		text = strings.ToLower(text)
 	}
-	var out []int
 	for i := range text {
 		n := &ix.root
 		for _, r := range text[i:] {
@@ -121,14 +155,14 @@ func (ix *ConceptIndex) Match(text string) []int {
 				break
 			}
 			for _, c := range n.concepts {
-				if !slices.Contains(out, int(c)) {
-					out = append(out, int(c))
-				}
+				found(int(c), n.term)
 			}
 		}
 	}
-	return out
 }
+
+// Concept is concept i.
+func (ix *ConceptIndex) Concept(i int) Concept { return ix.concepts[i] }
 
 // Name is concept i's name.
 func (ix *ConceptIndex) Name(i int) string { return ix.concepts[i].Name }

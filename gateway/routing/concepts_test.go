@@ -50,7 +50,7 @@ func TestParseConceptsRejects(t *testing.T) {
 		}
 	}
 	cs, err := ParseConcepts("# comment\n\n特种设备 电梯安全 | 电梯 扶梯 电梯\n")
-	if err != nil || len(cs) != 1 || cs[0].Name != "特种设备" || len(cs[0].Terms) != 4 {
+	if err != nil || len(cs) != 1 || cs[0].Name != "特种设备" || len(cs[0].Terms) != 4 || cs[0].Formal != 2 {
 		t.Fatalf("got %+v, %v", cs, err)
 	}
 }
@@ -101,6 +101,9 @@ func TestConceptsBridgeEverydayWords(t *testing.T) {
 			p := m.predict(context.Background(), Query{Text: text}, nil)
 			if got := m.depts[p.ranked[0]].Code; got == want {
 				n++
+				if want == "samr" && conceptRepeat > 0 && !strings.Contains(strings.Join(p.evidence, "\n"), "「自动扶梯」属「特种设备」") {
+					t.Errorf("evidence does not name the bridge: %q", p.evidence)
+				}
 			} else if conceptRepeat > 0 {
 				t.Errorf("%s: routed to %s, want %s", text, got, want)
 			}

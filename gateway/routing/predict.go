@@ -310,6 +310,36 @@ func (m *model) explain(p *prediction, text string, lead int) {
 		}
 		p.evidence = append(p.evidence, fmt.Sprintf("%s 的职责含「%s」", m.label(lead), strings.Join(hit, "、")))
 	}
+	if line := m.conceptEvidence(text, lead); line != "" {
+		p.evidence = append(p.evidence, line)
+	}
+}
+
+// conceptEvidence says which everyday words of the request belong to a
+// category the lead department's duties name (「电梯」属「特种设备」), when the
+// concept lexicon bridged them.
+func (m *model) conceptEvidence(text string, lead int) string {
+	if conceptRepeat <= 0 {
+		return ""
+	}
+	duty := m.depts[lead].Responsibilities
+	var said []string
+	for _, h := range defaultConcepts.Hits(text) {
+		c := defaultConcepts.Concept(h.Concept)
+		if slices.Index(c.Terms, h.Term) < c.Formal || len(said) == 3 {
+			continue // the request already says the formal word
+		}
+		for _, f := range c.Terms[:c.Formal] {
+			if strings.Contains(duty, f) {
+				said = append(said, fmt.Sprintf("「%s」属「%s」", h.Term, f))
+				break
+			}
+		}
+	}
+	if len(said) == 0 {
+		return ""
+	}
+	return strings.Join(said, "、") + "，是 " + m.label(lead) + " 的职责"
 }
 
 // dutyPieces returns the 2–4 character pieces of a duty phrase that are
