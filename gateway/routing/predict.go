@@ -257,7 +257,11 @@ func (m *model) predictUrgent(p *prediction, text string) {
 		case share >= urgentNeighbourShare:
 			p.evidence = append(p.evidence, fmt.Sprintf("相似的历史工单中紧急工单占比 %.0f%%，请核实是否紧急", share*100))
 		default:
-			p.evidence = append(p.evidence, fmt.Sprintf("文字读来像正在发生的险情（紧急模型得分 %.1f），请核实是否紧急", lscore))
+			line := fmt.Sprintf("文字读来像正在发生的险情（紧急模型得分 %.1f）", lscore)
+			if cues := m.urg.cues(text, 3); len(cues) > 0 {
+				line += "：「" + strings.Join(cues, "」「") + "」"
+			}
+			p.evidence = append(p.evidence, line+"，请核实是否紧急")
 		}
 	}
 }

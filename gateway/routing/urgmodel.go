@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"math"
 	"slices"
+	"strings"
 )
 
 // The urgency model backs the hazard lexicon: a naive Bayes over the
@@ -147,4 +148,41 @@ func (m *urgencyModel) score(text string) float64 {
 func (m *urgencyModel) urgent(text string) (bool, float64) {
 	s := m.score(text)
 	return s >= urgencyThreshold, s
+}
+
+// cues are the request's words that read most like a live risk: the
+// longest n-grams among those with the highest log-ratios, at most k, for
+// the evidence an agent reads.
+func (m *urgencyModel) cues(text string, k int) []string {
+	type cue struct {
+		gram  string
+		ratio float32
+	}
+	var cs []cue
+	for _, g := range CharNGrams(stripLocation(text)) {
+		if r := m.ratio[hashToken(g)]; r > 0 && !slices.ContainsFunc(cs, func(c cue) bool { return c.gram == g }) {
+			cs = append(cs, cue{g, r})
+		}
+	}
+	slices.SortStableFunc(cs, func(a, b cue) int {
+		switch {
+		case a.ratio > b.ratio:
+			return -1
+		case a.ratio < b.ratio:
+			return 1
+		}
+		return 0
+	})
+	var out []string
+	for _, c := range cs {
+		if len(out) == k {
+			break
+		}
+		// A bigram inside a trigram already quoted adds nothing.
+		if slices.ContainsFunc(out, func(o string) bool { return strings.Contains(o, c.gram) || strings.Contains(c.gram, o) }) {
+			continue
+		}
+		out = append(out, c.gram)
+	}
+	return out
 }

@@ -2,6 +2,7 @@ package routing
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -99,5 +100,23 @@ func TestUrgencyModelNeedsHistory(t *testing.T) {
 	dev, _ := urgencyDev(t)
 	if m := trainUrgency(dev[:urgencyMinHistory-1]); m != nil {
 		t.Error("a model trained on near-misses alone would flag everyday tickets")
+	}
+}
+
+func TestUrgencyModelExplains(t *testing.T) {
+	dev, _ := urgencyDev(t)
+	m := trainUrgency(dev)
+	text := "车库角落里一台电瓶车电池鼓起来了，正往外冒白烟，还有噼啪声"
+	if ok, score := m.urgent(text); !ok {
+		t.Fatalf("the model does not flag a smoking battery (score %.2f)", score)
+	}
+	cues := m.cues(text, 3)
+	if len(cues) == 0 || len(cues) > 3 {
+		t.Fatalf("cues %q", cues)
+	}
+	for _, c := range cues {
+		if !strings.Contains(text, c) {
+			t.Errorf("cue %q is not the caller's words", c)
+		}
 	}
 }
