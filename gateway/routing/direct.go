@@ -1,6 +1,7 @@
 package routing
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -92,15 +93,7 @@ func (m *model) directAnswer(ctx context.Context, search KBSearch, q Query, p *p
 			cands = append(cands, cand{h, sim})
 		}
 	}
-	slices.SortStableFunc(cands, func(a, b cand) int {
-		switch {
-		case a.sim > b.sim:
-			return -1
-		case a.sim < b.sim:
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(cands, func(a, b cand) int { return cmp.Compare(b.sim, a.sim) })
 	var out []DirectAnswer
 	for i, c := range cands {
 		if i == 3 {

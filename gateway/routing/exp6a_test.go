@@ -1,7 +1,6 @@
 package routing
 
 import (
-	"context"
 	"fmt"
 	"maps"
 	"os"
@@ -222,7 +221,6 @@ func expDA6(t *testing.T) {
 	if only == "" {
 		only = "1,0"
 	}
-	ctx := context.Background()
 	for _, f := range strings.Split(only, ",") {
 		var ci int
 		fmt.Sscan(f, &ci)
@@ -230,31 +228,8 @@ func expDA6(t *testing.T) {
 		c := type6Configs()[ci]
 		c.set()
 		ths := []float64{0, 0.5, 0.6, 0.7, 0.8}
-		tallies := make([]Tally, len(ths))
-		for _, sp := range splits {
-			for fo := 0; fo < 3; fo++ {
-				train, test := foldSplit(sp[0], 3, fo)
-				m := buildModel(tok, depts, train, kb, nil, params)
-				for _, ex := range test {
-					q := Query{Text: ex.Text, District: ex.District, Channel: ex.Channel}
-					p := m.predict(ctx, q, nil)
-					ranked := make([]string, 0, 3)
-					for i := 0; i < 3 && i < len(p.ranked); i++ {
-						ranked = append(ranked, m.depts[p.ranked[i]].Code)
-					}
-					for ti, th := range ths {
-						directMinTypeProb = th
-						pp := p
-						pp.evidence = nil
-						da, err := m.directAnswer(ctx, search, q, &pp)
-						if err != nil {
-							t.Fatal(err)
-						}
-						tallies[ti].Add(ex, Suggestion{Candidates: candidatesOf(ranked), Type: p.typ, Urgent: p.urgent, CoDepartments: p.co, DirectAnswer: da}, kbByID)
-					}
-				}
-			}
-		}
+		tallies := innerDA(t, histories(splits), func(train []Example) *model { return buildModel(tok, depts, train, kb, nil, params) },
+			search, kbByID, len(ths), func(i int) { directMinTypeProb = ths[i] })
 		for ti, th := range ths {
 			ta := tallies[ti]
 			fmt.Printf("%-40s min P(咨询) %.1f: inner type %.4f daR %.3f daP %.3f (offered %d, right %d, labelled %d)\n", c.name, th, ratio(ta.typ, ta.n), ratio(ta.daOfferedRight, ta.daLab), ratio(ta.daOfferedRight, ta.daOffered), ta.daOffered, ta.daOfferedRight, ta.daLab)

@@ -1,7 +1,6 @@
 package routing
 
 import (
-	"context"
 	"fmt"
 	"github.com/hallgate/hallgate/knowledgebase/analysis"
 	"os"
@@ -211,32 +210,8 @@ func TestExperiment7DA(t *testing.T) {
 		directSearchDepth, _ = strconv.Atoi(v)
 	}
 	bonuses := []float32{0, 0.05, 0.1, 0.2, 0.5}
-	tallies := make([]Tally, len(bonuses))
-	ctx := context.Background()
-	for _, hist := range histories(expSplits(tickets)) {
-		for fo := 0; fo < 3; fo++ {
-			train, test := foldSplit(hist, 3, fo)
-			m := buildModel(tok, depts, train, kb, nil, defaultParams())
-			for _, ex := range test {
-				q := Query{Text: ex.Text, District: ex.District, Channel: ex.Channel}
-				p := m.predict(ctx, q, nil)
-				ranked := make([]string, 0, 3)
-				for i := 0; i < 3 && i < len(p.ranked); i++ {
-					ranked = append(ranked, m.depts[p.ranked[i]].Code)
-				}
-				for bi, b := range bonuses {
-					directKeywordBonus = b
-					pp := p
-					pp.evidence = nil
-					da, err := m.directAnswer(ctx, search, q, &pp)
-					if err != nil {
-						t.Fatal(err)
-					}
-					tallies[bi].Add(ex, Suggestion{Candidates: candidatesOf(ranked), Type: p.typ, DirectAnswer: da}, kbByID)
-				}
-			}
-		}
-	}
+	tallies := innerDA(t, histories(expSplits(tickets)), func(train []Example) *model { return buildModel(tok, depts, train, kb, nil, defaultParams()) },
+		search, kbByID, len(bonuses), func(i int) { directKeywordBonus = bonuses[i] })
 	for bi, b := range bonuses {
 		mt := tallies[bi].Metrics()
 		fmt.Printf("depth %d keyword bonus %.2f: inner daR %.3f daP %.3f daFit %.3f\n", directSearchDepth, b, mt.DARecall, mt.DAPrecision, mt.DAFit)

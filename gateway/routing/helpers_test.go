@@ -6,6 +6,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"testing"
 )
 
 type testWriter struct{ strings.Builder }
@@ -53,4 +54,36 @@ func histories(splits [][2][]Example) [][]Example {
 		out[i] = sp[0]
 	}
 	return out
+}
+
+// innerDA runs the direct-answer step on 3 inner folds of each history once
+// per variant (set(i) puts variant i in force) and tallies each variant.
+func innerDA(t *testing.T, hists [][]Example, build func(train []Example) *model, search KBSearch, kb map[string]KBEntry, variants int, set func(i int)) []Tally {
+	ctx := context.Background()
+	tallies := make([]Tally, variants)
+	for _, hist := range hists {
+		for f := 0; f < 3; f++ {
+			train, test := foldSplit(hist, 3, f)
+			m := build(train)
+			for _, ex := range test {
+				q := Query{Text: ex.Text, District: ex.District, Channel: ex.Channel}
+				p := m.predict(ctx, q, nil)
+				ranked := make([]string, 0, 3)
+				for i := 0; i < 3 && i < len(p.ranked); i++ {
+					ranked = append(ranked, m.depts[p.ranked[i]].Code)
+				}
+				for v := range variants {
+					set(v)
+					pp := p
+					pp.evidence = nil
+					da, err := m.directAnswer(ctx, search, q, &pp)
+					if err != nil {
+						t.Fatal(err)
+					}
+					tallies[v].Add(ex, Suggestion{Candidates: candidatesOf(ranked), Type: p.typ, Urgent: p.urgent, CoDepartments: p.co, DirectAnswer: da}, kb)
+				}
+			}
+		}
+	}
+	return tallies
 }

@@ -2,6 +2,7 @@ package routing
 
 import (
 	"bytes"
+	"cmp"
 	_ "embed"
 	"encoding/json"
 	"math"
@@ -164,15 +165,7 @@ func (m *urgencyModel) cues(text string, k int) []string {
 			cs = append(cs, cue{g, r})
 		}
 	}
-	slices.SortStableFunc(cs, func(a, b cue) int {
-		switch {
-		case a.ratio > b.ratio:
-			return -1
-		case a.ratio < b.ratio:
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(cs, func(a, b cue) int { return cmp.Compare(b.ratio, a.ratio) })
 	var out []string
 	for _, c := range cs {
 		if len(out) == k {
