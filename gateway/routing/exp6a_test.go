@@ -217,16 +217,7 @@ func expDA6(t *testing.T) {
 	defer func(v float64) { directMinTypeProb = v }(directMinTypeProb)
 	params := defaultParams()
 	params.Stack = false
-	only := os.Getenv("ROUTING_EXP_ONLY")
-	if only == "" {
-		only = "1,0"
-	}
-	for _, f := range strings.Split(only, ",") {
-		var ci int
-		fmt.Sscan(f, &ci)
-		reset()
-		c := type6Configs()[ci]
-		c.set()
+	eachType6(reset, "1,0", func(c type6Config) {
 		ths := []float64{0, 0.5, 0.6, 0.7, 0.8}
 		tallies := innerDA(t, histories(splits), func(train []Example) *model { return buildModel(tok, depts, train, kb, nil, params) },
 			search, kbByID, len(ths), func(i int) { directMinTypeProb = ths[i] })
@@ -234,6 +225,23 @@ func expDA6(t *testing.T) {
 			ta := tallies[ti]
 			fmt.Printf("%-40s min P(咨询) %.1f: inner type %.4f daR %.3f daP %.3f (offered %d, right %d, labelled %d)\n", c.name, th, ratio(ta.typ, ta.n), ratio(ta.daOfferedRight, ta.daLab), ratio(ta.daOfferedRight, ta.daOffered), ta.daOffered, ta.daOfferedRight, ta.daLab)
 		}
+	})
+}
+
+// eachType6 runs fn for every configuration ROUTING_EXP_ONLY names (def
+// when unset), each from the package defaults (reset) with its knobs set.
+func eachType6(reset func(), def string, fn func(c type6Config)) {
+	only := os.Getenv("ROUTING_EXP_ONLY")
+	if only == "" {
+		only = def
+	}
+	for _, f := range strings.Split(only, ",") {
+		var ci int
+		fmt.Sscan(f, &ci)
+		reset()
+		c := type6Configs()[ci]
+		c.set()
+		fn(c)
 	}
 }
 
@@ -246,19 +254,10 @@ func TestExperiment6a(t *testing.T) {
 	case "outer6":
 		reset := type6Reset()
 		defer reset()
-		only := os.Getenv("ROUTING_EXP_ONLY")
-		if only == "" {
-			only = "0"
-		}
-		for _, f := range strings.Split(only, ",") {
-			var ci int
-			fmt.Sscan(f, &ci)
-			reset()
-			c := type6Configs()[ci]
-			c.set()
+		eachType6(reset, "0", func(c type6Config) {
 			expEvalGuide(t, c.name+", without guide", false)
 			expEvalGuide(t, c.name+", with guide", true)
-		}
+		})
 	default:
 		t.Skip("set ROUTING_EXP=type6 or outer6")
 	}
