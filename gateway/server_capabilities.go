@@ -126,6 +126,11 @@ func (a *App) wireCapabilities(ctx context.Context) error {
 		// is the same number.
 		MaxKBTrainEntries: routingKBTrainEntries,
 		KBSearch:          routingKBSearch(c.KB),
+		// The KB editors' runtime synonyms join the concept lexicon.
+		Synonyms: func(ctx context.Context) ([][]string, uint64, error) {
+			set, err := c.KB.Synonyms(ctx)
+			return set.Groups, set.Version, err
+		},
 		// A city's history and KB can take many seconds to train on; the
 		// gateway serves from the duties and the catalogue meanwhile.
 		TrainInBackground: true,
@@ -238,7 +243,8 @@ func (a *App) wireCapabilities(ctx context.Context) error {
 
 // retrainOnChange asks the routing model to rebuild when its inputs changed
 // behind its back: departments imported, the knowledge base edited or
-// imported (the store keeps both counts, so a poll is cheap). A large change
+// imported (the store keeps both counts, so a poll is cheap), the concept
+// lexicon's edits or the KB's synonyms saved (one record each). A large change
 // — the first departments or entries, or a fifth of the knowledge base —
 // is a bulk one: suggestions wait for its rebuild (bounded) instead of
 // answering from a model that never saw the city's data. Examples observed
@@ -261,6 +267,11 @@ func retrainOnChange(c *Capabilities, st interface {
 					c.Routing.Refresh(bulkChange(lastD, nd) || bulkChange(lastK, nk))
 				}
 				seen, lastD, lastK = true, nd, nk
+			}
+			// The city's concept edits or the KB's synonyms, changed here
+			// or on another replica.
+			if _, err := c.Routing.SyncConcepts(ctx); err != nil && ctx.Err() == nil {
+				c.Log.Warn("routing could not read the concept lexicon's edits", "error", err)
 			}
 			// Replicas sharing Redis: history learned elsewhere (an import
 			// there at once, closed tickets within five minutes; re-reading

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -97,5 +99,81 @@ func importTestCity(t *testing.T, g *testGateway) {
 	r := g.do(http.MethodPost, "/api/v1/tickets/import", testAdminToken, strings.NewReader(lines.String()), "Content-Type", "application/x-ndjson")
 	if r.status != http.StatusOK || r.json(t)["imported"] != float64(n) {
 		t.Fatalf("tickets: %d %s", r.status, r.body)
+	}
+}
+
+// TestConceptLexiconEditedThroughTheAPI: a supervisor teaches routing a
+// city's own word through the API; bad lines are refused by line with
+// nothing saved, a stale version conflicts, an agent may read but not edit,
+// and the edit reaches suggestions once the model rebuilt (in_model).
+func TestConceptLexiconEditedThroughTheAPI(t *testing.T) {
+	g := startFullGateway(t, testConfig(t), nil)
+	importTestCity(t, g)
+	const text = "嘀嘀宝横七竖八堆在小区门口"
+	suggest := func() map[string]any {
+		r := g.do(http.MethodPost, "/api/v1/routing/suggest", testAdminToken, strings.NewReader(fmt.Sprintf(`{"text":%q}`, text)))
+		if r.status != http.StatusOK {
+			t.Fatalf("suggest: %d %s", r.status, r.body)
+		}
+		return r.json(t)
+	}
+	if got := suggest()["department"]; got == "market" {
+		t.Fatal("routed to market before the edit: the test proves nothing")
+	}
+	put := func(body, token string, header ...string) response {
+		return g.do(http.MethodPut, "/api/v1/routing/concepts", token, strings.NewReader(body), append([]string{"Content-Type", "text/plain; charset=utf-8"}, header...)...)
+	}
+	p := expectProblem(t, put("商贸流通 | 嘀嘀宝\n没有竖线\n特种设备 | -不存在的词\n", testAdminToken), http.StatusUnprocessableEntity)
+	probs, _ := p["problems"].([]any)
+	if len(probs) != 2 || probs[0].(map[string]any)["line"] != float64(2) || probs[1].(map[string]any)["line"] != float64(3) {
+		t.Fatalf("problems %v", p["problems"])
+	}
+	if v := g.do(http.MethodGet, "/api/v1/routing/concepts", testAdminToken, nil).json(t); v["edits"].(map[string]any)["version"] != float64(0) {
+		t.Fatalf("a refused edit was saved: %v", v["edits"])
+	}
+	expectProblem(t, put("商贸流通 | 嘀嘀宝", testAdminToken, "Content-Type", "application/json"), http.StatusUnsupportedMediaType)
+
+	r := g.do(http.MethodPost, "/api/v1/tokens", testAdminToken, strings.NewReader(`{"name":"坐席","roles":["agent"]}`))
+	if r.status != http.StatusCreated {
+		t.Fatalf("token: %d %s", r.status, r.body)
+	}
+	agent, _ := r.json(t)["token"].(string)
+	expectProblem(t, put("商贸流通 | 嘀嘀宝", agent), http.StatusForbidden)
+
+	r = put("商贸流通 | 嘀嘀宝", testAdminToken)
+	if r.status != http.StatusOK {
+		t.Fatalf("put: %d %s", r.status, r.body)
+	}
+	etag := r.header.Get("ETag")
+	if ch := r.json(t)["change"].(map[string]any); ch["added"].(float64)+ch["extended"].(float64) != 1 || etag == "" {
+		t.Fatalf("change %v, etag %q", ch, etag)
+	}
+	expectProblem(t, put("商贸流通 | 嘀嘀宝 小蓝宝", testAdminToken, "If-Match", `"99"`), http.StatusConflict)
+
+	// The agent reads which concept a caller's word belongs to.
+	r = g.do(http.MethodGet, "/api/v1/routing/concepts?text="+url.QueryEscape(text), agent, nil)
+	if r.status != http.StatusOK {
+		t.Fatalf("get: %d %s", r.status, r.body)
+	}
+	if m, _ := r.json(t)["matches"].([]any); len(m) == 0 || m[0].(map[string]any)["term"] != "嘀嘀宝" {
+		t.Errorf("matches %s", r.body)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for g.do(http.MethodGet, "/api/v1/routing/concepts", agent, nil).json(t)["in_model"] != true {
+		if time.Now().After(deadline) {
+			t.Fatal("the model never rebuilt with the edit")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	got := suggest()
+	if got["department"] != "market" || !strings.Contains(fmt.Sprint(got["evidence"]), "「嘀嘀宝」属「商贸流通」") {
+		t.Errorf("with the edit: department %v, evidence %v", got["department"], got["evidence"])
+	}
+	lex := g.do(http.MethodGet, "/api/v1/routing/concepts/lexicon", agent, nil)
+	if lex.status != http.StatusOK || !strings.HasPrefix(lex.header.Get("Content-Type"), "text/plain") || !regexp.MustCompile(`\n商贸流通[^\n|]*\|[^\n]* 嘀嘀宝\n`).Match(lex.body) {
+		t.Errorf("lexicon: %d %q", lex.status, lex.header.Get("Content-Type"))
+	}
+	if r := g.do(http.MethodDelete, "/api/v1/routing/concepts", testAdminToken, nil, "If-Match", etag); r.status != http.StatusOK {
+		t.Fatalf("delete: %d %s", r.status, r.body)
 	}
 }

@@ -50,6 +50,8 @@ type Catalogue struct {
 	st       RecordStore
 	known    func(ctx context.Context) (map[string]bool, error)
 	onChange func(ctx context.Context)
+	// onConcepts is called after the city's concept edits were saved.
+	onConcepts func(ctx context.Context)
 }
 
 func newID() string {

@@ -167,28 +167,43 @@ func (ix *ConceptIndex) Concept(i int) Concept { return ix.concepts[i] }
 // Name is concept i's name.
 func (ix *ConceptIndex) Name(i int) string { return ix.concepts[i].Name }
 
-// defaultConcepts is the shipped lexicon, parsed once at start-up (a
-// malformed file fails the package's tests, never a running gateway).
-var defaultConcepts = func() *ConceptIndex {
-	cs, err := ParseConcepts(conceptText)
-	if err != nil {
-		return NewConceptIndex(nil)
-	}
-	return NewConceptIndex(cs)
-}()
+// shippedConcepts is the shipped lexicon, parsed once at start-up (a
+// malformed file fails the package's tests, never a running gateway);
+// defaultConcepts indexes it for models built without a city's edits.
+var (
+	shippedConcepts = func() []Concept {
+		cs, err := ParseConcepts(conceptText)
+		if err != nil {
+			return nil
+		}
+		return cs
+	}()
+	defaultConcepts = NewConceptIndex(shippedConcepts)
+)
 
-// conceptTerms are the concept features of text.
-func conceptTerms(text string) []string {
-	if conceptRepeat <= 0 {
+// Len is how many concepts ix holds.
+func (ix *ConceptIndex) Len() int { return len(ix.concepts) }
+
+// terms are the concept features of text, each repeated conceptRepeat times.
+func (ix *ConceptIndex) terms(text string) []string {
+	if conceptRepeat <= 0 || ix == nil {
 		return nil
 	}
 	var out []string
-	for _, c := range defaultConcepts.Match(text) {
+	for _, c := range ix.Match(text) {
 		for range conceptRepeat {
-			out = append(out, defaultConcepts.features[c])
+			out = append(out, ix.features[c])
 		}
 	}
 	return out
+}
+
+// withConcepts appends ix's concept features to tok's tokens.
+func withConcepts(tok Tokenizer, ix *ConceptIndex) Tokenizer {
+	if conceptRepeat <= 0 || ix == nil || ix.Len() == 0 {
+		return tok
+	}
+	return func(text string) []string { return append(tok(text), ix.terms(text)...) }
 }
 
 // baseTokens are tok's tokens of text without the concept features: for the

@@ -111,7 +111,7 @@ func TestConceptsBridgeEverydayWords(t *testing.T) {
 		return n
 	}
 	with := right()
-	if f := conceptTerms("电梯"); len(f) == 0 || !strings.HasPrefix(f[0], "c:") {
+	if f := defaultConcepts.terms("电梯"); len(f) == 0 || !strings.HasPrefix(f[0], "c:") {
 		t.Errorf("concept features of 电梯: %q", f)
 	}
 	defer func(r int) { conceptRepeat = r }(conceptRepeat)

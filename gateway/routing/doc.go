@@ -8,11 +8,16 @@
 // (三定 duties), the knowledge-base entries (each carries its department),
 // the labelled history of tickets (Observe / ObserveBatch, persisted in the
 // store collection "routing_examples" and reloaded at Open), and the rules
-// an administrator enters in the catalogue (collection "routing_rules").
+// an administrator enters in the catalogue (collection "routing_rules"),
+// the city's edits of the concept lexicon (collection "routing_settings")
+// and the knowledge base's runtime synonyms.
 //
 // How the department is scored (predict.go), on hashed features (Han
 // character bigrams and trigrams plus the shared analyzer's words and their
-// synonyms), after removing address spans:
+// synonyms, plus one feature per concept of the concept lexicon the text
+// mentions: concepts.go, the shipped concepts.txt with the city's edits
+// and the KB's runtime synonyms applied, concepts_edit.go), after removing
+// address spans:
 //   - a multinomial logistic regression trained by SGD over history, KB and
 //     duty documents;
 //   - k nearest history tickets and KB entries ("similar past tickets and
@@ -52,9 +57,10 @@
 // caller's own case, from KB hits of the lead department reranked by topical
 // similarity.
 //
-// Wiring: Open(ctx, Options{Store, Departments, KBEntries, KBSearch}) — use
+// Wiring: Open(ctx, Options{Store, Departments, KBEntries, KBSearch, Synonyms}) — use
 // FromIndex to adapt a knowledgebase.Index; call Observe when a ticket is
 // closed with its final department, and Invalidate when KB entries or
-// departments change. Evaluate prints the evaluation table for
+// departments change, SyncConcepts to notice concept edits or synonyms
+// saved elsewhere. Evaluate prints the evaluation table for
 // `hallgate eval routing`.
 package routing

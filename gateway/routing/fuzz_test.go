@@ -52,3 +52,32 @@ func FuzzFeatures(f *testing.F) {
 		_ = defaultConcepts.Match(in)
 	})
 }
+
+// FuzzConceptEdits: a city's concept edits come through the API. Parsing
+// and applying them must never panic, every problem names a line of the
+// input, and applying never leaves a concept without its name or with its
+// formal count beyond its terms.
+func FuzzConceptEdits(f *testing.F) {
+	f.Add("特种设备 | 观光梯 -电梯\n-殡葬\n共享单车 互联网租赁自行车 | 小黄车")
+	f.Add("| x\n-\n--特种设备\n特种设备 -特种设备 |")
+	f.Add("欠薪 | -工钱 工钱\n\xff\xfe | 词语")
+	f.Fuzz(func(t *testing.T, in string) {
+		edits, problems := ParseConceptEdits(in)
+		lines := strings.Count(in, "\n") + 1
+		for _, p := range problems {
+			if p.Line < 1 || p.Line > max(lines, MaxConceptEditLines+1) || p.Reason == "" {
+				t.Fatalf("problem %+v of a %d-line input", p, lines)
+			}
+		}
+		out, ch := ApplyConceptEdits(shippedConcepts[:min(len(shippedConcepts), 30)], edits)
+		for _, c := range out {
+			if len(c.Terms) == 0 || c.Terms[0] != c.Name || c.Formal < 1 || c.Formal > len(c.Terms) {
+				t.Fatalf("concept %+v after %q", c, in)
+			}
+		}
+		if ch.Concepts != len(out) {
+			t.Fatalf("change says %d concepts, %d remain", ch.Concepts, len(out))
+		}
+		_ = NewConceptIndex(out).Match(in)
+	})
+}

@@ -93,7 +93,10 @@ type modelParams struct {
 	// statistics, and tokenizations shared through memo.
 	inner bool
 	memo  *tfMemo
-	Seed  uint64
+	// concepts is the concept lexicon the model adds to its tokenizer's
+	// features (nil: the shipped one).
+	concepts *ConceptIndex
+	Seed     uint64
 	// TermWeightPower > 0 turns on supervised term weighting.
 	TermWeightPower  float64
 	TermWeightSmooth float64
@@ -103,6 +106,14 @@ type modelParams struct {
 	MaxLinearExamples int
 }
 
+// lexicon is the concept index p names, the shipped one by default.
+func (p modelParams) lexicon() *ConceptIndex {
+	if p.concepts != nil {
+		return p.concepts
+	}
+	return defaultConcepts
+}
+
 func defaultParams() modelParams {
 	return modelParams{Epochs: 8, LearnRate: 2, KBWeight: 1, AnswerWeight: 1, HistoryWeight: 1, DutyWeight: 3, RuleWeight: 2, Stack: true, Seed: 1, TermWeightPower: 1, TermWeightSmooth: 0.05, MaxLinearExamples: 30000}
 }
@@ -110,7 +121,8 @@ func defaultParams() modelParams {
 // model is an immutable snapshot of everything learned; Suggester swaps a
 // fresh one in after each rebuild so suggestions never wait on training.
 type model struct {
-	tok       Tokenizer
+	tok       Tokenizer     // with the concept features
+	concepts  *ConceptIndex // the lexicon tok applies
 	depts     []DepartmentInfo
 	idx       map[string]int
 	df        *docFreq
@@ -198,7 +210,9 @@ func typeIndex(t string) int {
 // buildModel trains a model from scratch. It is pure CPU work: callers run
 // it off the request path.
 func buildModel(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []KBEntry, rules []Rule, p modelParams) *model {
-	m := &model{tok: tok, depts: depts, idx: map[string]int{}, df: newDocFreq(), examples: examples, kb: kb, rules: rules}
+	plainTok, ix := tok, p.lexicon()
+	tok = withConcepts(tok, ix)
+	m := &model{tok: tok, concepts: ix, depts: depts, idx: map[string]int{}, df: newDocFreq(), examples: examples, kb: kb, rules: rules}
 	for i, d := range depts {
 		m.idx[d.Code] = i
 	}
@@ -425,7 +439,7 @@ func buildModel(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []
 	}
 	n := len(m.docs)
 	m.accPool.New = func() any { a := make([]float32, n); return &a }
-	m.conceptIDs = conceptIDSet(defaultConcepts)
+	m.conceptIDs = conceptIDSet(ix)
 	m.urg = trainUrgency(examples)
 	if blendCNB > 0 {
 		m.cnb = buildCNB(lin, C)
@@ -522,7 +536,7 @@ func buildModel(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []
 	}
 
 	if p.Stack {
-		m.stackW = buildStack(tok, depts, examples, kb, rules, p)
+		m.stackW = buildStack(plainTok, depts, examples, kb, rules, p) // its models add the concepts themselves
 	}
 	m.co = make([][]float32, C)
 	m.leadN = make([]float32, C)

@@ -328,8 +328,8 @@ func (m *model) conceptEvidence(text string, lead int) string {
 	}
 	duty := m.depts[lead].Responsibilities
 	var said []string
-	for _, h := range defaultConcepts.Hits(text) {
-		c := defaultConcepts.Concept(h.Concept)
+	for _, h := range m.concepts.Hits(text) {
+		c := m.concepts.Concept(h.Concept)
 		if slices.Index(c.Terms, h.Term) < c.Formal || len(said) == 3 {
 			continue // the request already says the formal word
 		}

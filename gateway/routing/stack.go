@@ -106,7 +106,7 @@ func buildStack(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []
 		idx[d.Code] = i
 	}
 	inner.memo = &tfMemo{m: map[string]map[uint32]float32{}}
-	inner.memo.duty, inner.memo.guide = buildDutyIndexes(tok, depts, idx, rules)
+	inner.memo.duty, inner.memo.guide = buildDutyIndexes(withConcepts(tok, p.lexicon()), depts, idx, rules)
 	if len(kb) > 0 {
 		inner.memo.kbIndex = NewBM25(kb)
 	}

@@ -23,6 +23,9 @@ type Options struct {
 	Departments Departments // required
 	KBEntries   KBEntries   // optional: KB entries as training material
 	KBSearch    KBSearch    // optional: direct answers
+	// Synonyms, optional, are the knowledge base's runtime synonym groups:
+	// they join the concept lexicon (SynonymConcepts).
+	Synonyms SynonymSource
 	// Tokenizer defaults to WordTokenizer(analysis.Shared()).
 	Tokenizer Tokenizer
 	// RetrainDelay debounces retraining after Observe and rule changes
@@ -99,6 +102,7 @@ type Suggester struct {
 	examples []Example
 	building sync.Mutex
 	fresh    *freshness
+	lex      lexiconCache
 
 	// Background retraining: kicks are debounced by one goroutine; Close
 	// cancels ctx and waits for it.
@@ -116,7 +120,7 @@ func Open(ctx context.Context, opts Options) (*Suggester, error) {
 		return nil, err
 	}
 	s := &Suggester{opts: opts, fresh: newFreshness()}
-	s.catalogue = &Catalogue{st: opts.Store, known: s.knownDepartments, onChange: s.rulesChanged}
+	s.catalogue = &Catalogue{st: opts.Store, known: s.knownDepartments, onChange: s.rulesChanged, onConcepts: s.conceptsChanged}
 	exs, err := s.loadExamples(ctx)
 	if err != nil {
 		return nil, err
@@ -152,7 +156,11 @@ func (s *Suggester) bootstrap(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.model.Store(buildModel(s.opts.Tokenizer, depts, nil, nil, rules, defaultParams()))
+	p := defaultParams()
+	if p.concepts, _, err = s.lexicon(ctx); err != nil {
+		return err
+	}
+	s.model.Store(buildModel(s.opts.Tokenizer, depts, nil, nil, rules, p))
 	s.rules.Store(&rules)
 	return nil
 }
@@ -254,16 +262,24 @@ func (s *Suggester) Retrain(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	p := defaultParams()
+	var lk lexiconKey
+	if p.concepts, lk, err = s.lexicon(ctx); err != nil {
+		return err
+	}
+	s.lex.mu.Lock()
+	s.lex.seen = lk // SyncConcepts: a later change differs from it
+	s.lex.mu.Unlock()
 	s.mu.Lock()
 	exs := slices.Clone(s.examples)
 	s.mu.Unlock()
 	start := time.Now()
-	m := buildModel(s.opts.Tokenizer, depts, exs, kb, rules, defaultParams())
+	m := buildModel(s.opts.Tokenizer, depts, exs, kb, rules, p)
 	s.model.Store(m)
 	s.rules.Store(&rules)
 	trained = len(exs)
 	s.opts.Logger.InfoContext(ctx, "routing model trained", "examples", len(exs), "kb_entries", len(kb), "kb_entries_all", all,
-		"rules", len(rules), "departments", len(depts), "took", time.Since(start))
+		"rules", len(rules), "departments", len(depts), "concepts", p.concepts.Len(), "took", time.Since(start))
 	return nil
 }
 

@@ -99,6 +99,7 @@ func CharNGrams(text string) []string {
 // WordTokenizer combines the default character n-grams with the shared
 // analyzer's words and their synonyms (prefixed so they never collide with
 // n-grams). Synonyms let a citizen's colloquial word meet the KB's formal one.
+// The model adds the concept lexicon's features on top (withConcepts).
 func WordTokenizer(a *analysis.Analyzer) Tokenizer {
 	return func(text string) []string {
 		out := CharNGrams(text)
@@ -111,7 +112,7 @@ func WordTokenizer(a *analysis.Analyzer) Tokenizer {
 				out = append(out, "w:"+s)
 			}
 		}
-		return append(out, conceptTerms(text)...)
+		return out
 	}
 }
 

@@ -45,6 +45,10 @@ func (m *Module) Routes() []httpapi.Route {
 		{Method: fiber.MethodPut, Path: "/api/v1/routing/rules/:id", Roles: editRoles, Summary: "Replace a dispatch rule (If-Match: version for optimistic concurrency)", Handler: m.updateRule},
 		{Method: fiber.MethodDelete, Path: "/api/v1/routing/rules/:id", Roles: editRoles, Summary: "Delete a dispatch rule", Handler: m.deleteRule},
 		{Method: fiber.MethodPut, Path: "/api/v1/routing/guide", Roles: editRoles, Summary: "Import the city's dispatch guide (派单指引, Markdown): one scope rule per department line, urgent phrases; replaces the previous guide's rules in one transaction", Handler: m.importGuide},
+		{Method: fiber.MethodGet, Path: "/api/v1/routing/concepts", Roles: readRoles, Summary: "The concept lexicon (概念词表) in use: the city's edits, what they changed, and with ?text= the concepts a request mentions, with ?term= the concepts that hold a word", Handler: m.getConcepts},
+		{Method: fiber.MethodGet, Path: "/api/v1/routing/concepts/lexicon", Roles: readRoles, Summary: "The whole concept lexicon in use (shipped, the city's edits and the KB's synonyms) as text, one concept per line: formal terms | everyday words", Handler: m.getLexicon},
+		{Method: fiber.MethodPut, Path: "/api/v1/routing/concepts", Roles: editRoles, Summary: "Replace the city's concept edits (text/plain lines: 名称 | 说法 …, 名称 | -说法 removes, -名称 drops); If-Match: version; the model rebuilds with them", Handler: m.putConcepts},
+		{Method: fiber.MethodDelete, Path: "/api/v1/routing/concepts", Roles: editRoles, Summary: "Remove the city's concept edits: back to the shipped lexicon", Handler: m.deleteConcepts},
 		{Method: fiber.MethodPost, Path: "/api/v1/routing/examples/import", Roles: adminRoles, Summary: "Import labelled historical tickets (JSON Lines) for the suggester to learn from", Handler: m.importExamples},
 		{Method: fiber.MethodPost, Path: "/api/v1/routing/retrain", Roles: adminRoles, Summary: "Rebuild the routing model now", Handler: m.retrain},
 	}
@@ -55,10 +59,13 @@ func problem(err error) error {
 	var (
 		ve *routing.ValidationError
 		ge *routing.GuideError
+		ce *routing.ConceptEditError
 	)
 	switch {
 	case errors.As(err, &ve):
 		return httpapi.Errorf(fiber.StatusUnprocessableEntity, "invalid fields").With("fields", ve.Fields)
+	case errors.As(err, &ce):
+		return httpapi.Errorf(fiber.StatusUnprocessableEntity, "the concept edits have %d problem(s); nothing was changed", len(ce.Problems)).With("problems", ce.Problems)
 	case errors.As(err, &ge):
 		return httpapi.Errorf(fiber.StatusUnprocessableEntity, "the dispatch guide has %d problem(s); nothing was changed", len(ge.Problems)).With("problems", ge.Problems)
 	case errors.Is(err, routing.ErrNotFound):
