@@ -177,3 +177,28 @@ func TestConceptLexiconEditedThroughTheAPI(t *testing.T) {
 		t.Fatalf("delete: %d %s", r.status, r.body)
 	}
 }
+
+// TestDutyTemplatesShown: an agent sees which shipped duty template each
+// department's name matched, with its text.
+func TestDutyTemplatesShown(t *testing.T) {
+	g := startFullGateway(t, testConfig(t), nil)
+	importTestCity(t, g)
+	r := g.do(http.MethodGet, "/api/v1/routing/templates", testAdminToken, nil)
+	if r.status != http.StatusOK {
+		t.Fatalf("templates: %d %s", r.status, r.body)
+	}
+	var out struct {
+		Departments []struct {
+			Department, Template, Text string
+			Match                      []string
+		}
+	}
+	if err := json.Unmarshal(r.body, &out); err != nil || len(out.Departments) != 3 {
+		t.Fatalf("body %s (%v)", r.body, err)
+	}
+	for _, d := range out.Departments {
+		if d.Department == "water" && (d.Template != "水务局" || !strings.Contains(d.Text, "负责") || len(d.Match) == 0) {
+			t.Errorf("water: %+v", d)
+		}
+	}
+}

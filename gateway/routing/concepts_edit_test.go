@@ -162,9 +162,10 @@ func TestConceptEditsReachTheModel(t *testing.T) {
 func TestKBSynonymsJoinTheLexicon(t *testing.T) {
 	ctx := context.Background()
 	depts := []DepartmentInfo{
-		{Code: "eco", Name: "生态环境局", Responsibilities: "负责大气污染防治监督管理。"},
-		{Code: "water", Name: "水务局", Responsibilities: "负责供水排水管理。"},
-		{Code: "hrss", Name: "人力资源和社会保障局", Responsibilities: "负责劳动保障监察。"},
+		// Names no duty template matches: the synonyms alone must bridge.
+		{Code: "eco", Name: "甲局", Responsibilities: "负责大气污染防治监督管理。"},
+		{Code: "water", Name: "乙局", Responsibilities: "负责供水排水管理。"},
+		{Code: "hrss", Name: "丙局", Responsibilities: "负责劳动保障监察。"},
 	}
 	groups, version := [][]string{}, uint64(0)
 	s := openWithDepartments(t, depts, func(context.Context) ([][]string, uint64, error) { return groups, version, nil })

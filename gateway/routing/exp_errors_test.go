@@ -69,7 +69,7 @@ func TestErrors(t *testing.T) {
 		t.Skip("set ROUTING_EXP=errors")
 	}
 	cases := foldCases(t)
-	names := [nComp]string{"lin", "knn", "kb", "cen", "duty", "hist", "cnb", "ovr", "first", "guide"}
+	names := [nComp]string{"lin", "knn", "kb", "cen", "duty", "hist", "cnb", "ovr", "first", "guide", "std"}
 	pairs := map[string]int{}
 	rescued := make([]int, nComp)
 	byDept := map[string][2]int{}

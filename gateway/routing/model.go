@@ -140,6 +140,8 @@ type model struct {
 	kbIndex   *BM25
 	duty      *dutyIndex
 	guide     *dutyIndex           // the catalogue's scope clauses; nil without scope rules
+	std       *dutyIndex           // the duty templates' clauses; nil without templates
+	stdName   []string             // per department, the name of its template ("" if none)
 	centroid  []map[uint32]float32 // per department, L2-normalised mean of its documents
 	kbDoc     map[string]int       // KB entry id → index in docs
 	plain     *docFreq             // the same IDF without department weights, for the type model
@@ -315,6 +317,17 @@ func buildModel(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []
 			}
 		}
 	}
+	if templateDocWeight > 0 {
+		for d, cs := range templateClauses(depts) {
+			if templateWhole && len(cs) > 0 {
+				raws = append(raws, raw{p.memo.tf(tok, strings.Join(cs, "；")), d, p.DutyWeight * templateDocWeight, templateKind, -1})
+				continue
+			}
+			for _, c := range cs {
+				raws = append(raws, raw{p.memo.tf(tok, c), d, p.DutyWeight * templateDocWeight, templateKind, -1})
+			}
+		}
+	}
 	isScope := func(r raw) bool { return r.kind == kindRule && r.ref < 0 }
 	nScope := 0
 	for _, r := range raws {
@@ -412,9 +425,13 @@ func buildModel(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []
 		m.histIndex = NewBM25(hs)
 	}
 	if p.memo != nil && p.memo.duty != nil {
-		m.duty, m.guide = p.memo.duty, p.memo.guide
+		m.duty, m.guide, m.std = p.memo.duty, p.memo.guide, p.memo.std
 	} else {
 		m.duty, m.guide = buildDutyIndexes(tok, depts, m.idx, rules)
+		m.std = buildStdIndex(tok, templateClauses(depts))
+	}
+	if m.std != nil {
+		m.stdName = templateNames(depts)
 	}
 	m.centroid = make([]map[uint32]float32, C)
 	for i := range m.centroid {
@@ -742,6 +759,7 @@ type tfMemo struct {
 	kbIndex *BM25
 	duty    *dutyIndex
 	guide   *dutyIndex
+	std     *dutyIndex
 }
 
 // tf returns counts(tok(text)), memoised; callers only read the map.

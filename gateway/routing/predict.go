@@ -22,7 +22,8 @@ type prediction struct {
 	evidence   []string
 	co         []string
 	ruleHits   []int
-	dutyClause []int // per department, its best-matching duty clause or -1
+	dutyClause []int              // per department, its best-matching duty clause or -1
+	tf         map[uint32]float32 // the request's routing features
 }
 
 // blend weights of the department scorers; the linear model generalises,
@@ -63,7 +64,7 @@ func (m *model) predict(ctx context.Context, q Query, rules []Rule) prediction {
 
 	var comp components
 	comp, p.neighbours, p.dutyClause = m.componentScores(ctx, q.Text, vec, tf)
-	p.vec = vec
+	p.vec, p.tf = vec, tf
 	if m.stackW != nil {
 		p.scores = stacked(m.stackW, comp, m.prior)
 	} else {
@@ -299,6 +300,9 @@ func (m *model) explain(p *prediction, text string, lead int) {
 	if p.dutyClause != nil && p.dutyClause[lead] >= 0 {
 		p.evidence = append(p.evidence, fmt.Sprintf("%s 的职责「%s」与诉求最相符", m.label(lead), m.duty.clause[p.dutyClause[lead]]))
 	}
+	if ev := m.templateEvidence(p.tf, lead); ev != "" {
+		p.evidence = append(p.evidence, ev)
+	}
 	var hit []string
 	norm := normalize(text)
 	for _, duty := range m.dutyTerm[lead] {
@@ -372,6 +376,7 @@ const (
 	compOVR
 	compFirst
 	compGuide // the catalogue's scope clauses (scope.go)
+	compStd   // the shipped duty templates' clauses (templates.go)
 	nComp
 )
 
@@ -464,6 +469,7 @@ func (m *model) componentScores(ctx context.Context, text string, vec sparse, tf
 			comp[compGuide][c] = math.Pow(s, guidePower)
 		}
 	}
+	m.stdScores(tf, comp[compStd])
 	var clauses []int
 	if blendDuty > 0 {
 		var ds []float64
@@ -513,7 +519,7 @@ func (m *model) combine(comp components) []float64 {
 		if gate >= 0 {
 			out[c] += gateBoost * comp[gate][c]
 		}
-		out[c] += blendDuty*comp[compDuty][c] + blendLinear*comp[compLinear][c] + blendCentroid*comp[compCentroid][c] + blendKNN*knn[c] + blendKB*comp[compKB][c] + blendHist*comp[compHist][c] + blendCNB*comp[compCNB][c] + blendOVR*comp[compOVR][c] + blendFirst*comp[compFirst][c] + blendGuide*comp[compGuide][c]
+		out[c] += blendDuty*comp[compDuty][c] + blendLinear*comp[compLinear][c] + blendCentroid*comp[compCentroid][c] + blendKNN*knn[c] + blendKB*comp[compKB][c] + blendHist*comp[compHist][c] + blendCNB*comp[compCNB][c] + blendOVR*comp[compOVR][c] + blendFirst*comp[compFirst][c] + blendGuide*comp[compGuide][c] + blendStd*comp[compStd][c]
 	}
 	return out
 }

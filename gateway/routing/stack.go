@@ -106,7 +106,9 @@ func buildStack(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []
 		idx[d.Code] = i
 	}
 	inner.memo = &tfMemo{m: map[string]map[uint32]float32{}}
-	inner.memo.duty, inner.memo.guide = buildDutyIndexes(withConcepts(tok, p.lexicon()), depts, idx, rules)
+	ctok := withConcepts(tok, p.lexicon())
+	inner.memo.duty, inner.memo.guide = buildDutyIndexes(ctok, depts, idx, rules)
+	inner.memo.std = buildStdIndex(ctok, templateClauses(depts))
 	if len(kb) > 0 {
 		inner.memo.kbIndex = NewBM25(kb)
 	}
@@ -207,7 +209,7 @@ var (
 // starting from the fixed blend so a tiny history cannot wander far.
 func fitStack(cases []stackCase) []float64 {
 	w := make([]float64, stackFeatures)
-	w[compLinear], w[compKNN], w[compKB], w[compCentroid], w[compDuty], w[compHist], w[compCNB], w[compOVR], w[compFirst], w[compGuide] = blendLinear, blendKNN, blendKB, blendCentroid, blendDuty, blendHist, blendCNB, blendOVR, blendFirst, blendGuide
+	w[compLinear], w[compKNN], w[compKB], w[compCentroid], w[compDuty], w[compHist], w[compCNB], w[compOVR], w[compFirst], w[compGuide], w[compStd] = blendLinear, blendKNN, blendKB, blendCentroid, blendDuty, blendHist, blendCNB, blendOVR, blendFirst, blendGuide, blendStd
 	init := append([]float64(nil), w...)
 	// Scores are ~0..1 and the blend sums to ~3: scale so the softmax over
 	// departments is not flat at the start.

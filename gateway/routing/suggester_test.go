@@ -292,16 +292,16 @@ func TestInvalidateRereadsKB(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if sg, _ := s.Suggest(ctx, Query{Text: "锅炉房噪声太大"}); sg.Department == "water" {
+	if sg, _ := s.Suggest(ctx, Query{Text: "嘀嘀宝噪声太大"}); sg.Department == "water" {
 		t.Fatalf("water before the KB entry exists: %+v", sg.Candidates)
 	}
 	mu.Lock()
-	kb = append(kb, KBEntry{ID: "k", Question: "供暖锅炉房噪声扰民怎么办？", Department: "water", Keywords: []string{"锅炉房", "供暖"}})
+	kb = append(kb, KBEntry{ID: "k", Question: "嘀嘀宝噪声扰民怎么办？", Department: "water", Keywords: []string{"嘀嘀宝"}})
 	mu.Unlock()
 	s.Invalidate()
 	deadline := time.Now().Add(5 * time.Second)
 	for time.Now().Before(deadline) {
-		if sg, _ := s.Suggest(ctx, Query{Text: "锅炉房噪声太大"}); sg.Department == "water" {
+		if sg, _ := s.Suggest(ctx, Query{Text: "嘀嘀宝噪声太大"}); sg.Department == "water" {
 			return
 		}
 		time.Sleep(10 * time.Millisecond)

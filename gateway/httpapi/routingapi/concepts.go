@@ -80,3 +80,11 @@ func (m *Module) setConcepts(c *fiber.Ctx, text string) error {
 	// The model rebuilds in the background (GET shows in_model once it has).
 	return c.JSON(fiber.Map{"edits": ce, "change": change, "model": "rebuilding"})
 }
+
+func (m *Module) getTemplates(c *fiber.Ctx) error {
+	ts, err := m.s.DutyTemplates(c.UserContext())
+	if err != nil {
+		return problem(err)
+	}
+	return c.JSON(fiber.Map{"departments": ts})
+}

@@ -49,6 +49,7 @@ func (m *Module) Routes() []httpapi.Route {
 		{Method: fiber.MethodGet, Path: "/api/v1/routing/concepts/lexicon", Roles: readRoles, Summary: "The whole concept lexicon in use (shipped, the city's edits and the KB's synonyms) as text, one concept per line: formal terms | everyday words", Handler: m.getLexicon},
 		{Method: fiber.MethodPut, Path: "/api/v1/routing/concepts", Roles: editRoles, Summary: "Replace the city's concept edits (text/plain lines: 名称 | 说法 …, 名称 | -说法 removes, -名称 drops); If-Match: version; the model rebuilds with them", Handler: m.putConcepts},
 		{Method: fiber.MethodDelete, Path: "/api/v1/routing/concepts", Roles: editRoles, Summary: "Remove the city's concept edits: back to the shipped lexicon", Handler: m.deleteConcepts},
+		{Method: fiber.MethodGet, Path: "/api/v1/routing/templates", Roles: readRoles, Summary: "The shipped duty templates (通用职责模板) each department's name matched: what a department of its kind commonly handles, which the suggester adds to the city's own duty statement", Handler: m.getTemplates},
 		{Method: fiber.MethodPost, Path: "/api/v1/routing/examples/import", Roles: adminRoles, Summary: "Import labelled historical tickets (JSON Lines) for the suggester to learn from", Handler: m.importExamples},
 		{Method: fiber.MethodPost, Path: "/api/v1/routing/retrain", Roles: adminRoles, Summary: "Rebuild the routing model now", Handler: m.retrain},
 	}

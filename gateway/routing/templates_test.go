@@ -1,0 +1,70 @@
+package routing
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestParseDutyTemplates(t *testing.T) {
+	long := strings.Repeat("负责示例事项的监督管理（示例甲、示例乙）。", 10)
+	ts, err := ParseDutyTemplates("# c\n[公安局]\nmatch: 公安局\n" + long + "\n[公安局交通警察支队]\nmatch: 交通警察 交警\n" + long + "\n" + long)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ts) != 2 || ts[1].Name != "公安局交通警察支队" || len(ts[1].Match) != 2 || len([]rune(ts[1].Text)) != 2*len([]rune(long)) {
+		t.Fatalf("parsed %+v", ts)
+	}
+	// The longest matching substring wins: a traffic police unit of the
+	// public security bureau is the traffic police, not the bureau.
+	if got := templateFor("某市公安局交通警察支队", ts); got != 1 {
+		t.Errorf("traffic police matched template %d", got)
+	}
+	if got := templateFor("某市公安局", ts); got != 0 {
+		t.Errorf("the bureau matched template %d", got)
+	}
+	if got := templateFor("某市税务局", ts); got != -1 {
+		t.Errorf("an unknown kind matched template %d", got)
+	}
+	for _, bad := range []string{"负责什么\n[x]\nmatch: x\n" + long, "[x]\n" + long, "[x]\nmatch: x\n负责很少的事。"} {
+		if _, err := ParseDutyTemplates(bad); err == nil {
+			t.Errorf("accepted %q", bad[:20])
+		}
+	}
+	if _, err := ParseDutyTemplates(templateText); err != nil {
+		t.Errorf("the shipped templates: %v", err)
+	}
+}
+
+// A city whose one-line duties never name a matter: the template of the
+// department's kind does, and routes the request there.
+func TestTemplatesBridgeShortDuties(t *testing.T) {
+	defer func(ts []DutyTemplate) { shippedTemplates = ts }(shippedTemplates)
+	shippedTemplates = []DutyTemplate{{Name: "交通运输局", Match: []string{"交通运输"},
+		Text: "负责道路运输和城市客运管理（出租车、网约车、嘀嘀宝停放、公交线路、长途客车）。负责公路养护管理（路面坑洼、护栏损坏）。"}}
+	depts := []DepartmentInfo{
+		{Code: "transport", Name: "某市交通运输局", Responsibilities: "负责交通运输行业管理。"},
+		{Code: "eco", Name: "某市生态环境局", Responsibilities: "负责大气污染防治监督管理。"},
+		{Code: "hrss", Name: "某市人力资源和社会保障局", Responsibilities: "负责劳动保障监察。"},
+	}
+	const text = "嘀嘀宝横七竖八堆在小区门口"
+	var evidence []string
+	lead := func() string {
+		m := buildModel(CharNGrams, depts, nil, nil, nil, defaultParams())
+		p := m.predict(context.Background(), Query{Text: text}, nil)
+		evidence = p.evidence
+		return m.depts[p.ranked[0]].Code
+	}
+	if got := lead(); got != "transport" {
+		t.Errorf("with the template: %s", got)
+	}
+	if !slices.Contains(evidence, "同类部门（交通运输局）通常负责「嘀嘀宝停放」") {
+		t.Errorf("evidence does not quote the template: %q", evidence)
+	}
+	defer func(u bool) { useTemplates = u }(useTemplates)
+	useTemplates = false
+	if got := lead(); got == "transport" {
+		t.Error("routed to transport without the template: the test proves nothing")
+	}
+}
