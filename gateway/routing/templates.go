@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -30,22 +31,30 @@ type DutyTemplate struct {
 }
 
 // ParseDutyTemplates reads blocks "[name]", "match: a b", then duty lines; #
-// starts a comment.
+// starts a comment. A block repeating an earlier name continues that one.
 func ParseDutyTemplates(text string) ([]DutyTemplate, error) {
 	var out []DutyTemplate
+	cur := -1
 	for n, line := range strings.Split(text, "\n") {
 		line = strings.TrimSpace(line)
 		switch {
 		case line == "" || strings.HasPrefix(line, "#"):
 		case strings.HasPrefix(line, "[") && strings.HasSuffix(line, "]"):
-			out = append(out, DutyTemplate{Name: strings.TrimSpace(line[1 : len(line)-1])})
-		case len(out) == 0:
+			// A block whose name came before continues it.
+			name := strings.TrimSpace(line[1 : len(line)-1])
+			if cur = slices.IndexFunc(out, func(t DutyTemplate) bool { return t.Name == name }); cur < 0 {
+				out, cur = append(out, DutyTemplate{Name: name}), len(out)
+			}
+		case cur < 0:
 			return nil, fmt.Errorf("duty templates line %d: text before the first [name]", n+1)
 		case strings.HasPrefix(line, "match:"):
-			out[len(out)-1].Match = append(out[len(out)-1].Match, strings.Fields(strings.TrimPrefix(line, "match:"))...)
+			for _, m := range strings.Fields(strings.TrimPrefix(line, "match:")) {
+				if !slices.Contains(out[cur].Match, m) {
+					out[cur].Match = append(out[cur].Match, m)
+				}
+			}
 		default:
-			t := &out[len(out)-1]
-			t.Text += line
+			out[cur].Text += line
 		}
 	}
 	for _, t := range out {

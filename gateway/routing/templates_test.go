@@ -16,6 +16,11 @@ func TestParseDutyTemplates(t *testing.T) {
 	if len(ts) != 2 || ts[1].Name != "公安局交通警察支队" || len(ts[1].Match) != 2 || len([]rune(ts[1].Text)) != 2*len([]rune(long)) {
 		t.Fatalf("parsed %+v", ts)
 	}
+	// A second block of the same name widens the first.
+	more, err := ParseDutyTemplates("[公安局]\nmatch: 公安局\n" + long + "\n[公安局]\nmatch: 公安局 派出所\n负责户外治安。")
+	if err != nil || len(more) != 1 || len(more[0].Match) != 2 || !strings.HasSuffix(more[0].Text, "负责户外治安。") {
+		t.Fatalf("widened: %+v %v", more, err)
+	}
 	// The longest matching substring wins: a traffic police unit of the
 	// public security bureau is the traffic police, not the bureau.
 	if got := templateFor("某市公安局交通警察支队", ts); got != 1 {
