@@ -40,6 +40,20 @@ func TestParseDutyTemplates(t *testing.T) {
 	if _, err := ParseDutyTemplates(templateText); err != nil {
 		t.Errorf("the shipped templates: %v", err)
 	}
+	// Names of the shipped kinds, and law-enforcement units that are not
+	// urban management though they say 综合行政执法.
+	for name, want := range map[string]string{
+		"某市交通运输综合行政执法支队": "交通运输局", "某市综合行政执法局": "城市管理局", "某市城市管理局": "城市管理局",
+		"某市公安局出入境管理支队": "公安局出入境管理", "某市公安局": "公安局", "国网某供电公司": "供电公司",
+	} {
+		got := ""
+		if i := templateFor(name, shippedTemplates); i >= 0 {
+			got = shippedTemplates[i].Name
+		}
+		if got != want {
+			t.Errorf("%s matched %q, want %q", name, got, want)
+		}
+	}
 }
 
 // A city whose one-line duties never name a matter: the template of the
