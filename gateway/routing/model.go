@@ -317,14 +317,18 @@ func buildModel(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []
 			}
 		}
 	}
-	if templateDocWeight > 0 {
+	tw := templateDocWeight
+	if len(scopeClauses(rules, m.idx)) > 0 {
+		tw *= templateGuideScale // the city's own guide speaks instead
+	}
+	if tw > 0 {
 		for d, cs := range templateClauses(depts) {
 			if templateWhole && len(cs) > 0 {
-				raws = append(raws, raw{p.memo.tf(tok, strings.Join(cs, "；")), d, p.DutyWeight * templateDocWeight, templateKind, -1})
+				raws = append(raws, raw{p.memo.tf(tok, strings.Join(cs, "；")), d, p.DutyWeight * tw, templateKind, -1})
 				continue
 			}
 			for _, c := range cs {
-				raws = append(raws, raw{p.memo.tf(tok, c), d, p.DutyWeight * templateDocWeight, templateKind, -1})
+				raws = append(raws, raw{p.memo.tf(tok, c), d, p.DutyWeight * tw, templateKind, -1})
 			}
 		}
 	}

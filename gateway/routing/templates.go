@@ -28,6 +28,10 @@ type DutyTemplate struct {
 	Name  string
 	Match []string // substrings of a department's name that identify the kind
 	Text  string
+	// Absorbs names kinds that belong to this one's line of administration
+	// (消防救援 is part of 应急管理): a city with no department of such a
+	// kind gets its duties here.
+	Absorbs []string
 }
 
 // ParseDutyTemplates reads blocks "[name]", "match: a b", then duty lines; #
@@ -47,6 +51,8 @@ func ParseDutyTemplates(text string) ([]DutyTemplate, error) {
 			}
 		case cur < 0:
 			return nil, fmt.Errorf("duty templates line %d: text before the first [name]", n+1)
+		case strings.HasPrefix(line, "absorbs:"):
+			out[cur].Absorbs = append(out[cur].Absorbs, strings.Fields(strings.TrimPrefix(line, "absorbs:"))...)
 		case strings.HasPrefix(line, "match:"):
 			for _, m := range strings.Fields(strings.TrimPrefix(line, "match:")) {
 				if !slices.Contains(out[cur].Match, m) {
@@ -101,6 +107,11 @@ var (
 	// templateWhole makes each department's template one training document
 	// instead of one per clause.
 	templateWhole = false
+	// templateGuideScale scales the template documents' weight when the
+	// catalogue holds a city's dispatch guide (scope rules): the city's own
+	// account of who does what replaces the common one in the documents,
+	// and the template scorer stays for the stacker to weigh.
+	templateGuideScale float32 = 0
 )
 
 // templateClauses are the clauses of the templates of depts, by department
@@ -110,17 +121,41 @@ func templateClauses(depts []DepartmentInfo) [][]string {
 	if !useTemplates || len(shippedTemplates) == 0 {
 		return nil
 	}
+	kinds := templateKinds(depts)
+	paren := strings.NewReplacer("（", "；", "）", "；", "(", "；", ")", "；")
 	out := make([][]string, len(depts))
 	for i, d := range depts {
 		t := templateFor(d.Name, shippedTemplates)
 		if t < 0 {
 			continue
 		}
-		text := strings.NewReplacer("（", "；", "）", "；", "(", "；", ")", "；").Replace(shippedTemplates[t].Text)
-		out[i] = dutyClauses(text)
+		text := shippedTemplates[t].Text
+		if templateAbsorb {
+			for _, a := range shippedTemplates[t].Absorbs {
+				if j := slices.IndexFunc(shippedTemplates, func(x DutyTemplate) bool { return x.Name == a }); j >= 0 && !kinds[a] {
+					text += shippedTemplates[j].Text
+				}
+			}
+		}
+		out[i] = dutyClauses(paren.Replace(text))
 	}
 	return out
 }
+
+// templateKinds are the names of the templates depts match.
+func templateKinds(depts []DepartmentInfo) map[string]bool {
+	kinds := map[string]bool{}
+	for _, d := range depts {
+		if t := templateFor(d.Name, shippedTemplates); t >= 0 {
+			kinds[shippedTemplates[t].Name] = true
+		}
+	}
+	return kinds
+}
+
+// templateAbsorb lets a template take in the kinds it absorbs when the city
+// has no department of them.
+var templateAbsorb = true
 
 // stdEvidenceMin is the least BM25 of the lead's best template clause for
 // quoting it (a clause sharing one common word is no reason).
@@ -187,6 +222,7 @@ type TemplateUse struct {
 	Template   string   `json:"template,omitempty"` // "" when no template matches
 	Match      []string `json:"match,omitempty"`
 	Text       string   `json:"text,omitempty"`
+	Absorbed   []string `json:"absorbed,omitempty"` // kinds the city has no department of, whose duties join this one
 }
 
 // DutyTemplates lists, for every department, the shipped duty template its
@@ -196,12 +232,18 @@ func (s *Suggester) DutyTemplates(ctx context.Context) ([]TemplateUse, error) {
 	if err != nil {
 		return nil, fmt.Errorf("routing: departments: %w", err)
 	}
+	kinds := templateKinds(depts)
 	out := make([]TemplateUse, len(depts))
 	for i, d := range depts {
 		out[i] = TemplateUse{Department: d.Code, Name: d.Name}
 		if t := templateFor(d.Name, shippedTemplates); t >= 0 && useTemplates {
 			tp := shippedTemplates[t]
 			out[i].Template, out[i].Match, out[i].Text = tp.Name, tp.Match, tp.Text
+			for _, a := range tp.Absorbs {
+				if !kinds[a] && templateAbsorb {
+					out[i].Absorbed = append(out[i].Absorbed, a)
+				}
+			}
 		}
 	}
 	return out, nil

@@ -87,3 +87,24 @@ func TestTemplatesBridgeShortDuties(t *testing.T) {
 		t.Error("routed to transport without the template: the test proves nothing")
 	}
 }
+
+// A kind the city has no department of joins the kind that absorbs it; a
+// city that has both keeps them apart.
+func TestTemplateAbsorbs(t *testing.T) {
+	defer func(ts []DutyTemplate) { shippedTemplates = ts }(shippedTemplates)
+	shippedTemplates = []DutyTemplate{
+		{Name: "应急管理局", Match: []string{"应急管理"}, Text: "负责安全生产监督管理（危化品）。", Absorbs: []string{"消防救援支队"}},
+		{Name: "消防救援支队", Match: []string{"消防救援"}, Text: "负责消防安全检查（飞线充电、消防通道）。"},
+	}
+	has := func(depts []DepartmentInfo, i int, clause string) bool {
+		return slices.Contains(templateClauses(depts)[i], clause)
+	}
+	alone := []DepartmentInfo{{Code: "em", Name: "某市应急管理局"}}
+	if !has(alone, 0, "飞线充电") {
+		t.Errorf("without a fire brigade the emergency bureau lacks its duties: %q", templateClauses(alone)[0])
+	}
+	both := []DepartmentInfo{{Code: "em", Name: "某市应急管理局"}, {Code: "fire", Name: "某市消防救援支队"}}
+	if has(both, 0, "飞线充电") || !has(both, 1, "飞线充电") {
+		t.Errorf("with a fire brigade: %q", templateClauses(both))
+	}
+}
