@@ -67,8 +67,13 @@ func TestDiskFullEmbeddedStore(t *testing.T) {
 	// A delivery whose acknowledgement fails on the full disk comes back
 	// when its lease ends: 15 s here instead of the default 2 minutes, so
 	// a loaded machine (CI runs the fault tests in parallel) still drains
-	// well inside the wait below.
-	appendConfig(t, g.cfgPath, "dispatch:\n  lease: 15s\n")
+	// well inside the wait below. One whose attempts failed while the disk
+	// was full backs off exponentially (5 s doubling, 10 min cap by
+	// default): after six such attempts — a long full window on a loaded
+	// machine — the next try came after the wait had ended (CI on 4b96654).
+	// The cap is 10 s here; the backoff itself is the relay's tests' to
+	// check.
+	appendConfig(t, g.cfgPath, "dispatch:\n  lease: 15s\n  retry_max: 10s\n")
 	g.start()
 	defer g.p.kill() // before the unmount
 	seedDepartment(t, g.base)

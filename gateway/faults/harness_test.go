@@ -485,6 +485,11 @@ func waitDelivered(t *testing.T, d time.Duration, what, base string, sim *simula
 	t.Helper()
 	start := time.Now()
 	var left []string
+	defer func() {
+		if t.Failed() { // waitFor gave up: say what is missing
+			t.Logf("the simulator holds %d of %d tickets; the gateway has not recorded as delivered: %v", len(sim.stats(t).deliveredTickets()), len(want), left)
+		}
+	}()
 	waitFor(t, d, what, func() bool {
 		if len(sim.stats(t).deliveredTickets()) < len(want) {
 			return false
