@@ -321,8 +321,9 @@ func buildModel(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []
 	if len(scopeClauses(rules, m.idx)) > 0 {
 		tw *= templateGuideScale // the city's own guide speaks instead
 	}
+	tcl := templateClauses(depts)
 	if tw > 0 {
-		for d, cs := range templateClauses(depts) {
+		for d, cs := range tcl {
 			if templateWhole && len(cs) > 0 {
 				raws = append(raws, raw{p.memo.tf(tok, strings.Join(cs, "；")), d, p.DutyWeight * tw, templateKind, -1})
 				continue
@@ -432,7 +433,7 @@ func buildModel(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []
 		m.duty, m.guide, m.std = p.memo.duty, p.memo.guide, p.memo.std
 	} else {
 		m.duty, m.guide = buildDutyIndexes(tok, depts, m.idx, rules)
-		m.std = buildStdIndex(tok, templateClauses(depts))
+		m.std = buildStdIndex(tok, tcl)
 	}
 	if m.std != nil {
 		m.stdName = templateNames(depts)

@@ -26,19 +26,29 @@ type lexiconCache struct {
 	synN   int
 }
 
-// lexicon builds (or reuses) the concept index of the shipped lexicon, the
-// city's stored edits and the knowledge base's synonyms.
-func (s *Suggester) lexicon(ctx context.Context) (*ConceptIndex, lexiconKey, error) {
+// lexiconInputs reads the city's concept edits and the knowledge base's
+// synonyms, and the key that names them.
+func (s *Suggester) lexiconInputs(ctx context.Context) (ConceptEdits, [][]string, lexiconKey, error) {
 	ce, err := s.catalogue.ConceptEdits(ctx)
 	if err != nil {
-		return nil, lexiconKey{}, err
+		return ConceptEdits{}, nil, lexiconKey{}, err
 	}
 	var groups [][]string
 	key := lexiconKey{edits: ce.Version}
 	if s.opts.Synonyms != nil {
 		if groups, key.synonyms, err = s.opts.Synonyms(ctx); err != nil {
-			return nil, lexiconKey{}, fmt.Errorf("routing: synonyms: %w", err)
+			return ConceptEdits{}, nil, lexiconKey{}, fmt.Errorf("routing: synonyms: %w", err)
 		}
+	}
+	return ce, groups, key, nil
+}
+
+// lexicon builds (or reuses) the concept index of the shipped lexicon, the
+// city's stored edits and the knowledge base's synonyms.
+func (s *Suggester) lexicon(ctx context.Context) (*ConceptIndex, lexiconKey, error) {
+	ce, groups, key, err := s.lexiconInputs(ctx)
+	if err != nil {
+		return nil, lexiconKey{}, err
 	}
 	c := &s.lex
 	c.mu.Lock()
@@ -62,15 +72,9 @@ func (s *Suggester) lexicon(ctx context.Context) (*ConceptIndex, lexiconKey, err
 // knowledge base's synonyms changed since the model was built, here or on
 // another replica sharing the store. It reports whether they had.
 func (s *Suggester) SyncConcepts(ctx context.Context) (bool, error) {
-	ce, err := s.catalogue.ConceptEdits(ctx)
+	_, _, key, err := s.lexiconInputs(ctx)
 	if err != nil {
 		return false, err
-	}
-	key := lexiconKey{edits: ce.Version}
-	if s.opts.Synonyms != nil {
-		if _, key.synonyms, err = s.opts.Synonyms(ctx); err != nil {
-			return false, err
-		}
 	}
 	s.lex.mu.Lock()
 	changed := key != s.lex.seen

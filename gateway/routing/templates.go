@@ -114,6 +114,43 @@ var (
 	templateGuideScale float32 = 0
 )
 
+// templateUse is the template one department gets: the index of its kind
+// (-1: none) and of the kinds it absorbs because the city has no
+// department of them.
+type templateUse struct {
+	kind     int
+	absorbed []int
+}
+
+// resolveTemplates decides every department's template, the one place the
+// matching and absorbing rules apply (the model and the API both read it).
+func resolveTemplates(depts []DepartmentInfo) []templateUse {
+	out := make([]templateUse, len(depts))
+	kinds := map[string]bool{}
+	for i, d := range depts {
+		out[i].kind = -1
+		if useTemplates {
+			if out[i].kind = templateFor(d.Name, shippedTemplates); out[i].kind >= 0 {
+				kinds[shippedTemplates[out[i].kind].Name] = true
+			}
+		}
+	}
+	if !templateAbsorb {
+		return out
+	}
+	for i := range out {
+		if out[i].kind < 0 {
+			continue
+		}
+		for _, a := range shippedTemplates[out[i].kind].Absorbs {
+			if j := slices.IndexFunc(shippedTemplates, func(x DutyTemplate) bool { return x.Name == a }); j >= 0 && !kinds[a] {
+				out[i].absorbed = append(out[i].absorbed, j)
+			}
+		}
+	}
+	return out
+}
+
 // templateClauses are the clauses of the templates of depts, by department
 // index: the duty sentences cut like 三定 text, and each parenthesised
 // everyday item its own clause.
@@ -121,36 +158,19 @@ func templateClauses(depts []DepartmentInfo) [][]string {
 	if !useTemplates || len(shippedTemplates) == 0 {
 		return nil
 	}
-	kinds := templateKinds(depts)
 	paren := strings.NewReplacer("（", "；", "）", "；", "(", "；", ")", "；")
 	out := make([][]string, len(depts))
-	for i, d := range depts {
-		t := templateFor(d.Name, shippedTemplates)
-		if t < 0 {
+	for i, u := range resolveTemplates(depts) {
+		if u.kind < 0 {
 			continue
 		}
-		text := shippedTemplates[t].Text
-		if templateAbsorb {
-			for _, a := range shippedTemplates[t].Absorbs {
-				if j := slices.IndexFunc(shippedTemplates, func(x DutyTemplate) bool { return x.Name == a }); j >= 0 && !kinds[a] {
-					text += shippedTemplates[j].Text
-				}
-			}
+		text := shippedTemplates[u.kind].Text
+		for _, j := range u.absorbed {
+			text += shippedTemplates[j].Text
 		}
 		out[i] = dutyClauses(paren.Replace(text))
 	}
 	return out
-}
-
-// templateKinds are the names of the templates depts match.
-func templateKinds(depts []DepartmentInfo) map[string]bool {
-	kinds := map[string]bool{}
-	for _, d := range depts {
-		if t := templateFor(d.Name, shippedTemplates); t >= 0 {
-			kinds[shippedTemplates[t].Name] = true
-		}
-	}
-	return kinds
 }
 
 // templateAbsorb lets a template take in the kinds it absorbs when the city
@@ -177,9 +197,9 @@ func (m *model) templateEvidence(tf map[uint32]float32, lead int) string {
 // templateNames are the names of depts' templates ("" for none).
 func templateNames(depts []DepartmentInfo) []string {
 	out := make([]string, len(depts))
-	for i, d := range depts {
-		if t := templateFor(d.Name, shippedTemplates); t >= 0 {
-			out[i] = shippedTemplates[t].Name
+	for i, u := range resolveTemplates(depts) {
+		if u.kind >= 0 {
+			out[i] = shippedTemplates[u.kind].Name
 		}
 	}
 	return out
@@ -232,18 +252,16 @@ func (s *Suggester) DutyTemplates(ctx context.Context) ([]TemplateUse, error) {
 	if err != nil {
 		return nil, fmt.Errorf("routing: departments: %w", err)
 	}
-	kinds := templateKinds(depts)
 	out := make([]TemplateUse, len(depts))
-	for i, d := range depts {
-		out[i] = TemplateUse{Department: d.Code, Name: d.Name}
-		if t := templateFor(d.Name, shippedTemplates); t >= 0 && useTemplates {
-			tp := shippedTemplates[t]
-			out[i].Template, out[i].Match, out[i].Text = tp.Name, tp.Match, tp.Text
-			for _, a := range tp.Absorbs {
-				if !kinds[a] && templateAbsorb {
-					out[i].Absorbed = append(out[i].Absorbed, a)
-				}
-			}
+	for i, u := range resolveTemplates(depts) {
+		out[i] = TemplateUse{Department: depts[i].Code, Name: depts[i].Name}
+		if u.kind < 0 {
+			continue
+		}
+		tp := shippedTemplates[u.kind]
+		out[i].Template, out[i].Match, out[i].Text = tp.Name, tp.Match, tp.Text
+		for _, j := range u.absorbed {
+			out[i].Absorbed = append(out[i].Absorbed, shippedTemplates[j].Name)
 		}
 	}
 	return out, nil
