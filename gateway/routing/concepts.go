@@ -143,11 +143,19 @@ func (ix *ConceptIndex) Hits(text string) []ConceptHit {
 	return out
 }
 
-// scan calls found for every term occurrence in text, leftmost first.
+// scan calls found for every term occurrence in text, leftmost first, then
+// for the terms among the separable verbs text splits (停了七八次电 is 停电).
 func (ix *ConceptIndex) scan(text string, found func(concept int, term string)) {
 	if strings.IndexFunc(text, func(r rune) bool { return r >= 'A' && r <= 'Z' }) >= 0 {
 		text = strings.ToLower(text)
 	}
+	ix.scanText(text, found)
+	for _, w := range rejoinSeparable(text) {
+		ix.scanText(w, found)
+	}
+}
+
+func (ix *ConceptIndex) scanText(text string, found func(concept int, term string)) {
 	for i := range text {
 		n := &ix.root
 		for _, r := range text[i:] {

@@ -213,7 +213,7 @@ func typeIndex(t string) int {
 // it off the request path.
 func buildModel(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []KBEntry, rules []Rule, p modelParams) *model {
 	plainTok, ix := tok, p.lexicon()
-	tok = withConcepts(tok, ix)
+	tok = withConcepts(withSeparable(tok), ix)
 	m := &model{tok: tok, concepts: ix, depts: depts, idx: map[string]int{}, df: newDocFreq(), examples: examples, kb: kb, rules: rules}
 	for i, d := range depts {
 		m.idx[d.Code] = i

@@ -106,7 +106,7 @@ func buildStack(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []
 		idx[d.Code] = i
 	}
 	inner.memo = &tfMemo{m: map[string]map[uint32]float32{}}
-	ctok := withConcepts(tok, p.lexicon())
+	ctok := withConcepts(withSeparable(tok), p.lexicon())
 	inner.memo.duty, inner.memo.guide = buildDutyIndexes(ctok, depts, idx, rules)
 	inner.memo.std = buildStdIndex(ctok, templateClauses(depts))
 	if len(kb) > 0 {
