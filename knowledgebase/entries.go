@@ -296,9 +296,19 @@ func (s *Service) entryTx(ctx context.Context, by string, old *Entry, e Entry, a
 	return tx, e, nil
 }
 
+// entryIndex is an entry's store index. A dated entry (an effective date or
+// an expiry) is also indexed as such, so the minutely sweep reads the dated
+// entries only, never the whole knowledge base.
 func entryIndex(e *Entry) map[string]string {
-	return map[string]string{"status": e.Status, "department": e.Department, "visibility": e.Visibility}
+	ix := map[string]string{"status": e.Status, "department": e.Department, "visibility": e.Visibility}
+	if e.dated() {
+		ix[indexDated] = "1"
+	}
+	return ix
 }
+
+// dated says whether the entry joins or leaves search on a date.
+func (e *Entry) dated() bool { return !e.EffectiveFrom.IsZero() || !e.ExpiresAt.IsZero() }
 
 // EntryFilter selects entries for ListEntries.
 type EntryFilter struct {

@@ -2,6 +2,7 @@ package knowledgebase
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -34,7 +35,7 @@ func (s *Service) Reindex(ctx context.Context) (int, error) {
 		s.indexDirty.Store(true)
 		return 0, fmt.Errorf("reindex reset: %w", err)
 	}
-	n, err := s.projectAll(ctx, func(Document, time.Time) bool { return true })
+	n, err := s.projectAll(ctx, []string{CollEntries, CollItems}, nil, func(Document, time.Time) bool { return true })
 	if err != nil {
 		s.indexDirty.Store(true)
 		return n, fmt.Errorf("reindex: %w", err)
@@ -51,10 +52,11 @@ func (s *Service) Reindex(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// projectAll upserts the projection of every stored entry and item that
-// keep accepts (given the document and, for entries, the effective date), in
-// batches, and returns how many were upserted.
-func (s *Service) projectAll(ctx context.Context, keep func(doc Document, effective time.Time) bool) (int, error) {
+// projectAll upserts the projection of every record of colls (entries,
+// items) that filter selects and keep accepts (given the document and, for
+// entries, the effective date), in batches, and returns how many were
+// upserted.
+func (s *Service) projectAll(ctx context.Context, colls []string, filter map[string]string, keep func(doc Document, effective time.Time) bool) (int, error) {
 	now := s.now()
 	batch := make([]Document, 0, reindexBatch)
 	total := 0
@@ -69,10 +71,10 @@ func (s *Service) projectAll(ctx context.Context, keep func(doc Document, effect
 		batch = batch[:0]
 		return nil
 	}
-	for _, coll := range []string{CollEntries, CollItems} {
+	for _, coll := range colls {
 		cursor := ""
 		for {
-			page, err := s.st.List(ctx, coll, store.ListOptions{Limit: reindexBatch, Cursor: cursor})
+			page, err := s.st.List(ctx, coll, store.ListOptions{Filter: filter, Limit: reindexBatch, Cursor: cursor})
 			if err != nil {
 				return total, err
 			}
@@ -156,8 +158,13 @@ func (s *Service) EnsureIndex(ctx context.Context) (bool, error) {
 // Sweep re-projects the entries whose effective date or expiry passed since
 // the previous sweep (all dated entries on the first sweep), so they join or
 // leave public search on time even in a persistent index. It returns how
-// many it re-projected.
+// many it re-projected. It reads the dated entries only (the store's
+// indexDated): at 100,000 entries, reading them all each minute cost 2.5
+// CPU-seconds and paged the whole store file into memory (RSS 490 → 760 MiB).
 func (s *Service) Sweep(ctx context.Context) (int, error) {
+	if err := s.ensureDatedIndex(ctx); err != nil {
+		return 0, fmt.Errorf("sweep: %w", err)
+	}
 	s.mu.Lock()
 	since := s.lastSweep
 	s.mu.Unlock()
@@ -165,7 +172,7 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 	crossed := func(d time.Time) bool {
 		return !d.IsZero() && !d.After(now) && (since.IsZero() || d.After(since))
 	}
-	n, err := s.projectAll(ctx, func(doc Document, effective time.Time) bool {
+	n, err := s.projectAll(ctx, []string{CollEntries}, map[string]string{indexDated: "1"}, func(doc Document, effective time.Time) bool {
 		return doc.Kind == KindEntry && (crossed(doc.ExpiresAt) || crossed(effective))
 	})
 	if err != nil {
@@ -175,4 +182,78 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 	s.lastSweep = now
 	s.mu.Unlock()
 	return n, nil
+}
+
+// ensureDatedIndex makes sure every dated entry carries indexDated: entries
+// stored by a release without that index are rewritten once (data
+// unchanged, a new version), then a marker in the settings says it is done,
+// for this process and every other replica. A conflict means someone else
+// rewrote the entry meanwhile, with its index. (A replica of the older
+// release still running in a rolling upgrade writes dated entries without
+// the index; editing them again after the upgrade indexes them.)
+func (s *Service) ensureDatedIndex(ctx context.Context) error {
+	if s.datedIndexed.Load() {
+		return nil
+	}
+	if _, err := s.st.Get(ctx, CollSettings, settingDatedIndex); err == nil {
+		s.datedIndexed.Store(true)
+		return nil
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("dated index marker: %w", err)
+	}
+	var puts []store.Put
+	commit := func() error {
+		if len(puts) == 0 {
+			return nil
+		}
+		_, err := s.st.Commit(ctx, store.Tx{Puts: puts})
+		if errors.Is(err, store.ErrConflict) {
+			err = nil
+			for _, p := range puts {
+				if _, e := s.st.Commit(ctx, store.Tx{Puts: []store.Put{p}}); e != nil && !errors.Is(e, store.ErrConflict) {
+					err = e
+					break
+				}
+			}
+		}
+		puts = puts[:0]
+		return err
+	}
+	rewritten, cursor := 0, ""
+	for {
+		page, err := s.st.List(ctx, CollEntries, store.ListOptions{Limit: reindexBatch, Cursor: cursor})
+		if err != nil {
+			return fmt.Errorf("dated index: %w", err)
+		}
+		for _, rec := range page.Records {
+			if rec.Index[indexDated] == "1" {
+				continue
+			}
+			e, err := decode[Entry](rec)
+			if err != nil {
+				return err
+			}
+			if !e.dated() {
+				continue
+			}
+			puts = append(puts, store.Put{Record: store.Record{Collection: CollEntries, ID: rec.ID, Data: rec.Data, Index: entryIndex(&e)}, ExpectVersion: rec.Version})
+			rewritten++
+		}
+		if err := commit(); err != nil {
+			return fmt.Errorf("dated index: %w", err)
+		}
+		if page.NextCursor == "" {
+			break
+		}
+		cursor = page.NextCursor
+	}
+	marker := store.Record{Collection: CollSettings, ID: settingDatedIndex, Data: []byte(`{"indexed":true}`)}
+	if _, err := s.st.Commit(ctx, store.Tx{Puts: []store.Put{{Record: marker, Force: true}}}); err != nil {
+		return fmt.Errorf("dated index marker: %w", err)
+	}
+	if rewritten > 0 {
+		s.log.Info("kb: dated entries indexed", "entries", rewritten)
+	}
+	s.datedIndexed.Store(true)
+	return nil
 }

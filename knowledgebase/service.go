@@ -25,6 +25,11 @@ const (
 	CollSettings  = "kb_settings"
 	counterEntry  = "kb_entry_id"
 	settingSynSet = "synonyms"
+	// settingDatedIndex marks that every dated entry carries indexDated
+	// (entries stored before the index existed were rewritten once).
+	settingDatedIndex = "dated-index"
+	// indexDated is the store index of dated entries.
+	indexDated = "dated"
 )
 
 // DepartmentDirectory tells whether a department code is known;
@@ -168,8 +173,9 @@ type Service struct {
 	opts  Options
 	log   *slog.Logger
 
-	indexDirty atomic.Bool // an index write failed: Run rebuilds
-	shutdown   atomic.Bool // Shutdown ran
+	indexDirty   atomic.Bool // an index write failed: Run rebuilds
+	shutdown     atomic.Bool // Shutdown ran
+	datedIndexed atomic.Bool // every dated entry carries indexDated
 
 	mu        sync.Mutex
 	lastSweep time.Time
