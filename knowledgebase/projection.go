@@ -40,6 +40,9 @@ func (s *Service) Reindex(ctx context.Context) (int, error) {
 		s.indexDirty.Store(true)
 		return n, fmt.Errorf("reindex: %w", err)
 	}
+	if err := s.indexDatedEntries(ctx); err != nil {
+		return n, fmt.Errorf("reindex: %w", err)
+	}
 	if bs, ok := s.idx.(BuildStamper); ok {
 		if err := bs.MarkBuilt(ctx, projectionStamp); err != nil {
 			return n, fmt.Errorf("reindex mark built: %w", err)
@@ -187,10 +190,7 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 // ensureDatedIndex makes sure every dated entry carries indexDated: entries
 // stored by a release without that index are rewritten once (data
 // unchanged, a new version), then a marker in the settings says it is done,
-// for this process and every other replica. A conflict means someone else
-// rewrote the entry meanwhile, with its index. (A replica of the older
-// release still running in a rolling upgrade writes dated entries without
-// the index; editing them again after the upgrade indexes them.)
+// for this process and every other replica.
 func (s *Service) ensureDatedIndex(ctx context.Context) error {
 	if s.datedIndexed.Load() {
 		return nil
@@ -201,6 +201,17 @@ func (s *Service) ensureDatedIndex(ctx context.Context) error {
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("dated index marker: %w", err)
 	}
+	return s.indexDatedEntries(ctx)
+}
+
+// indexDatedEntries rewrites every dated entry that lacks indexDated and
+// sets the marker. A conflict means someone else rewrote the entry
+// meanwhile, with its index. Reindex runs it whatever the marker says: a
+// replica of an older release still running during a rolling upgrade
+// writes dated entries without the index, and a reindex after the upgrade
+// (`hallgate reindex`, POST /api/v1/kb/reindex) puts them back on the
+// sweep's list.
+func (s *Service) indexDatedEntries(ctx context.Context) error {
 	var puts []store.Put
 	commit := func() error {
 		if len(puts) == 0 {

@@ -159,3 +159,40 @@ func sweepIndexesEntriesOfAnOlderRelease(t *testing.T, st store.Store) {
 		t.Fatal("expired entry of an older release still searchable")
 	}
 }
+
+// During a rolling upgrade a replica of the older release may write a dated
+// entry without the index after the marker is set; a reindex puts it back
+// on the sweep's list.
+func TestReindexIndexesDatedEntriesOfAnOlderReplica(t *testing.T) {
+	f := newFixture(t)
+	if _, err := f.kb.Sweep(f.ctx); err != nil { // sets the marker
+		t.Fatal(err)
+	}
+	e := sampleEntry("late-1", "升级期间旧副本写入的限时政策")
+	e.Status = knowledgebase.StatusPublished
+	e.ExpiresAt = knowledgebase.Date{Time: f.clock.Now().Add(time.Hour)}
+	if _, err := f.kb.CreateEntry(f.ctx, editor, e); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := f.st.Get(f.ctx, knowledgebase.CollEntries, "late-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	delete(rec.Index, "dated")
+	if _, err := f.st.Commit(f.ctx, store.Tx{Puts: []store.Put{{Record: rec, ExpectVersion: rec.Version}}}); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Add(2 * time.Hour)
+	if n, _ := f.kb.Sweep(f.ctx); n != 0 {
+		t.Fatalf("setup: the sweep found %d entries without the index", n)
+	}
+	if _, err := f.kb.Reindex(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := f.st.Count(f.ctx, knowledgebase.CollEntries, map[string]string{"dated": "1"}); n != 1 {
+		t.Fatalf("after the reindex %d entries indexed as dated, want 1", n)
+	}
+	if doc, _ := f.idx.doc("late-1"); doc.Searchable {
+		t.Fatal("expired entry searchable after the reindex")
+	}
+}
