@@ -230,12 +230,13 @@ func (s *Service) indexDatedEntries(ctx context.Context) error {
 		puts = puts[:0]
 		return err
 	}
-	rewritten, cursor := 0, ""
+	scanned, rewritten, cursor := 0, 0, ""
 	for {
 		page, err := s.st.List(ctx, CollEntries, store.ListOptions{Limit: reindexBatch, Cursor: cursor})
 		if err != nil {
 			return fmt.Errorf("dated index: %w", err)
 		}
+		scanned += len(page.Records)
 		for _, rec := range page.Records {
 			if rec.Index[indexDated] == "1" {
 				continue
@@ -262,9 +263,7 @@ func (s *Service) indexDatedEntries(ctx context.Context) error {
 	if _, err := s.st.Commit(ctx, store.Tx{Puts: []store.Put{{Record: marker, Force: true}}}); err != nil {
 		return fmt.Errorf("dated index marker: %w", err)
 	}
-	if rewritten > 0 {
-		s.log.Info("kb: dated entries indexed", "entries", rewritten)
-	}
+	s.log.Info("kb: dated entries indexed for the sweep", "entries", scanned, "rewritten", rewritten)
 	s.datedIndexed.Store(true)
 	return nil
 }

@@ -214,6 +214,13 @@ func (s *Service) Open(ctx context.Context) error {
 	if _, err := s.EnsureIndex(ctx); err != nil {
 		return err
 	}
+	// A store without entries has nothing to index for the sweep: say so
+	// now, or the first sweep after a large import reads it all once.
+	if n, err := s.st.Count(ctx, CollEntries, nil); err == nil && n == 0 {
+		if err := s.ensureDatedIndex(ctx); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

@@ -196,3 +196,27 @@ func TestReindexIndexesDatedEntriesOfAnOlderReplica(t *testing.T) {
 		t.Fatal("expired entry searchable after the reindex")
 	}
 }
+
+// A fresh store is marked at Open: its first sweep, after however large an
+// import, reads the dated entries only.
+func TestFreshStoreNeverScansForTheDatedIndex(t *testing.T) {
+	st := &listCounter{Store: openStore(t, filepath.Join(t.TempDir(), "kb.db"))}
+	f := newFixtureOn(t, st)
+	if _, err := f.st.Get(f.ctx, knowledgebase.CollSettings, "dated-index"); err != nil {
+		t.Fatalf("marker after Open on an empty store: %v", err)
+	}
+	for i, title := range []string{"社保卡补办", "公积金提取", "水费缴纳"} {
+		e := sampleEntry("fresh-"+string(rune('a'+i)), title)
+		e.Status = knowledgebase.StatusPublished
+		if _, err := f.kb.CreateEntry(f.ctx, editor, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.entries.Store(0)
+	if _, err := f.kb.Sweep(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := st.entries.Load(); got != 0 {
+		t.Fatalf("the first sweep read %d entry records, want none (no entry is dated)", got)
+	}
+}
