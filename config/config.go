@@ -17,7 +17,46 @@ type Config struct {
 	City       City        `yaml:"city"`
 	Topics     Topics      `yaml:"topics"`
 	Dispatch   Dispatch    `yaml:"dispatch"`
+	Tickets    Tickets     `yaml:"tickets"`
 	Connectors []Connector `yaml:"connectors"`
+}
+
+// RequestTypes are the request types (诉求类型) a time limit can be set for;
+// gateway/ticket's types, which a test keeps in step.
+var RequestTypes = []string{"咨询", "求助", "投诉", "举报", "建议", "表扬"}
+
+// Tickets configures deadlines (办理时限) and their scheduler. Zero values
+// take the ticket service's defaults (shown); every day count is in working
+// days of the calendar.
+type Tickets struct {
+	// CalendarFile is a YAML file of yearly schedules of public holidays
+	// and adjusted working weekends (调休), in the format of the embedded
+	// 2026 schedule (gateway/ticket/calendar/calendar_2026.yaml). Its years
+	// are added to the embedded one, or replace it. Add next year's when the
+	// State Council publishes it (usually in the autumn); until then a
+	// year without a schedule counts Monday to Friday, and the gateway
+	// warns from 45 days before it starts. Default "" (the embedded
+	// schedule only).
+	CalendarFile string `yaml:"calendar_file"`
+	// TimeLimits per request type (咨询 2, 求助 10, 投诉 15, 举报 15, 建议 10,
+	// 表扬 2); types left out keep theirs.
+	TimeLimits map[string]int `yaml:"time_limits"`
+	// UrgentDays caps the limit of urgent tickets (1).
+	UrgentDays int `yaml:"urgent_days"`
+	// DispatchDays is the time to dispatch or answer a ticket (按时转出, 1).
+	DispatchDays int `yaml:"dispatch_days"`
+	// ReturnDays is the window a department has to return a ticket after
+	// each dispatch (2).
+	ReturnDays int `yaml:"return_days"`
+	// MaxExtensionDays caps the sum of approved extensions (10).
+	MaxExtensionDays int `yaml:"max_extension_days"`
+	// WarningDays: the scheduler warns this long before the due date (1).
+	WarningDays int `yaml:"warning_days"`
+	// MergeWindow: open tickets at the same address and category filed
+	// within it are offered as merge candidates (72h).
+	MergeWindow time.Duration `yaml:"merge_window"`
+	// SchedulerInterval between deadline scans (1m).
+	SchedulerInterval time.Duration `yaml:"scheduler_interval"`
 }
 
 // Dispatch tunes the outbox relay that delivers tickets to the departments'

@@ -44,6 +44,9 @@ func TestExampleIsAccepted(t *testing.T) {
 	if len(cfg.Connectors) != 4 {
 		t.Fatalf("example has %d connectors, want 4", len(cfg.Connectors))
 	}
+	if cfg.Tickets.TimeLimits["投诉"] != 15 || len(cfg.Tickets.TimeLimits) != len(RequestTypes) || cfg.Tickets.MergeWindow != 72*time.Hour {
+		t.Fatalf("tickets section not decoded: %+v", cfg.Tickets)
+	}
 	if cfg.Connectors[1].SOAP == nil || cfg.Connectors[1].SOAP.Action != "urn:SubmitTicket" {
 		t.Fatalf("soap settings not decoded: %+v", cfg.Connectors[1])
 	}
@@ -101,6 +104,7 @@ func TestBadFixtureListsEveryProblem(t *testing.T) {
 		"connectors[1].callback_secret", "connectors[1].httpjson", "connectors[2].name",
 		"connectors[2].soap.url", "connectors[2].soap.version", "connectors[2].soap.action", "connectors[2].email",
 		"connectors[3].httpjson.secret", "connectors[3].resilience.retry.max_attempts",
+		"tickets.time_limits.咨询", "tickets.time_limits.投拆", "tickets.return_days", "tickets.scheduler_interval",
 	}
 	for _, w := range want {
 		if !paths[w] {

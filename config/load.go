@@ -82,6 +82,7 @@ var envVars = []EnvVar{
 	{"HALLGATE_TOPICS_WEBHOOK_URL", "topics.webhook_url", str(func(c *Config) *string { return &c.Topics.WebhookURL })},
 	{"HALLGATE_TOPICS_WEBHOOK_SECRET", "topics.webhook_secret", secret(func(c *Config) *Secret { return &c.Topics.WebhookSecret })},
 	{"HALLGATE_DISPATCH_LEASE", "dispatch.lease", duration(func(c *Config) *time.Duration { return &c.Dispatch.Lease })},
+	{"HALLGATE_CALENDAR_FILE", "tickets.calendar_file", str(func(c *Config) *string { return &c.Tickets.CalendarFile })},
 	{"HALLGATE_DISPATCH_MAX_AGE", "dispatch.max_age", duration(func(c *Config) *time.Duration { return &c.Dispatch.MaxAge })},
 	{"HALLGATE_PII_KEY", "security.pii_key", secret(func(c *Config) *Secret { return &c.Security.PIIKey })},
 	{"HALLGATE_HASH_KEY", "security.hash_key", secret(func(c *Config) *Secret { return &c.Security.HashKey })},

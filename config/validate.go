@@ -4,9 +4,11 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -77,6 +79,7 @@ func (c Config) Validate() error {
 	if ac := c.City.AreaCode; ac != "" && (len(ac) < 3 || len(ac) > 4 || ac[0] != '0' || strings.Trim(ac, "0123456789") != "") {
 		p.add("city.area_code", "must be a telephone area code with its leading 0, e.g. 027 or 0710, not %q", ac)
 	}
+	c.Tickets.validate(&p)
 	validateConnectors(&p, c.Connectors)
 	if len(p.list) == 0 {
 		return nil
@@ -215,5 +218,36 @@ func checkHTTPURL(p *problems, path, raw string) {
 	u, err := url.Parse(raw)
 	if raw == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		p.add(path, "must be an absolute http(s) URL, got %q", raw)
+	}
+}
+
+// maxTicketDays bounds every day count of the tickets section: a year of
+// working days is far beyond any statutory limit, and a larger value is a
+// typo (a count of hours, a date).
+const maxTicketDays = 250
+
+func (t Tickets) validate(p *problems) {
+	for _, typ := range slices.Sorted(maps.Keys(t.TimeLimits)) {
+		n := t.TimeLimits[typ]
+		if !slices.Contains(RequestTypes, typ) {
+			p.add("tickets.time_limits."+typ, "unknown request type; one of %s", strings.Join(RequestTypes, ", "))
+		} else if n < 1 || n > maxTicketDays {
+			p.add("tickets.time_limits."+typ, "must be 1 to %d working days, got %d", maxTicketDays, n)
+		}
+	}
+	for _, d := range []struct {
+		path string
+		v    int
+	}{{"tickets.urgent_days", t.UrgentDays}, {"tickets.dispatch_days", t.DispatchDays}, {"tickets.return_days", t.ReturnDays},
+		{"tickets.max_extension_days", t.MaxExtensionDays}, {"tickets.warning_days", t.WarningDays}} {
+		if d.v < 0 || d.v > maxTicketDays {
+			p.add(d.path, "must be 0 (the default) to %d working days, got %d", maxTicketDays, d.v)
+		}
+	}
+	if t.MergeWindow < 0 {
+		p.add("tickets.merge_window", "must not be negative")
+	}
+	if t.SchedulerInterval < 0 || (t.SchedulerInterval > 0 && t.SchedulerInterval < time.Second) {
+		p.add("tickets.scheduler_interval", "must be at least 1s (or 0 for the default 1m)")
 	}
 }

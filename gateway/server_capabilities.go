@@ -33,6 +33,7 @@ import (
 	"github.com/hallgate/hallgate/gateway/store"
 	"github.com/hallgate/hallgate/gateway/store/redis"
 	"github.com/hallgate/hallgate/gateway/ticket"
+	"github.com/hallgate/hallgate/gateway/ticket/calendar"
 	"github.com/hallgate/hallgate/gateway/topics"
 	"github.com/hallgate/hallgate/gateway/web"
 	"github.com/hallgate/hallgate/gateway/widget"
@@ -157,8 +158,25 @@ func (a *App) wireCapabilities(ctx context.Context) error {
 	}
 
 	norm := c.Normalizer
+	cal, err := calendar.Load(cfg.Tickets.CalendarFile, calendar.China, a.Log)
+	if err != nil {
+		return fmt.Errorf("tickets.calendar_file: %w", err)
+	}
+	limits := map[ticket.RequestType]int{}
+	for typ, n := range cfg.Tickets.TimeLimits {
+		limits[ticket.RequestType(typ)] = n
+	}
 	c.Tickets, err = ticket.NewService(a.Store, ticket.Options{
-		Sealer: sealer,
+		Calendar:          cal,
+		Limits:            limits,
+		UrgentDays:        cfg.Tickets.UrgentDays,
+		DispatchDays:      cfg.Tickets.DispatchDays,
+		ReturnDays:        cfg.Tickets.ReturnDays,
+		MaxExtensionDays:  cfg.Tickets.MaxExtensionDays,
+		WarningDays:       cfg.Tickets.WarningDays,
+		MergeWindow:       cfg.Tickets.MergeWindow,
+		SchedulerInterval: cfg.Tickets.SchedulerInterval,
+		Sealer:            sealer,
 		PhoneKey: func(raw string) (string, bool) {
 			n, err := norm.Normalize(raw)
 			return n.Key, err == nil

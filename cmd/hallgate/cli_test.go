@@ -36,6 +36,20 @@ func TestConfigCheck(t *testing.T) {
 	if len(lines) < 10 || !strings.HasPrefix(lines[0], "server.addr: ") {
 		t.Fatalf("every problem with its key path expected, got:\n%s", out)
 	}
+	// The calendar file is read: a holiday that ends before it starts is
+	// named with its key, beside the other problems.
+	cal := filepath.Join(t.TempDir(), "calendar.yaml")
+	if err := os.WriteFile(cal, []byte("years:\n  - year: 2027\n    holidays: [{name: 元旦, from: 2027-01-05, to: 2027-01-01}]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err = runCLI(t, map[string]string{"HALLGATE_CALENDAR_FILE": cal}, "config", "check")
+	if err == nil || !strings.Contains(out, "tickets.calendar_file: ") {
+		t.Fatalf("a bad calendar file: %v\n%s", err, out)
+	}
+	out, _, err = runCLI(t, map[string]string{"HALLGATE_CONFIG": repoFile("config", "testdata", "bad.yaml"), "HALLGATE_CALENDAR_FILE": cal}, "config", "check")
+	if err == nil || !strings.Contains(out, "tickets.calendar_file: ") || !strings.Contains(out, "server.addr: ") {
+		t.Fatalf("a bad calendar file among other problems: %v\n%s", err, out)
+	}
 	// Flags win over the environment.
 	out, _, err = runCLI(t, map[string]string{"HALLGATE_ADDR": "bad"}, "config", "check", "--addr", ":9000")
 	if err != nil || !strings.Contains(out, ":9000") {

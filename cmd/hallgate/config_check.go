@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/hallgate/hallgate/config"
+	"github.com/hallgate/hallgate/gateway/ticket/calendar"
 )
 
 func runConfigCheck(ctx context.Context, env *cliEnv, args []string) error {
@@ -19,6 +20,14 @@ func runConfigCheck(ctx context.Context, env *cliEnv, args []string) error {
 	cfg, err := cf.load(env)
 	if err == nil {
 		err = cfg.Validate()
+	}
+	// The calendar file is read here too, so a schedule that does not parse
+	// is found before the gateway refuses to start on it.
+	var found config.Problems
+	if cfg.Tickets.CalendarFile != "" && (err == nil || errors.As(err, &found)) {
+		if _, cerr := calendar.Load(cfg.Tickets.CalendarFile, calendar.China, nil); cerr != nil {
+			err = append(found, config.Problem{Path: "tickets.calendar_file", Message: cerr.Error()})
+		}
 	}
 	var ps config.Problems
 	if errors.As(err, &ps) {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/hallgate/hallgate/gateway/hotline"
@@ -178,6 +179,9 @@ type Service struct {
 	log   *slog.Logger
 	ids   *idGen
 	codes *codeAlloc
+	// missingWarned is the day (string) the missing next-year schedule was
+	// last logged.
+	missingWarned atomic.Value
 }
 
 // NewService builds the service: defaults → Validate → ready (no I/O).

@@ -20,6 +20,7 @@ func (s *Service) Run(ctx context.Context) error {
 	tick := time.NewTicker(s.opts.SchedulerInterval)
 	defer tick.Stop()
 	for {
+		s.warnMissingYear(s.now())
 		if _, _, err := s.Sweep(ctx); err != nil && ctx.Err() == nil {
 			s.log.WarnContext(ctx, "deadline sweep", "err", err)
 		}

@@ -45,6 +45,7 @@ func (m *Module) Routes() []httpapi.Route {
 		{Method: fiber.MethodGet, Path: "/api/v1/tickets", Roles: readRoles, Summary: "工单列表 (status, department, caller_phone, overdue, cursor)", Handler: m.list},
 		{Method: fiber.MethodGet, Path: "/api/v1/tickets/:id", Roles: readRoles, Summary: "工单详情：状态、时限、事件 (id or code)", Handler: m.get},
 		{Method: fiber.MethodPost, Path: "/api/v1/tickets/:id/events", Roles: eventRoles, Summary: "工单流转事件 (answer, dispatch, accept, return, reply, rate, ...)", Handler: m.event},
+		{Method: fiber.MethodGet, Path: "/api/v1/deadlines", Roles: readRoles, Summary: "办理时限规则与工作日历 (time limits, windows, holiday schedule; ?type=&urgent=&from= previews a ticket's deadlines)", Handler: m.deadlines},
 		{Method: fiber.MethodGet, Path: "/api/v1/stats", Roles: statsRoles, Summary: "考核指标：按时转出、按时答复、按时办结、首呼解决、满意率、超期", Handler: m.stats},
 	}
 }

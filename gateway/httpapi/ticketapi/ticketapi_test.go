@@ -43,7 +43,7 @@ type harness struct {
 // newHarness wires the module like the gateway does: the route's roles are
 // enforced by auth.Require, errors by the one problem+json handler. The
 // test principal comes from the X-Test-Roles header ("agent", "department:tax").
-func newHarness(t testing.TB) *harness {
+func newHarness(t testing.TB, mods ...func(*ticket.Options)) *harness {
 	t.Helper()
 	st, err := bolt.Open(context.Background(), bolt.Options{Path: filepath.Join(t.TempDir(), "api.db")})
 	if err != nil {
@@ -56,10 +56,14 @@ func newHarness(t testing.TB) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := ticket.NewService(st, ticket.Options{Sealer: sealer, Logger: log,
+	opts := ticket.Options{Sealer: sealer, Logger: log,
 		DepartmentExists: func(_ context.Context, code string) (bool, error) {
 			return code == "tax" || code == "housing" || code == "eco", nil
-		}})
+		}}
+	for _, mod := range mods {
+		mod(&opts)
+	}
+	svc, err := ticket.NewService(st, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

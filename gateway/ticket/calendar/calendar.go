@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -111,6 +112,7 @@ type Calendar struct {
 	off    map[day]bool
 	work   map[day]bool
 	known  map[int]bool
+	years  []Year   // the schedules, by year
 	warned sync.Map // year -> struct{}: warn once per year about the fallback
 }
 
@@ -131,6 +133,8 @@ func New(loc *time.Location, logger *slog.Logger, years ...Year) (*Calendar, err
 		logger = slog.Default()
 	}
 	c := &Calendar{loc: loc, log: logger, off: map[day]bool{}, work: map[day]bool{}, known: map[int]bool{}}
+	c.years = slices.Clone(years)
+	slices.SortFunc(c.years, func(a, b Year) int { return a.Year - b.Year })
 	for _, y := range years {
 		c.known[y.Year] = true
 		for _, h := range y.Holidays {
@@ -167,6 +171,21 @@ func (c *Calendar) Years() []int {
 		out = append(out, y)
 	}
 	return out
+}
+
+// Schedule returns the published schedules the calendar holds, by year.
+func (c *Calendar) Schedule() []Year { return slices.Clone(c.years) }
+
+// NextYearMissing reports the year after now's when it has no schedule and
+// now is within lead of its start: deadlines then run into it on the
+// Monday–Friday fallback, which misses 元旦 and the Spring Festival. The State
+// Council publishes the schedule in the autumn; a deployment adds it to its
+// calendar file.
+func (c *Calendar) NextYearMissing(now time.Time, lead time.Duration) (year int, missing bool) {
+	now = now.In(c.loc)
+	next := now.Year() + 1
+	start := time.Date(next, time.January, 1, 0, 0, 0, 0, c.loc)
+	return next, !c.known[next] && start.Sub(now) <= lead
 }
 
 // IsWorkingDay reports whether the calendar day of t (in the calendar's zone)

@@ -159,3 +159,34 @@ func TestLoadAddsYears(t *testing.T) {
 		t.Error("missing file accepted")
 	}
 }
+
+func TestScheduleAndNextYearMissing(t *testing.T) {
+	c, err := Default(nil, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ys := c.Schedule(); len(ys) != 1 || ys[0].Year != 2026 || len(ys[0].Holidays) != 7 {
+		t.Fatalf("Schedule() = %+v, want the 2026 schedule with its 7 holidays", ys)
+	}
+	lead := 45 * 24 * time.Hour
+	if y, missing := c.NextYearMissing(at("2026-12-01 09:00"), lead); !missing || y != 2027 {
+		t.Errorf("on 1 December: NextYearMissing = %d, %v; want 2027, true", y, missing)
+	}
+	if _, missing := c.NextYearMissing(at("2026-10-01 09:00"), lead); missing {
+		t.Error("on 1 October, three months ahead, the next year is not yet owed")
+	}
+	path := t.TempDir() + "/cal.yaml"
+	if err := os.WriteFile(path, []byte("years:\n  - year: 2027\n    holidays: [{name: 元旦, from: 2027-01-01, to: 2027-01-03}]\n    workdays: []\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err = Load(path, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, missing := c.NextYearMissing(at("2026-12-01 09:00"), lead); missing {
+		t.Error("2027 loaded, yet reported missing")
+	}
+	if ys := c.Schedule(); len(ys) != 2 || ys[0].Year != 2026 || ys[1].Year != 2027 {
+		t.Errorf("Schedule() years = %+v, want 2026 then 2027", ys)
+	}
+}
