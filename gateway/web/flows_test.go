@@ -227,6 +227,24 @@ func TestBrowserSupervisorRedrivesDeadLetter(t *testing.T) {
 	t.Logf("nav after %v", time.Since(start))
 	run(t, ctx, dir, "admin-wait", chromedp.WaitVisible(chromedp.CSS(".redrive-btn")))
 	t.Logf("visible after %v", time.Since(start))
+	// The deadline rules in force, and the calendar alert exactly when the
+	// API raises one (it depends on the date: 45 days before a year without
+	// a holiday schedule).
+	_, rulesResp := do(t, admin, "GET", c.base+"/ui/api/v1/deadlines", "", "")
+	var rules struct {
+		Warning string `json:"warning"`
+	}
+	if err := json.Unmarshal([]byte(rulesResp), &rules); err != nil {
+		t.Fatalf("deadlines: %v %s", err, rulesResp)
+	}
+	run(t, ctx, dir, "admin-rules", waitJS(`(document.querySelector("#dl-limits")||{textContent:""}).textContent.includes("投诉 15")`))
+	warning, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.querySelector("#dl-calendar-warning")||{textContent:""}).textContent`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if warning != rules.Warning {
+		t.Fatalf("calendar alert on the page %q, the API's %q", warning, rules.Warning)
+	}
 	run(t, ctx, dir, "admin-shot", shot(t, dir, "01-dead-letter"))
 	t.Logf("admin page after %v", time.Since(start))
 	run(t, ctx, dir, "redrive",

@@ -25,6 +25,18 @@
       el("td", {}, t.code), el("td", {}, t.rating), el("td", {}, t.department || ""), el("td", {}, (t.reply || "").slice(0, 40))))));
   }
 
+  // The time limits in force and the calendar they count on; a missing
+  // schedule for the coming year is an alert (its holidays would not count).
+  async function rules() {
+    const r = await api("GET", "deadlines");
+    const order = ["咨询", "求助", "投诉", "举报", "建议", "表扬"];
+    const limits = order.filter(k => k in r.time_limits).map(k => `${k} ${r.time_limits[k]}`).join(" · ");
+    const years = (r.calendar || []).map(y => y.year).join("、") || "无";
+    const out = [el("p", { class: "muted", id: "dl-limits" }, `办理时限（工作日）：${limits}；紧急件 ${r.urgent_days} 日；退回期 ${r.return_days} 日；延期合计不超过 ${r.max_extension_days} 日。节假日安排：${years} 年`)];
+    if (r.warning) out.unshift(el("p", { class: "error", role: "alert", id: "dl-calendar-warning" }, r.warning));
+    fill("dl-rules", ...out);
+  }
+
   function rateChart(s) {
     const rows = [["按时转出率", s.on_time_dispatch], ["按时答复率", s.on_time_reply], ["按时办结率", s.on_time_closure], ["首呼解决率", s.first_call_resolution], ["满意率", s.satisfaction]];
     const w = 560, rowH = 34, left = 100, barW = 300;
@@ -80,7 +92,13 @@
   }
   async function routing() {
     const r = await api("GET", "routing/rules");
-    fill("rules-body", table("分派规则", ["关键词", "主办", "协办"], (r.rules || []).map(x => el("tr", {}, el("td", {}, (x.keywords || []).join("、")), el("td", {}, x.department), el("td", {}, (x.co_departments || []).join("、"))))));
+    // A rule matches by keywords, by a scope (a line of the city's dispatch
+    // guide) or by categories; say which, so no row reads empty.
+    const clip = (s, n) => s.length > n ? s.slice(0, n) + "…" : s;
+    const what = (x) => (x.keywords || []).length ? (x.urgent ? "紧急：" : "") + x.keywords.join("、")
+      : x.scope ? "派单指引：" + clip(x.scope, 48) : (x.categories || []).length ? "类别：" + x.categories.join("、") : (x.note || x.id);
+    fill("rules-body", table("分派规则", ["规则", "主办", "协办"], (r.rules || []).map(x => el("tr", { class: x.disabled ? "muted" : "" },
+      el("td", {}, what(x) + (x.disabled ? "（已停用）" : "")), el("td", {}, x.department || (x.urgent ? "—" : "")), el("td", {}, (x.co_departments || []).join("、"))))));
     const s = await api("GET", "kb/synonyms").catch(e => { if (e.status === 403) return { groups: [] }; throw e; });
     fill("syn-body", (s.groups || []).length ? el("ul", {}, s.groups.map(gr => el("li", {}, gr.join(" = ")))) : el("p", { class: "muted" }, "暂无"));
   }
@@ -97,6 +115,7 @@
 
   function refresh() {
     tickets().catch(fail("dl-body"));
+    rules().catch(fail("dl-rules"));
     stats().catch(fail("st-body"));
     connectors().catch(fail("cn-body"));
     dead().catch(fail("dead-body"));
