@@ -95,6 +95,18 @@ func removeItem(btx *bbolt.Tx, bi *boltItem) error {
 	return btx.Bucket(bPending).Delete(pendingKey(bi.Item))
 }
 
+// anyDue says whether topic has an item due now.
+func (s *Store) anyDue(topic string) (bool, error) {
+	var due bool
+	err := s.view(func(btx *bbolt.Tx) error {
+		prefix := cat([]byte(topic), nul)
+		k, _ := btx.Bucket(bDue).Cursor().Seek(prefix)
+		due = k != nil && bytes.HasPrefix(k, prefix) && int64(beUint(k[len(prefix):])) <= time.Now().UnixNano()
+		return nil
+	})
+	return due, err
+}
+
 // Claim leases up to max due items of topic, earliest due first.
 func (s *Store) Claim(ctx context.Context, topic, consumer string, max int, lease time.Duration) ([]store.OutboxItem, error) {
 	if err := s.check(ctx); err != nil {
@@ -107,6 +119,15 @@ func (s *Store) Claim(ctx context.Context, topic, consumer string, max int, leas
 		return nil, fmt.Errorf("claim %s: %w: max and lease must be positive", topic, store.ErrInvalid)
 	}
 	max = min(max, store.MaxClaim)
+	// Relays poll every 50 ms and the topic detector every 250 ms: an empty
+	// poll must cost a read, not a write transaction and its fsync (idle, the
+	// gateway wrote 0.57 MB/s before this).
+	if due, err := s.anyDue(topic); err != nil || !due {
+		if err != nil {
+			return nil, fmt.Errorf("claim %s: %w", topic, err)
+		}
+		return nil, nil
+	}
 	var out []store.OutboxItem
 	err := s.update(func(btx *bbolt.Tx) error {
 		out = out[:0]
