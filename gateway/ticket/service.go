@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -182,6 +183,11 @@ type Service struct {
 	// missingWarned is the day (string) the missing next-year schedule was
 	// last logged.
 	missingWarned atomic.Value
+	// lastSweep is when the last successful deadline sweep started (zero:
+	// none yet in this process, so the next one reads every open ticket).
+	sweepMu       sync.Mutex
+	lastSweep     time.Time
+	lastFullSweep time.Time
 }
 
 // NewService builds the service: defaults → Validate → ready (no I/O).
@@ -276,6 +282,13 @@ const (
 	ixPlace      = "place"
 	ixOverdue    = "overdue"
 	ixHistorical = "historical"
+	// ixSLA is the day (YYYYMMDD, calendar zone) of an open ticket's next
+	// scheduler event, its warning or its overdue: the minutely sweep reads
+	// the tickets of the days since its last run, not every open ticket.
+	ixSLA = "sla"
+	// ixSLANone marks a ticket without a pending scheduler event, so that
+	// a record of an older release (no ixSLA at all) can be told apart.
+	ixSLANone = "-"
 )
 
 func (s *Service) index(t *Ticket, callerHash string) map[string]string {
@@ -285,6 +298,7 @@ func (s *Service) index(t *Ticket, callerHash string) map[string]string {
 		ixCode:       t.Code,
 		ixOverdue:    boolIndex(t.Overdue && !t.Status.Final()),
 		ixHistorical: boolIndex(t.Historical),
+		ixSLA:        s.slaDay(t),
 	}
 	if callerHash != "" {
 		ix[ixCaller] = callerHash

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/hallgate/hallgate/gateway/store"
@@ -85,10 +86,69 @@ func (s *Service) purgeAnswers(ctx context.Context, now time.Time) error {
 	return nil
 }
 
+// slaDay is the ixSLA value of t: the calendar day of its next scheduler
+// event (the warning, then the overdue, which fires just after the due
+// time, so possibly the next day: the sweep reads one day back), or
+// ixSLANone.
+func (s *Service) slaDay(t *Ticket) string {
+	if t.Status.Final() || t.Deadlines.Due.IsZero() || t.Overdue {
+		return ixSLANone
+	}
+	next := t.Deadlines.Due
+	if !t.Warned && !t.Deadlines.Warning.IsZero() {
+		next = t.Deadlines.Warning
+	}
+	return slaKey(next.In(s.cal.Location()))
+}
+
+func slaKey(t time.Time) string { return t.Format("20060102") }
+
+// fullSweepEvery is how often the sweep still reads every open ticket: a
+// safety net for tickets written without ixSLA by a replica of an older
+// release during a rolling upgrade.
+const fullSweepEvery = time.Hour
+
+// sweep marks the warnings and overdues that fell due. The first sweep of a
+// process, and one an hour, reads every open ticket (and indexes those an
+// older release stored without ixSLA); the others read the tickets whose
+// next event falls on a day since the last successful sweep, one day back.
+// At 20,000 open tickets the full read took 1.3 s, and it ran every minute.
 func (s *Service) sweep(ctx context.Context) (warned, overdue int, err error) {
+	now := s.now()
+	s.sweepMu.Lock()
+	last, lastFull := s.lastSweep, s.lastFullSweep
+	s.sweepMu.Unlock()
+	full := last.IsZero() || now.Sub(lastFull) >= fullSweepEvery || now.Before(lastFull)
+	var filters []map[string]string
+	if full {
+		filters = []map[string]string{{ixOpen: "1"}}
+	} else {
+		for d := last.AddDate(0, 0, -1); slaKey(d) <= slaKey(now); d = d.AddDate(0, 0, 1) {
+			filters = append(filters, map[string]string{ixSLA: slaKey(d)})
+		}
+	}
+	for _, f := range filters {
+		w, o, err := s.sweepListed(ctx, f, full)
+		warned, overdue = warned+w, overdue+o
+		if err != nil {
+			return warned, overdue, err
+		}
+	}
+	s.sweepMu.Lock()
+	s.lastSweep = now
+	if full {
+		s.lastFullSweep = now
+	}
+	s.sweepMu.Unlock()
+	return warned, overdue, nil
+}
+
+// sweepListed handles the tickets filter selects; with backfill it also
+// writes ixSLA on records that lack it.
+func (s *Service) sweepListed(ctx context.Context, filter map[string]string, backfill bool) (warned, overdue int, err error) {
 	cursor := ""
 	for {
-		page, err := s.st.List(ctx, Collection, store.ListOptions{Filter: map[string]string{ixOpen: "1"}, Limit: 200, Cursor: cursor})
+		page, err := s.st.List(ctx, Collection, store.ListOptions{Filter: filter, Limit: 200, Cursor: cursor})
 		if err != nil {
 			return warned, overdue, fmt.Errorf("deadline sweep: %w", err)
 		}
@@ -99,6 +159,11 @@ func (s *Service) sweep(ctx context.Context) (warned, overdue int, err error) {
 			}
 			ev := s.due(t, s.now())
 			if ev == "" {
+				if _, ok := r.Index[ixSLA]; backfill && !ok {
+					if err := s.indexSLA(ctx, r, t); err != nil {
+						return warned, overdue, err
+					}
+				}
 				continue
 			}
 			done, err := s.mark(ctx, t.ID, ev)
@@ -116,6 +181,19 @@ func (s *Service) sweep(ctx context.Context) (warned, overdue int, err error) {
 		}
 		cursor = page.NextCursor
 	}
+}
+
+// indexSLA rewrites the index of a record an older release stored without
+// ixSLA (data unchanged). A conflict means the ticket was written meanwhile,
+// which indexed it.
+func (s *Service) indexSLA(ctx context.Context, r store.Record, t *Ticket) error {
+	ix := maps.Clone(r.Index)
+	ix[ixSLA] = s.slaDay(t)
+	_, err := s.st.Commit(ctx, store.Tx{Puts: []store.Put{{Record: store.Record{Collection: Collection, ID: r.ID, Data: r.Data, Index: ix}, ExpectVersion: r.Version}}})
+	if errors.Is(err, store.ErrConflict) {
+		return nil
+	}
+	return err
 }
 
 // due says which scheduler event t needs now, if any.
