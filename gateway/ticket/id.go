@@ -59,3 +59,16 @@ func encode128(raw [16]byte) string {
 	}
 	return string(out[:])
 }
+
+// idTimePrefix is the id prefix of instant t: its 48-bit milliseconds as
+// the first 10 characters. Every id made at or after t sorts after it, every
+// id made before t before it.
+func idTimePrefix(t time.Time) string {
+	var raw [16]byte
+	ms := t.UnixMilli()
+	if ms < 0 {
+		ms = 0
+	}
+	binary.BigEndian.PutUint64(raw[0:8], uint64(ms)<<16)
+	return encode128(raw)[:10]
+}

@@ -62,13 +62,27 @@ func (s *Service) Stats(ctx context.Context, q StatsQuery) (Stats, error) {
 		filter[ixDeptPrefix+q.Department] = "1"
 	}
 	now := s.now()
-	cursor := ""
+	// Ticket ids begin with their intake time (idGen), and listings run in
+	// id order: a period reads its own tickets, not every ticket since the
+	// city began. An id may run ahead of its intake time when a clock went
+	// back (idGen keeps ids monotonic), hence the hour's margin at the end.
+	cursor, stop := "", ""
+	if !q.From.IsZero() {
+		cursor = store.EncodeCursor(idTimePrefix(q.From))
+	}
+	if !q.To.IsZero() {
+		stop = idTimePrefix(q.To.Add(time.Hour))
+	}
+scan:
 	for {
 		page, err := s.st.List(ctx, Collection, store.ListOptions{Filter: filter, Limit: 500, Cursor: cursor})
 		if err != nil {
 			return st, fmt.Errorf("stats: %w", err)
 		}
 		for _, r := range page.Records {
+			if stop != "" && r.ID >= stop {
+				break scan
+			}
 			t, err := s.decode(r)
 			if err != nil {
 				return st, err
