@@ -185,6 +185,7 @@ type Service struct {
 	missingWarned atomic.Value
 	// lastSweep is when the last successful deadline sweep started (zero:
 	// none yet in this process, so the next one reads every open ticket).
+	indexMigrated atomic.Bool // every stored ticket carries this release's index fields
 	sweepMu       sync.Mutex
 	lastSweep     time.Time
 	lastFullSweep time.Time
@@ -289,6 +290,11 @@ const (
 	// ixSLANone marks a ticket without a pending scheduler event, so that
 	// a record of an older release (no ixSLA at all) can be told apart.
 	ixSLANone = "-"
+	// ixRisk: open and warned or overdue (临期与超期); ixCallback: a bad
+	// rating not yet called back. The supervisors' lists read them
+	// directly instead of filtering the newest few hundred tickets.
+	ixRisk     = "risk"
+	ixCallback = "callback"
 )
 
 func (s *Service) index(t *Ticket, callerHash string) map[string]string {
@@ -299,6 +305,8 @@ func (s *Service) index(t *Ticket, callerHash string) map[string]string {
 		ixOverdue:    boolIndex(t.Overdue && !t.Status.Final()),
 		ixHistorical: boolIndex(t.Historical),
 		ixSLA:        s.slaDay(t),
+		ixRisk:       boolIndex(!t.Status.Final() && (t.Warned || t.Overdue)),
+		ixCallback:   boolIndex(BadRating(t.Rating) && !t.CalledBack),
 	}
 	if callerHash != "" {
 		ix[ixCaller] = callerHash
@@ -380,9 +388,13 @@ type Filter struct {
 	CallerHash  string // already hashed (hotline screen pop)
 	Overdue     bool
 	Open        *bool
-	Limit       int
-	Cursor      string
-	Oldest      bool // ascending intake order; default newest first
+	// AtRisk: open tickets the scheduler has warned about or marked
+	// overdue; AwaitingCallback: bad ratings not yet called back.
+	AtRisk           bool
+	AwaitingCallback bool
+	Limit            int
+	Cursor           string
+	Oldest           bool // ascending intake order; default newest first
 }
 
 // Page is one page of tickets.
@@ -411,6 +423,12 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 	}
 	if f.Open != nil {
 		filter[ixOpen] = boolIndex(*f.Open)
+	}
+	if f.AtRisk {
+		filter[ixRisk] = "1"
+	}
+	if f.AwaitingCallback {
+		filter[ixCallback] = "1"
 	}
 	p, err := s.st.List(ctx, Collection, store.ListOptions{Filter: filter, Limit: f.Limit, Cursor: f.Cursor, Reverse: !f.Oldest})
 	if err != nil {

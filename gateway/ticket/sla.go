@@ -47,6 +47,9 @@ func (s *Service) Sweep(ctx context.Context) (warned, overdue int, err error) {
 	if err := s.purgeAnswers(ctx, s.now()); err != nil {
 		s.log.WarnContext(ctx, "purge idempotency answers", "err", err)
 	}
+	if err := s.migrateIndex(ctx); err != nil {
+		s.log.WarnContext(ctx, "index tickets of an older release", "err", err)
+	}
 	return s.sweep(ctx)
 }
 
@@ -159,8 +162,8 @@ func (s *Service) sweepListed(ctx context.Context, filter map[string]string, bac
 			}
 			ev := s.due(t, s.now())
 			if ev == "" {
-				if _, ok := r.Index[ixSLA]; backfill && !ok {
-					if err := s.indexSLA(ctx, r, t); err != nil {
+				if backfill {
+					if err := s.reindex(ctx, r, t); err != nil {
 						return warned, overdue, err
 					}
 				}
@@ -183,17 +186,72 @@ func (s *Service) sweepListed(ctx context.Context, filter map[string]string, bac
 	}
 }
 
-// indexSLA rewrites the index of a record an older release stored without
-// ixSLA (data unchanged). A conflict means the ticket was written meanwhile,
-// which indexed it.
-func (s *Service) indexSLA(ctx context.Context, r store.Record, t *Ticket) error {
-	ix := maps.Clone(r.Index)
-	ix[ixSLA] = s.slaDay(t)
+// reindex rewrites the index of a record an older release stored with
+// fewer index fields (data unchanged), when it differs from what this
+// release writes. A conflict means the ticket was written meanwhile, which
+// indexed it.
+func (s *Service) reindex(ctx context.Context, r store.Record, t *Ticket) error {
+	ix := s.index(t, r.Index[ixCaller])
+	if maps.Equal(ix, r.Index) {
+		return nil
+	}
 	_, err := s.st.Commit(ctx, store.Tx{Puts: []store.Put{{Record: store.Record{Collection: Collection, ID: r.ID, Data: r.Data, Index: ix}, ExpectVersion: r.Version}}})
 	if errors.Is(err, store.ErrConflict) {
 		return nil
 	}
 	return err
+}
+
+// MetaCollection holds the ticket service's own settings.
+const MetaCollection = "ticket_meta"
+
+// indexVersion names the index fields this release writes on every ticket
+// (ixSLA, ixRisk, ixCallback); a marker with it says every stored ticket
+// has them.
+const indexVersion = "index-v2"
+
+// migrateIndex indexes, once per store, every ticket an older release
+// stored (closed ones too: a bad rating awaiting its callback may be on a
+// closed ticket), then sets the marker. The lease holder runs it; until it
+// is done the supervisors' at-risk and callback lists may miss such
+// tickets.
+func (s *Service) migrateIndex(ctx context.Context) error {
+	if s.indexMigrated.Load() {
+		return nil
+	}
+	if _, err := s.st.Get(ctx, MetaCollection, indexVersion); err == nil {
+		s.indexMigrated.Store(true)
+		return nil
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	n, cursor := 0, ""
+	for {
+		page, err := s.st.List(ctx, Collection, store.ListOptions{Limit: 200, Cursor: cursor})
+		if err != nil {
+			return fmt.Errorf("index tickets: %w", err)
+		}
+		for _, r := range page.Records {
+			t, err := s.decode(r)
+			if err != nil {
+				return err
+			}
+			if err := s.reindex(ctx, r, t); err != nil {
+				return fmt.Errorf("index tickets: %w", err)
+			}
+			n++
+		}
+		if page.NextCursor == "" {
+			break
+		}
+		cursor = page.NextCursor
+	}
+	if _, err := s.st.Commit(ctx, store.Tx{Puts: []store.Put{{Record: store.Record{Collection: MetaCollection, ID: indexVersion, Data: []byte(`{"indexed":true}`)}, Force: true}}}); err != nil {
+		return fmt.Errorf("index tickets: %w", err)
+	}
+	s.log.InfoContext(ctx, "tickets indexed for the supervisors' lists", "tickets", n)
+	s.indexMigrated.Store(true)
+	return nil
 }
 
 // due says which scheduler event t needs now, if any.

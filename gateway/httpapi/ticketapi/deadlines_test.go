@@ -98,3 +98,21 @@ func TestDeadlinesCountOnAConfiguredNextYear(t *testing.T) {
 		t.Fatalf("due %v, want 4 January 2027", d)
 	}
 }
+
+func TestListAtRiskAndAwaitingCallbackParameters(t *testing.T) {
+	h := newHarness(t)
+	for _, q := range []string{"at_risk=true", "awaiting_callback=true", "at_risk=true&order=oldest&limit=500"} {
+		r := h.do(t, "GET", "/api/v1/tickets?"+q, "supervisor", nil)
+		if r.status != 200 {
+			t.Fatalf("%s: status %d %s", q, r.status, r.body)
+		}
+		if _, ok := r.json(t)["tickets"].([]any); !ok {
+			t.Fatalf("%s: no tickets array: %s", q, r.body)
+		}
+	}
+	r := h.do(t, "GET", "/api/v1/tickets?at_risk=maybe&awaiting_callback=x", "supervisor", nil)
+	fields, _ := r.json(t)["fields"].([]any)
+	if r.status != 400 || len(fields) != 2 {
+		t.Fatalf("bad flags: %d %s, want 400 naming both", r.status, r.body)
+	}
+}

@@ -42,7 +42,7 @@ func (m *Module) Routes() []httpapi.Route {
 		{Method: fiber.MethodPost, Path: "/api/v1/tickets", Roles: intakeRoles, Summary: "受理工单 (intake; Idempotency-Key honoured)", Handler: m.create},
 		{Method: fiber.MethodPost, Path: "/api/v1/tickets/import", Roles: importRoles, Summary: "导入历史工单 (JSON Lines)", Handler: m.importLines},
 		{Method: fiber.MethodGet, Path: "/api/v1/tickets/track", Roles: anyone, Summary: "市民查询工单进度 (code + phone_last4)", Handler: m.track},
-		{Method: fiber.MethodGet, Path: "/api/v1/tickets", Roles: readRoles, Summary: "工单列表 (status, department, caller_phone, overdue, cursor)", Handler: m.list},
+		{Method: fiber.MethodGet, Path: "/api/v1/tickets", Roles: readRoles, Summary: "工单列表 (status, department, caller_phone, overdue, at_risk, awaiting_callback, open, order, cursor)", Handler: m.list},
 		{Method: fiber.MethodGet, Path: "/api/v1/tickets/:id", Roles: readRoles, Summary: "工单详情：状态、时限、事件 (id or code)", Handler: m.get},
 		{Method: fiber.MethodPost, Path: "/api/v1/tickets/:id/events", Roles: eventRoles, Summary: "工单流转事件 (answer, dispatch, accept, return, reply, rate, ...)", Handler: m.event},
 		{Method: fiber.MethodGet, Path: "/api/v1/deadlines", Roles: readRoles, Summary: "办理时限规则与工作日历 (time limits, windows, holiday schedule; ?type=&urgent=&from= previews a ticket's deadlines)", Handler: m.deadlines},
@@ -187,7 +187,7 @@ func (m *Module) list(c *fiber.Ctx) error {
 		}
 		f.Limit = n
 	}
-	for name, dst := range map[string]*bool{"overdue": &f.Overdue} {
+	for name, dst := range map[string]*bool{"overdue": &f.Overdue, "at_risk": &f.AtRisk, "awaiting_callback": &f.AwaitingCallback} {
 		if v := c.Query(name); v != "" {
 			b, err := strconv.ParseBool(v)
 			if err != nil {

@@ -10,17 +10,18 @@
   const table = (caption, heads, rows, attrs) => rows.length ? el("table", attrs || {}, el("caption", { class: "sr" }, caption),
     el("thead", {}, el("tr", {}, heads.map(h => el("th", { scope: "col" }, h)))), el("tbody", {}, rows)) : el("p", { class: "muted" }, "暂无");
   const fail = (id) => (e) => fill(id, el("p", { class: e.status === 403 ? "muted" : "error" }, e.status === 403 ? "您的角色无权查看" : e.message));
-  const bad = ["不满意", "非常不满意"];
 
+  // The scheduler's warned and overdue tickets, and bad ratings awaiting
+  // their callback, read through their own indexes (not the newest few
+  // hundred tickets, which miss old overdue ones in a busy city).
   async function tickets() {
-    const res = await api("GET", "tickets?limit=500");
-    const now = Date.now(), open = res.tickets.filter(t => !["closed", "answered", "disposed", "transferred", "merged"].includes(t.status));
-    const risky = open.filter(t => t.overdue || t.warned || (t.deadline && new Date(t.deadline) - now < 48 * 3600e3))
-      .sort((a, b) => new Date(a.deadline || 0) - new Date(b.deadline || 0));
+    const [res, cb] = await Promise.all([api("GET", "tickets?at_risk=true&order=oldest&limit=500"), api("GET", "tickets?awaiting_callback=true&limit=200")]);
+    const now = Date.now();
+    const risky = res.tickets.sort((a, b) => new Date(a.deadline || 0) - new Date(b.deadline || 0));
     fill("dl-body", table("临期与超期工单", ["编号", "状态", "部门", "时限", "情况"], risky.map(t => el("tr", {},
       el("td", {}, t.code), el("td", {}, statusLabels[t.status] || t.status), el("td", {}, t.department || ""), el("td", {}, when(t.deadline)),
       el("td", { class: t.overdue ? "error" : "" }, t.overdue || (t.deadline && new Date(t.deadline) < now) ? "已超期" : "临期")))));
-    const ratings = res.tickets.filter(t => bad.includes(t.rating) && !t.called_back);
+    const ratings = cb.tickets;
     fill("rt-body", table("待回访的差评", ["编号", "评价", "部门", "答复"], ratings.map(t => el("tr", {},
       el("td", {}, t.code), el("td", {}, t.rating), el("td", {}, t.department || ""), el("td", {}, (t.reply || "").slice(0, 40))))));
   }
