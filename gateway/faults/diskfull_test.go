@@ -56,7 +56,7 @@ func fill(t *testing.T, path string) int64 {
 }
 
 // TestDiskFullEmbeddedStore (d): the embedded store's filesystem fills up;
-// intake answers 5xx problem+json, nothing is half-written, and once space
+// intake answers 503 problem+json with Retry-After, nothing is half-written, and once space
 // returns the same requests (same Idempotency-Keys) succeed exactly once.
 func TestDiskFullEmbeddedStore(t *testing.T) {
 	t.Parallel()
@@ -99,15 +99,16 @@ func TestDiskFullEmbeddedStore(t *testing.T) {
 		if st == 201 {
 			continue
 		}
-		if st < 500 {
-			t.Fatalf("write mis-classified on a full disk: %d %s", st, b)
+		if st != 503 {
+			t.Fatalf("write refused on a full disk: %d %s, want 503 (storage full, retry later)", st, b)
 		}
 		var p struct {
-			Status int    `json:"status"`
-			Detail string `json:"detail"`
+			Status     int    `json:"status"`
+			Detail     string `json:"detail"`
+			RetryAfter int    `json:"retry_after"`
 		}
-		if err := json.Unmarshal(b, &p); err != nil || p.Status != st {
-			t.Fatalf("not a problem+json answer: %d %s", st, b)
+		if err := json.Unmarshal(b, &p); err != nil || p.Status != st || p.RetryAfter <= 0 {
+			t.Fatalf("not a problem+json answer with retry_after: %d %s", st, b)
 		}
 		if refused == 0 {
 			t.Logf("full disk answer: %d %s", st, b)

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"errors"
 	"log/slog"
+	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 	"go.opentelemetry.io/otel/trace"
@@ -49,6 +50,9 @@ func NewErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 		}
 		if out.Status == fiber.StatusUnauthorized {
 			c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="hallgate"`)
+		}
+		if secs, ok := out.Extra["retry_after"].(int); ok && out.Status == fiber.StatusServiceUnavailable {
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(secs))
 		}
 		body, merr := out.MarshalJSON()
 		if merr != nil {

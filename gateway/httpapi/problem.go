@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"syscall"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
@@ -78,8 +79,18 @@ func AsProblem(err error) *Problem {
 			return &Problem{Status: m.status, Title: statusTitle(m.status), Detail: err.Error()}
 		}
 	}
+	// A full disk is the operators' to fix and the client's to retry:
+	// nothing was written (the store's transaction failed whole).
+	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+		return (&Problem{Status: fiber.StatusServiceUnavailable, Title: statusTitle(fiber.StatusServiceUnavailable),
+			Detail: "存储空间不足，本次请求未写入，请稍后重试 (storage full: nothing was written)"}).With("retry_after", StorageFullRetrySeconds)
+	}
 	return &Problem{Status: fiber.StatusInternalServerError, Title: statusTitle(fiber.StatusInternalServerError), Detail: "internal error"}
 }
+
+// StorageFullRetrySeconds is the Retry-After of a request refused on a full
+// disk.
+const StorageFullRetrySeconds = 30
 
 type mapping struct {
 	target error
