@@ -96,11 +96,14 @@ func (m *Module) window(c *fiber.Ctx) (start, end time.Time, err error) {
 	return start, end, nil
 }
 
-// scan walks Open311 tickets newest first until created before stopBefore.
-func (m *Module) scan(ctx context.Context, stopBefore time.Time, visit func(*ticket.Ticket) bool) error {
+// scan walks the Open311 tickets filed before end, newest first, until one
+// filed before stopBefore: through the channel index and from end, so a
+// public request reads its window's Open311 tickets, not every ticket the
+// city filed since.
+func (m *Module) scan(ctx context.Context, stopBefore, end time.Time, visit func(*ticket.Ticket) bool) error {
 	cursor := ""
 	for {
-		page, err := m.tickets.List(ctx, ticket.Filter{Limit: scanPageSize, Cursor: cursor})
+		page, err := m.tickets.List(ctx, ticket.Filter{Channel: ticket.ChannelOpen311, Before: end, Limit: scanPageSize, Cursor: cursor})
 		if err != nil {
 			return err
 		}
@@ -163,7 +166,7 @@ func (m *Module) list(c *fiber.Ctx, format string) error {
 		}
 	}
 	skip, out := (page-1)*size, []Request{}
-	err = m.scan(ctx, start, func(t *ticket.Ticket) bool {
+	err = m.scan(ctx, start, end, func(t *ticket.Ticket) bool {
 		if t.CreatedAt.After(end) {
 			return true
 		}
@@ -230,7 +233,7 @@ func (m *Module) updates(c *fiber.Ctx, format string) error {
 		return err
 	}
 	out := []Update{}
-	err = m.scan(c.UserContext(), start.Add(-updatesLookback), func(t *ticket.Ticket) bool {
+	err = m.scan(c.UserContext(), start.Add(-updatesLookback), end, func(t *ticket.Ticket) bool {
 		for _, e := range t.Events {
 			st, ok := updateStatus[e.Type]
 			if e.To == ticket.StatusClosed {

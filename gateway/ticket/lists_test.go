@@ -119,3 +119,43 @@ func TestIndexMigrationCoversClosedTickets(t *testing.T) {
 		}
 	})
 }
+
+// A channel's tickets filed before an instant, newest first: the listing
+// starts at that instant instead of at the newest ticket.
+func TestListByChannelBefore(t *testing.T) {
+	forEachStore(t, func(t *testing.T, open opener) {
+		st := &ticketReads{Store: open(t)}
+		e := newEnvOn(t, st, nil)
+		ctx := context.Background()
+		in := sampleIntake()
+		in.Department = "housing"
+		var want []string
+		for i, at := range []string{"2026-03-02 09:00", "2026-03-10 09:00", "2026-03-20 09:00", "2026-04-02 09:00", "2026-04-20 09:00"} {
+			e.clk.Set(cst(at))
+			in.Channel = ChannelOpen311
+			if i%2 == 1 {
+				in.Channel = ChannelHotline
+			}
+			in.Address = "江川区" + at
+			tk := e.create(t, in)
+			if in.Channel == ChannelOpen311 && at < "2026-04-01" {
+				want = append([]string{tk.ID}, want...) // newest first
+			}
+		}
+		st.n.Store(0)
+		p, err := e.svc.List(ctx, Filter{Channel: ChannelOpen311, Before: cst("2026-04-01 00:00")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, tk := range p.Tickets {
+			got = append(got, tk.ID)
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("open311 before April: %v, want %v (newest first)", got, want)
+		}
+		if n := st.n.Load(); n != int64(len(want)) {
+			t.Fatalf("the listing read %d tickets, want only the %d it returns", n, len(want))
+		}
+	})
+}

@@ -295,6 +295,8 @@ const (
 	// directly instead of filtering the newest few hundred tickets.
 	ixRisk     = "risk"
 	ixCallback = "callback"
+	// ixChannel is the intake channel (Open311 lists its own requests).
+	ixChannel = "channel"
 )
 
 func (s *Service) index(t *Ticket, callerHash string) map[string]string {
@@ -307,6 +309,7 @@ func (s *Service) index(t *Ticket, callerHash string) map[string]string {
 		ixSLA:        s.slaDay(t),
 		ixRisk:       boolIndex(!t.Status.Final() && (t.Warned || t.Overdue)),
 		ixCallback:   boolIndex(BadRating(t.Rating) && !t.CalledBack),
+		ixChannel:    string(t.Channel),
 	}
 	if callerHash != "" {
 		ix[ixCaller] = callerHash
@@ -392,9 +395,14 @@ type Filter struct {
 	// overdue; AwaitingCallback: bad ratings not yet called back.
 	AtRisk           bool
 	AwaitingCallback bool
-	Limit            int
-	Cursor           string
-	Oldest           bool // ascending intake order; default newest first
+	Channel          Channel
+	// Before, with newest-first order and no cursor, starts the listing at
+	// the tickets filed before this instant (ids begin with their intake
+	// time), so an old window does not read every newer ticket.
+	Before time.Time
+	Limit  int
+	Cursor string
+	Oldest bool // ascending intake order; default newest first
 }
 
 // Page is one page of tickets.
@@ -430,7 +438,16 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 	if f.AwaitingCallback {
 		filter[ixCallback] = "1"
 	}
-	p, err := s.st.List(ctx, Collection, store.ListOptions{Filter: filter, Limit: f.Limit, Cursor: f.Cursor, Reverse: !f.Oldest})
+	if f.Channel != "" {
+		filter[ixChannel] = string(f.Channel)
+	}
+	cursor := f.Cursor
+	if cursor == "" && !f.Oldest && !f.Before.IsZero() {
+		// An id may run ahead of its intake time when a clock went back
+		// (idGen keeps ids monotonic): start an hour later.
+		cursor = store.EncodeCursor(idTimePrefix(f.Before.Add(time.Hour)))
+	}
+	p, err := s.st.List(ctx, Collection, store.ListOptions{Filter: filter, Limit: f.Limit, Cursor: cursor, Reverse: !f.Oldest})
 	if err != nil {
 		return Page{}, fmt.Errorf("list tickets: %w", err)
 	}
