@@ -1,14 +1,10 @@
 package routing
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
-
-	"github.com/hallgate/hallgate/knowledgebase/analysis"
 )
 
 // expTemplates swaps the shipped duty templates for the files
@@ -119,7 +115,7 @@ func TestExperiment8Templates(t *testing.T) {
 		t.Skip("set ROUTING_EXP=tune8 or outer8")
 	}
 	expTemplates(t)
-	depts, tickets, kb := loadDev(t)
+	depts, _, _ := loadDev(t)
 	for _, d := range depts {
 		if i := templateFor(d.Name, shippedTemplates); i >= 0 {
 			t.Logf("%s → %s", d.Name, shippedTemplates[i].Name)
@@ -127,29 +123,17 @@ func TestExperiment8Templates(t *testing.T) {
 			t.Logf("%s → no template", d.Name)
 		}
 	}
-	only := map[int]bool{}
-	for _, s := range strings.Split(os.Getenv("ROUTING_EXP_ONLY"), ",") {
-		if n, err := strconv.Atoi(s); err == nil {
-			only[n] = true
-		}
-	}
-	tok := WordTokenizer(analysis.Shared())
-	hists := histories(expSplits(tickets))
+	names := make([]string, len(templateConfigs8))
 	for i, c := range templateConfigs8 {
-		if len(only) > 0 && !only[i] {
-			continue
-		}
-		saved := [...]any{useTemplates, blendStd, stdPower, templateDocWeight, templateWhole, templateKind, typeDeptWeight, templateAbsorb, templateGuideScale}
-		c.apply()
-		if mode == "outer8" {
-			expEvalGuide(t, fmt.Sprintf("%d %s", i, c.name), false)
-			expEvalGuide(t, fmt.Sprintf("%d %s, guide", i, c.name), true)
-		} else {
-			ta := innerTally(hists, func(train []Example) *model { return buildModel(tok, depts, train, kb, nil, defaultParams()) })
-			fmt.Printf("%d %-32s inner %s\n", i, c.name, ta.line())
-		}
-		useTemplates, blendStd, stdPower = saved[0].(bool), saved[1].(float64), saved[2].(float64)
-		templateDocWeight, templateWhole, templateKind = saved[3].(float32), saved[4].(bool), saved[5].(docKind)
-		typeDeptWeight, templateAbsorb, templateGuideScale = saved[6].(float32), saved[7].(bool), saved[8].(float32)
+		names[i] = c.name
 	}
+	runExpConfigs(t, mode == "outer8", names, func(i int) func() {
+		saved := [...]any{useTemplates, blendStd, stdPower, templateDocWeight, templateWhole, templateKind, typeDeptWeight, templateAbsorb, templateGuideScale}
+		templateConfigs8[i].apply()
+		return func() {
+			useTemplates, blendStd, stdPower = saved[0].(bool), saved[1].(float64), saved[2].(float64)
+			templateDocWeight, templateWhole, templateKind = saved[3].(float32), saved[4].(bool), saved[5].(docKind)
+			typeDeptWeight, templateAbsorb, templateGuideScale = saved[6].(float32), saved[7].(bool), saved[8].(float32)
+		}
+	})
 }

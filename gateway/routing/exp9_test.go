@@ -40,6 +40,22 @@ func TestExperiment9(t *testing.T) {
 	if mode != "tune9" && mode != "outer9" {
 		t.Skip("set ROUTING_EXP=tune9 or outer9")
 	}
+	names := make([]string, len(configs9))
+	for i, c := range configs9 {
+		names[i] = c.name
+	}
+	runExpConfigs(t, mode == "outer9", names, func(i int) func() {
+		saved := [...]any{rejoinSplits, separableGap}
+		configs9[i].apply()
+		return func() { rejoinSplits, separableGap = saved[0].(bool), saved[1].(int) }
+	})
+}
+
+// runExpConfigs scores each named configuration (ROUTING_EXP_ONLY: indexes)
+// on 3 inner folds of each split's history, or with outer on the ten outer
+// splits, learned only and with the guide. apply sets configuration i and
+// returns what restores the knobs.
+func runExpConfigs(t *testing.T, outer bool, names []string, apply func(i int) (restore func())) {
 	depts, tickets, kb := loadDev(t)
 	only := map[int]bool{}
 	for _, s := range strings.Split(os.Getenv("ROUTING_EXP_ONLY"), ",") {
@@ -49,20 +65,19 @@ func TestExperiment9(t *testing.T) {
 	}
 	tok := WordTokenizer(analysis.Shared())
 	hists := histories(expSplits(tickets))
-	for i, c := range configs9 {
+	for i, name := range names {
 		if len(only) > 0 && !only[i] {
 			continue
 		}
-		saved := [...]any{rejoinSplits, separableGap}
-		c.apply()
-		if mode == "outer9" {
-			expEvalGuide(t, fmt.Sprintf("%d %s", i, c.name), false)
-			expEvalGuide(t, fmt.Sprintf("%d %s, guide", i, c.name), true)
+		restore := apply(i)
+		if outer {
+			expEvalGuide(t, fmt.Sprintf("%d %s", i, name), false)
+			expEvalGuide(t, fmt.Sprintf("%d %s, guide", i, name), true)
 		} else {
 			ta := innerTally(hists, func(train []Example) *model { return buildModel(tok, depts, train, kb, nil, defaultParams()) })
-			fmt.Printf("%d %-32s inner %s\n", i, c.name, ta.line())
+			fmt.Printf("%d %-32s inner %s\n", i, name, ta.line())
 		}
-		rejoinSplits, separableGap = saved[0].(bool), saved[1].(int)
+		restore()
 	}
 }
 
