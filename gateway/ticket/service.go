@@ -287,9 +287,6 @@ const (
 	// scheduler event, its warning or its overdue: the minutely sweep reads
 	// the tickets of the days since its last run, not every open ticket.
 	ixSLA = "sla"
-	// ixSLANone marks a ticket without a pending scheduler event, so that
-	// a record of an older release (no ixSLA at all) can be told apart.
-	ixSLANone = "-"
 	// ixRisk: open and warned or overdue (临期与超期); ixCallback: a bad
 	// rating not yet called back. The supervisors' lists read them
 	// directly instead of filtering the newest few hundred tickets.
@@ -306,10 +303,19 @@ func (s *Service) index(t *Ticket, callerHash string) map[string]string {
 		ixCode:       t.Code,
 		ixOverdue:    boolIndex(t.Overdue && !t.Status.Final()),
 		ixHistorical: boolIndex(t.Historical),
-		ixSLA:        s.slaDay(t),
-		ixRisk:       boolIndex(!t.Status.Final() && (t.Warned || t.Overdue)),
-		ixCallback:   boolIndex(BadRating(t.Rating) && !t.CalledBack),
 		ixChannel:    string(t.Channel),
+	}
+	// Written only when set: they are only ever asked for set, and most
+	// tickets are closed (an entry per ticket would grow the index for
+	// nothing).
+	if day := s.slaDay(t); day != "" {
+		ix[ixSLA] = day
+	}
+	if !t.Status.Final() && (t.Warned || t.Overdue) {
+		ix[ixRisk] = "1"
+	}
+	if BadRating(t.Rating) && !t.CalledBack {
+		ix[ixCallback] = "1"
 	}
 	if callerHash != "" {
 		ix[ixCaller] = callerHash

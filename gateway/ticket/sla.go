@@ -91,11 +91,11 @@ func (s *Service) purgeAnswers(ctx context.Context, now time.Time) error {
 
 // slaDay is the ixSLA value of t: the calendar day of its next scheduler
 // event (the warning, then the overdue, which fires just after the due
-// time, so possibly the next day: the sweep reads one day back), or
-// ixSLANone.
+// time, so possibly the next day: the sweep reads one day back), or "" when
+// none is pending.
 func (s *Service) slaDay(t *Ticket) string {
 	if t.Status.Final() || t.Deadlines.Due.IsZero() || t.Overdue {
-		return ixSLANone
+		return ""
 	}
 	next := t.Deadlines.Due
 	if !t.Warned && !t.Deadlines.Warning.IsZero() {
@@ -112,10 +112,11 @@ func slaKey(t time.Time) string { return t.Format("20060102") }
 const fullSweepEvery = time.Hour
 
 // sweep marks the warnings and overdues that fell due. The first sweep of a
-// process, and one an hour, reads every open ticket (and indexes those an
-// older release stored without ixSLA); the others read the tickets whose
-// next event falls on a day since the last successful sweep, one day back.
-// At 20,000 open tickets the full read took 1.3 s, and it ran every minute.
+// process, and one an hour, reads every open ticket (and re-indexes those
+// whose index is not what this release writes); the others read the tickets
+// whose next event falls on a day since the last successful sweep, one day
+// back. At 20,000 open tickets the full read took 1.3 s, and it ran every
+// minute.
 func (s *Service) sweep(ctx context.Context) (warned, overdue int, err error) {
 	now := s.now()
 	s.sweepMu.Lock()
@@ -147,7 +148,7 @@ func (s *Service) sweep(ctx context.Context) (warned, overdue int, err error) {
 }
 
 // sweepListed handles the tickets filter selects; with backfill it also
-// writes ixSLA on records that lack it.
+// re-indexes those whose index is not what this release writes.
 func (s *Service) sweepListed(ctx context.Context, filter map[string]string, backfill bool) (warned, overdue int, err error) {
 	cursor := ""
 	for {
