@@ -36,7 +36,7 @@ type env struct {
 	router  routers.Router
 }
 
-func setup(t *testing.T) *env {
+func setup(t testing.TB) *env {
 	t.Helper()
 	ctx := context.Background()
 	st, err := bolt.Open(ctx, bolt.Options{Path: filepath.Join(t.TempDir(), "o.db")})
