@@ -86,20 +86,11 @@ func TestExperiment7(t *testing.T) {
 // expConcepts swaps in the lexicon file named by ROUTING_EXP_CONCEPTS
 // (several joined by commas), if set.
 func expConcepts(t *testing.T) {
-	v := os.Getenv("ROUTING_EXP_CONCEPTS")
-	if v == "" {
+	text, ok := expFiles(t, "ROUTING_EXP_CONCEPTS")
+	if !ok {
 		return
 	}
-	var text strings.Builder
-	for _, p := range strings.Split(v, ",") {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		text.Write(b)
-		text.WriteByte('\n')
-	}
-	cs, err := ParseConcepts(text.String())
+	cs, err := ParseConcepts(text)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,23 +10,11 @@ import (
 // expTemplates swaps the shipped duty templates for the files
 // ROUTING_EXP_TEMPLATES names (comma-separated globs), when set.
 func expTemplates(t *testing.T) {
-	v := os.Getenv("ROUTING_EXP_TEMPLATES")
-	if v == "" {
+	text, ok := expFiles(t, "ROUTING_EXP_TEMPLATES")
+	if !ok {
 		return
 	}
-	var text strings.Builder
-	for _, g := range strings.Split(v, ",") {
-		ps, _ := filepath.Glob(g)
-		for _, p := range ps {
-			b, err := os.ReadFile(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			text.Write(b)
-			text.WriteByte('\n')
-		}
-	}
-	ts, err := ParseDutyTemplates(text.String())
+	ts, err := ParseDutyTemplates(text)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,6 +22,32 @@ func expTemplates(t *testing.T) {
 	shippedTemplates = ts
 	t.Cleanup(func() { shippedTemplates = old })
 	t.Logf("duty templates: %d", len(ts))
+}
+
+// expFiles joins the files the environment variable names (comma-separated
+// paths or globs; one that matches nothing fails the test); ok is false
+// when it is unset.
+func expFiles(t *testing.T, env string) (text string, ok bool) {
+	v := os.Getenv(env)
+	if v == "" {
+		return "", false
+	}
+	var b strings.Builder
+	for _, g := range strings.Split(v, ",") {
+		ps, _ := filepath.Glob(g)
+		if len(ps) == 0 {
+			t.Fatalf("%s: %s matches no file", env, g)
+		}
+		for _, p := range ps {
+			raw, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b.Write(raw)
+			b.WriteByte('\n')
+		}
+	}
+	return b.String(), true
 }
 
 // template8 is one configuration of the duty templates' knobs.
