@@ -181,12 +181,13 @@ func (a *App) wireCapabilities(ctx context.Context) error {
 			n, err := norm.Normalize(raw)
 			return n.Key, err == nil
 		},
-		DepartmentExists: c.Departments.Exists,
-		Observers:        []func(context.Context, *ticket.Ticket){observeForRouting(c.Routing, a)},
-		ImportObservers:  []func(context.Context, []*ticket.Ticket){observeImportForRouting(c.Routing, a)},
-		ImportDone:       []func(context.Context, int){awaitRoutingAfterImport(c.Routing, a)},
-		IntakeOutbox:     []func(*ticket.Ticket) (store.OutboxItem, error){topicSignal},
-		Logger:           a.Log,
+		DepartmentExists:  c.Departments.Exists,
+		ResolveDepartment: c.Departments.Resolve,
+		Observers:         []func(context.Context, *ticket.Ticket){observeForRouting(c.Routing, a)},
+		ImportObservers:   []func(context.Context, []*ticket.Ticket){observeImportForRouting(c.Routing, a)},
+		ImportDone:        []func(context.Context, int){awaitRoutingAfterImport(c.Routing, a)},
+		IntakeOutbox:      []func(*ticket.Ticket) (store.OutboxItem, error){topicSignal},
+		Logger:            a.Log,
 	})
 	if err != nil {
 		return fmt.Errorf("tickets: %w", err)

@@ -10,6 +10,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/hallgate/hallgate/gateway/department"
 	"github.com/hallgate/hallgate/gateway/store"
 )
 
@@ -107,7 +108,7 @@ func (s *Service) Import(ctx context.Context, actor Actor, r io.Reader) (ImportR
 	}
 	run := newImportRun(ctx, s, actor.ID)
 	defer run.drain()
-	known := map[string]bool{}
+	known := departmentRefs{}
 	seenID := map[string]int{}
 	seenTitle := map[string]int{}
 	err := s.eachLine(ctx, r, func(n int, raw []byte) error {
@@ -198,8 +199,8 @@ func readLine(br *bufio.Reader, max int) (line []byte, tooLong bool, err error) 
 	}
 }
 
-// parseLine decodes and validates one line; known caches department checks.
-func (s *Service) parseLine(ctx context.Context, raw []byte, known map[string]bool) (Entry, error) {
+// parseLine decodes and validates one line; known caches department names.
+func (s *Service) parseLine(ctx context.Context, raw []byte, known departmentRefs) (Entry, error) {
 	var l Line
 	if err := json.Unmarshal(raw, &l); err != nil {
 		return Entry{}, fmt.Errorf("malformed JSON: %v", err)
@@ -226,22 +227,49 @@ func (s *Service) parseLine(ctx context.Context, raw []byte, known map[string]bo
 		fe = append(fe, f)
 	}
 	if e.Department != "" {
-		ok, cached := known[e.Department]
-		if !cached {
-			var err error
-			if ok, err = s.depts.Exists(ctx, e.Department); err != nil {
-				return Entry{}, err
-			}
-			known[e.Department] = ok
+		code, reason, err := known.resolve(ctx, s.depts, e.Department)
+		if err != nil {
+			return Entry{}, err
 		}
-		if !ok {
-			fe.add("department", reasonUnknownDepartment+" "+e.Department)
+		if reason != "" {
+			fe.add("department", reason)
 		}
+		e.Department = code
 	}
 	if err := fe.err(); err != nil {
 		return Entry{}, err
 	}
 	return e, nil
+}
+
+// departmentRefs resolves the departments one import names, each once: an
+// export from an older system may write a department's name, short name or
+// old hotline number where hallgate keeps its code.
+type departmentRefs map[string]departmentRef
+
+type departmentRef struct{ code, reason string }
+
+// resolve returns the code ref stands for, or the reason it stands for
+// none; err is a failure of the directory itself.
+func (k departmentRefs) resolve(ctx context.Context, dir DepartmentDirectory, ref string) (code, reason string, err error) {
+	if r, ok := k[ref]; ok {
+		return r.code, r.reason, nil
+	}
+	code, err = dir.Resolve(ctx, ref)
+	var amb *department.AmbiguousError
+	switch {
+	case errors.As(err, &amb):
+		reason = err.Error()
+	case errors.Is(err, department.ErrUnknownDepartment):
+		reason = reasonUnknownDepartment + " " + ref
+	case err != nil:
+		return "", "", err
+	}
+	if reason != "" {
+		code = ref
+	}
+	k[ref] = departmentRef{code, reason}
+	return code, reason, nil
 }
 
 // prepareImport builds the upsert of one imported entry; skip means the

@@ -20,7 +20,7 @@ func (s *Service) ImportItems(ctx context.Context, actor Actor, r io.Reader) (Im
 	res := ImportResult{Errors: []LineError{}}
 	fail := func(n int, err error) { res.Errors = append(res.Errors, LineError{Line: n, Error: err.Error()}) }
 	seen := map[string]int{}
-	known := map[string]bool{}
+	known := departmentRefs{}
 	err := s.eachLine(ctx, r, func(n int, raw []byte) error {
 		if err := s.importItemLine(ctx, actor, raw, n, seen, known, &res); err != nil {
 			if !isLineError(err) && !errors.Is(err, ErrUnknownDepartment) {
@@ -36,7 +36,7 @@ func (s *Service) ImportItems(ctx context.Context, actor Actor, r io.Reader) (Im
 	return res, nil
 }
 
-func (s *Service) importItemLine(ctx context.Context, actor Actor, raw []byte, n int, seen map[string]int, known map[string]bool, res *ImportResult) error {
+func (s *Service) importItemLine(ctx context.Context, actor Actor, raw []byte, n int, seen map[string]int, known departmentRefs, res *ImportResult) error {
 	var it ServiceItem
 	if err := json.Unmarshal(raw, &it); err != nil {
 		return fmt.Errorf("malformed JSON: %v: %w", err, ErrInvalid)
@@ -50,17 +50,14 @@ func (s *Service) importItemLine(ctx context.Context, actor Actor, raw []byte, n
 	}
 	fe := it.validate()
 	if it.Department != "" {
-		ok, cached := known[it.Department]
-		if !cached {
-			var err error
-			if ok, err = s.depts.Exists(ctx, it.Department); err != nil {
-				return err
-			}
-			known[it.Department] = ok
+		code, reason, err := known.resolve(ctx, s.depts, it.Department)
+		if err != nil {
+			return err
 		}
-		if !ok {
-			fe.add("department", reasonUnknownDepartment+" "+it.Department)
+		if reason != "" {
+			fe.add("department", reason)
 		}
+		it.Department = code
 	}
 	if err := fe.err(); err != nil {
 		return err

@@ -32,10 +32,14 @@ const (
 	indexDated = "dated"
 )
 
-// DepartmentDirectory tells whether a department code is known;
-// *department.Service implements it.
+// DepartmentDirectory tells whether a department code is known and, for
+// imports, which department a name from an older system's export means;
+// *department.Service implements it. Resolve's error wraps
+// department.ErrUnknownDepartment when nothing, or more than one
+// department, fits; imports report it as the line's reason.
 type DepartmentDirectory interface {
 	Exists(ctx context.Context, code string) (bool, error)
+	Resolve(ctx context.Context, ref string) (string, error)
 }
 
 // Options configure the Service; zero values take the documented defaults.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hallgate/hallgate/gateway/auth"
+	"github.com/hallgate/hallgate/gateway/department"
 	"github.com/hallgate/hallgate/gateway/store"
 )
 
@@ -136,6 +137,7 @@ func (s *Service) Import(ctx context.Context, p auth.Principal, r io.Reader) (Im
 		return nil
 	}
 	a := actorOf(p)
+	names := s.departmentNames()
 	line := 0
 	for sc.Scan() {
 		line++
@@ -146,6 +148,10 @@ func (s *Service) Import(ctx context.Context, p auth.Principal, r io.Reader) (Im
 		var l ImportLine
 		if err := json.Unmarshal([]byte(raw), &l); err != nil {
 			res.Errors = append(res.Errors, ImportError{line, "malformed JSON: " + err.Error()})
+			continue
+		}
+		if err := names.resolve(ctx, &l); err != nil {
+			res.Errors = append(res.Errors, ImportError{line, err.Error()})
 			continue
 		}
 		t, err := s.historical(ctx, a, l)
@@ -190,6 +196,69 @@ func (s *Service) Import(ctx context.Context, p auth.Principal, r io.Reader) (Im
 		done(ctx, res.Imported)
 	}
 	return res, nil
+}
+
+// departmentNames resolves the department names of one import, each once.
+type departmentNames struct {
+	resolve1 func(ctx context.Context, ref string) (string, error)
+	seen     map[string]string // ref → code; "" when it fits none
+	refused  map[string]error  // ref → why it cannot be resolved (ambiguous)
+}
+
+func (s *Service) departmentNames() *departmentNames {
+	return &departmentNames{resolve1: s.opts.ResolveDepartment, seen: map[string]string{}, refused: map[string]error{}}
+}
+
+// resolve rewrites the line's lead and co-departments to codes. A name that
+// fits no department is left as written, for the check that follows to
+// report as unknown; one that fits several refuses the line with the
+// candidates.
+func (n *departmentNames) resolve(ctx context.Context, l *ImportLine) error {
+	if n.resolve1 == nil {
+		return nil
+	}
+	one := func(field, ref string) (string, error) {
+		if ref == "" {
+			return ref, nil
+		}
+		if err, ok := n.refused[ref]; ok {
+			return "", fmt.Errorf("%s: %w", field, err)
+		}
+		code, ok := n.seen[ref]
+		if !ok {
+			var err error
+			code, err = n.resolve1(ctx, ref)
+			var amb *department.AmbiguousError
+			switch {
+			case errors.As(err, &amb):
+				n.refused[ref] = err
+				return "", fmt.Errorf("%s: %w", field, err)
+			case errors.Is(err, department.ErrUnknownDepartment):
+				code = ""
+			case err != nil:
+				return "", err
+			}
+			n.seen[ref] = code
+		}
+		if code == "" {
+			return ref, nil
+		}
+		return code, nil
+	}
+	var problems []string
+	var err error
+	if l.Department, err = one("department", l.Department); err != nil {
+		problems = append(problems, err.Error())
+	}
+	for i, c := range l.CoDepartments {
+		if l.CoDepartments[i], err = one(fmt.Sprintf("co_departments[%d]", i), c); err != nil {
+			problems = append(problems, err.Error())
+		}
+	}
+	if len(problems) > 0 {
+		return errors.New(strings.Join(problems, "; "))
+	}
+	return nil
 }
 
 func (s *Service) historical(ctx context.Context, a actor, l ImportLine) (*Ticket, error) {

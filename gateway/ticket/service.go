@@ -59,6 +59,12 @@ type Options struct {
 	MergeWindow time.Duration
 	// DepartmentExists checks department codes (gateway/department). Nil accepts any code.
 	DepartmentExists func(ctx context.Context, code string) (bool, error)
+	// ResolveDepartment maps how an older system's export names a
+	// department (its full or short name, its old hotline number) to the
+	// code, for Import (department.Service.Resolve). It returns an error
+	// wrapping department.ErrUnknownDepartment when nothing fits. Nil: import
+	// lines must carry codes.
+	ResolveDepartment func(ctx context.Context, ref string) (string, error)
 	// Observers see every imported ticket and every ticket that closes (routing learns from them).
 	Observers []func(ctx context.Context, t *Ticket)
 	// ImportObservers, when set, see each committed batch of imported
