@@ -229,7 +229,7 @@ func (a *App) wireCapabilities(ctx context.Context) error {
 	a.Modules = append(a.Modules,
 		kbapi.New(c.KB, c.Departments),
 		ticketapi.New(c.Tickets),
-		routingapi.New(c.Routing),
+		routingapi.New(c.Routing).ResolveDepartments(c.Departments.Resolve),
 		hotlineapi.New(c.Hotlines, c.Calls, func(code string) bool {
 			ok, err := c.Departments.Exists(context.Background(), code)
 			return err == nil && ok

@@ -198,6 +198,32 @@ func (s *Service) Import(ctx context.Context, p auth.Principal, r io.Reader) (Im
 	return res, nil
 }
 
+// typeAliases are how older hotline systems name the request types in
+// their exports (GB/T 33358 categories and common local variants).
+var typeAliases = map[string]string{
+	"意见建议": "建议", "意见": "建议", "感谢": "表扬", "表扬感谢": "表扬",
+	"查询": "咨询", "求决": "求助", "求助求决": "求助", "检举": "举报",
+}
+
+// historicalType maps an exported request type to one of RequestTypes
+// where that is unambiguous: 投诉类 is 投诉, 意见建议 is 建议. A combined
+// category (投诉举报) stays as written, for the check to refuse: guessing
+// would teach the type model a wrong label.
+func historicalType(t string) string {
+	t = strings.TrimSpace(t)
+	if validType(RequestType(t)) {
+		return t
+	}
+	base := strings.TrimSuffix(t, "类")
+	if validType(RequestType(base)) {
+		return base
+	}
+	if a := typeAliases[base]; a != "" {
+		return a
+	}
+	return t
+}
+
 // departmentNames resolves the department names of one import, each once.
 type departmentNames struct {
 	resolve1 func(ctx context.Context, ref string) (string, error)
@@ -267,6 +293,7 @@ func (s *Service) historical(ctx context.Context, a actor, l ImportLine) (*Ticke
 	if l.Text == "" {
 		problems = append(problems, "text: required")
 	}
+	l.Type = historicalType(l.Type)
 	if !validType(RequestType(l.Type)) {
 		problems = append(problems, "type: one of 咨询, 求助, 投诉, 举报, 建议, 表扬")
 	}

@@ -2,6 +2,7 @@ package ticket
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -78,5 +79,31 @@ func TestImportResolvesDepartmentNames(t *testing.T) {
 	}
 	if n, _ := st.Count(ctx, Collection, nil); n != 5 {
 		t.Errorf("%d tickets stored, want 5", n)
+	}
+}
+
+// Exported request types are mapped where that is unambiguous; a combined
+// category is refused rather than guessed.
+func TestImportMapsExportedTypes(t *testing.T) {
+	got := map[string]RequestType{}
+	e := newEnv(t, func(o *Options) {
+		o.Observers = []func(context.Context, *Ticket){func(_ context.Context, tk *Ticket) { got[tk.ExternalID] = tk.Type }}
+	})
+	var in strings.Builder
+	for i, typ := range []string{"投诉类", " 咨询 ", "意见建议", "求决类", "检举", "投诉举报", "闲聊"} {
+		fmt.Fprintf(&in, `{"id":"x%d","text":"历史工单%d","type":%q,"department":"water"}`+"\n", i, i, typ)
+	}
+	res, err := e.svc.Import(context.Background(), supervisor, strings.NewReader(in.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Imported != 5 || len(res.Errors) != 2 || res.Errors[0].Line != 6 || res.Errors[1].Line != 7 {
+		t.Fatalf("result %+v", res)
+	}
+	want := []RequestType{"投诉", "咨询", "建议", "求助", "举报"}
+	for i, w := range want {
+		if g := got[fmt.Sprintf("x%d", i)]; g != w {
+			t.Errorf("x%d stored as %q, want %s", i, g, w)
+		}
 	}
 }

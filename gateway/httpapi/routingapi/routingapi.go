@@ -2,6 +2,7 @@ package routingapi
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/hallgate/hallgate/gateway/auth"
+	"github.com/hallgate/hallgate/gateway/department"
 	"github.com/hallgate/hallgate/gateway/httpapi"
 	"github.com/hallgate/hallgate/gateway/routing"
 )
@@ -20,13 +22,22 @@ const MaxImportBytes = 64 << 20
 
 // Module serves the routing routes.
 type Module struct {
-	s *routing.Suggester
+	s       *routing.Suggester
+	resolve func(ctx context.Context, ref string) (string, error)
 }
 
 var _ httpapi.Module = (*Module)(nil)
 
 // New returns the module over a suggester.
 func New(s *routing.Suggester) *Module { return &Module{s: s} }
+
+// ResolveDepartments lets the examples import accept a department as the
+// systems a city replaces export it — full or short name, old hotline
+// number — through resolve (department.Service.Resolve).
+func (m *Module) ResolveDepartments(resolve func(ctx context.Context, ref string) (string, error)) *Module {
+	m.resolve = resolve
+	return m
+}
 
 var (
 	suggestRoles = []auth.Role{auth.RoleAgent, auth.RoleSupervisor, auth.RoleAdmin}
@@ -209,8 +220,16 @@ func (m *Module) importExamples(c *fiber.Ctx) error {
 		known[d] = true
 	}
 	bad := map[string]string{}
+	if m.resolve != nil {
+		if err := m.resolveNames(c.UserContext(), exs, known, bad); err != nil {
+			return problem(err)
+		}
+	}
 	for i, ex := range exs {
 		for k, v := range routing.ValidateExample(ex, known) {
+			if _, ok := bad[fmt.Sprintf("line %d: %s", i+1, k)]; ok {
+				continue // the name's own reason says more
+			}
 			bad[fmt.Sprintf("line %d: %s", i+1, k)] = v
 		}
 	}
@@ -225,6 +244,55 @@ func (m *Module) importExamples(c *fiber.Ctx) error {
 	// asked right after this answer uses them.
 	learned := m.s.AwaitModel(c.UserContext(), routing.ImportWait)
 	return c.JSON(fiber.Map{"imported": n, "examples": m.s.Examples(), "model_learned": learned})
+}
+
+// resolveNames rewrites departments named other than by code to their
+// codes, each name resolved once; a name that fits several departments
+// gets its reason in bad, and one that fits none is left for the
+// validation to report as unknown.
+func (m *Module) resolveNames(ctx context.Context, exs []routing.Example, known map[string]bool, bad map[string]string) error {
+	type res struct {
+		code string
+		amb  error
+	}
+	seen := map[string]res{}
+	fix := func(line int, field, ref string) (string, error) {
+		if ref == "" || known[ref] {
+			return ref, nil
+		}
+		r, ok := seen[ref]
+		if !ok {
+			code, err := m.resolve(ctx, ref)
+			var amb *department.AmbiguousError
+			switch {
+			case errors.As(err, &amb):
+				r = res{ref, err}
+			case errors.Is(err, department.ErrUnknownDepartment):
+				r = res{code: ref}
+			case err != nil:
+				return "", err
+			default:
+				r = res{code: code}
+			}
+			seen[ref] = r
+		}
+		if r.amb != nil {
+			bad[fmt.Sprintf("line %d: %s", line, field)] = r.amb.Error()
+		}
+		return r.code, nil
+	}
+	var err error
+	for i := range exs {
+		if exs[i].Department, err = fix(i+1, "department", exs[i].Department); err != nil {
+			return err
+		}
+		for j, c := range exs[i].CoDepartments {
+			if exs[i].CoDepartments[j], err = fix(i+1, fmt.Sprintf("co_departments[%d]", j), c); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func (m *Module) retrain(c *fiber.Ctx) error {

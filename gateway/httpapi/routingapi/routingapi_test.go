@@ -3,6 +3,7 @@ package routingapi
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,6 +18,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/hallgate/hallgate/gateway/auth"
+	"github.com/hallgate/hallgate/gateway/department"
 	"github.com/hallgate/hallgate/gateway/httpapi"
 	"github.com/hallgate/hallgate/gateway/routing"
 	"github.com/hallgate/hallgate/gateway/store/bolt"
@@ -38,6 +40,12 @@ func newApp(t *testing.T) *fiber.App {
 // newAppWith is newApp with the suggester's options adjusted by set.
 func newAppWith(t *testing.T, set func(*routing.Options)) *fiber.App {
 	t.Helper()
+	return newAppModule(t, set, nil)
+}
+
+// newAppModule is newAppWith with the module adjusted by mod.
+func newAppModule(t *testing.T, set func(*routing.Options), mod func(*Module)) *fiber.App {
+	t.Helper()
 	st, err := bolt.Open(context.Background(), bolt.Options{Path: filepath.Join(t.TempDir(), "r.db")})
 	if err != nil {
 		t.Fatal(err)
@@ -55,7 +63,11 @@ func newAppWith(t *testing.T, set func(*routing.Options)) *fiber.App {
 	}
 	t.Cleanup(func() { _ = s.Close() })
 	app := fiber.New(fiber.Config{ErrorHandler: httpapi.NewErrorHandler(nil)})
-	for _, r := range New(s).Routes() {
+	m := New(s)
+	if mod != nil {
+		mod(m)
+	}
+	for _, r := range m.Routes() {
 		r := r
 		app.Add(r.Method, r.Path, func(c *fiber.Ctx) error {
 			var roles []auth.Role
@@ -328,5 +340,47 @@ func TestImportAnswersOnceLearned(t *testing.T) {
 	code, out = do(t, app, "POST", "/api/v1/routing/suggest", "agent", `{"text":"小区门口井盖丢了"}`)
 	if code != 200 || out["department"] != "power" || out["model_pending"] == true {
 		t.Fatalf("suggest right after the import: %d %v, want power from the learned model", code, out)
+	}
+}
+
+// The examples import takes departments by the names older systems export,
+// stores codes, and refuses a name that fits several departments with its
+// candidates; a failing directory is a server error, not a bad line.
+func TestImportExamplesResolvesNames(t *testing.T) {
+	var calls int
+	var failing bool
+	app := newAppModule(t, nil, func(m *Module) {
+		m.ResolveDepartments(func(_ context.Context, ref string) (string, error) {
+			calls++
+			if failing {
+				return "", errors.New("store down")
+			}
+			switch ref {
+			case "供电公司", "95598":
+				return "power", nil
+			case "管理局":
+				return "", &department.AmbiguousError{Ref: ref, Candidates: []string{"power", "water"}}
+			}
+			return "", fmt.Errorf("department %q: %w", ref, department.ErrUnknownDepartment)
+		})
+	})
+	body := `{"text":"小区停电了","department":"供电公司","type":"求助"}` + "\n" +
+		`{"text":"电压不稳","department":"95598","co_departments":["供电公司"]}` + "\n" +
+		`{"text":"停水","department":"water"}`
+	code, out := do(t, app, "POST", "/api/v1/routing/examples/import", "admin", body)
+	if code != 200 || out["imported"] != float64(3) {
+		t.Fatalf("import: %d %v", code, out)
+	}
+	if calls != 2 {
+		t.Errorf("resolver called %d times, want once per distinct name (2)", calls)
+	}
+	code, out = do(t, app, "POST", "/api/v1/routing/examples/import", "admin", `{"text":"x","department":"管理局"}`+"\n"+`{"text":"y","department":"民航局"}`)
+	f, _ := out["fields"].(map[string]any)
+	if code != 422 || !strings.Contains(fmt.Sprint(f["line 1: department"]), "power, water") || !strings.Contains(fmt.Sprint(f["line 2: department"]), "unknown department 民航局") {
+		t.Fatalf("bad names: %d %v", code, out)
+	}
+	failing = true
+	if code, out = do(t, app, "POST", "/api/v1/routing/examples/import", "admin", `{"text":"x","department":"电力"}`); code != 500 {
+		t.Fatalf("failing directory: %d %v", code, out)
 	}
 }
