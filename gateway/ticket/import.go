@@ -54,18 +54,20 @@ func (f *FlexTime) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &s); err != nil {
 		return fmt.Errorf("time must be a string: %w", err)
 	}
+	return f.parse(s)
+}
+
+// parse reads one of the accepted forms; "" leaves f zero.
+func (f *FlexTime) parse(s string) error {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return nil
 	}
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05", "2006-01-02T15:04:05", "2006-01-02 15:04", time.DateOnly} {
-		if layout == time.RFC3339Nano {
-			if t, err := time.Parse(layout, s); err == nil {
-				f.Time = t
-				return nil
-			}
-			continue
-		}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		f.Time = t
+		return nil
+	}
+	for _, layout := range []string{"2006-01-02 15:04:05", "2006-01-02T15:04:05", "2006-01-02 15:04", time.DateOnly, "2006/01/02 15:04:05", "2006/1/2 15:04:05", "2006/1/2 15:04", "2006/01/02", "2006/1/2"} {
 		if t, err := time.ParseInLocation(layout, s, chinaZone); err == nil {
 			f.Time = t
 			return nil
@@ -87,6 +89,8 @@ type ImportResult struct {
 	Imported int           `json:"imported"`
 	Skipped  int           `json:"skipped"` // already imported (same id)
 	Errors   []ImportError `json:"errors"`
+	// IgnoredColumns are the headings of a CSV import that name no field.
+	IgnoredColumns []string `json:"ignored_columns,omitempty"`
 }
 
 // importBatch lines share one Tx: one fsync per batch, not per ticket.
@@ -96,12 +100,47 @@ const importBatch = 256
 const MaxImportLine = 1 << 20
 
 // Import stores JSON Lines of historical tickets as closed tickets and shows
-// them to the observers (ImportObservers batch by batch, else Observers). Lines already imported (same id) are skipped, so an
-// import can be re-run after a failure.
+// them to the observers (ImportObservers batch by batch, else Observers).
+// Lines already imported (same id) are skipped, so an import can be re-run
+// after a failure.
 func (s *Service) Import(ctx context.Context, p auth.Principal, r io.Reader) (ImportResult, error) {
+	return s.importRows(ctx, p, func(row func(n int, l *ImportLine, problem string) error) (string, error) {
+		sc := bufio.NewScanner(r)
+		sc.Buffer(make([]byte, 64*1024), MaxImportLine)
+		line := 0
+		for sc.Scan() {
+			line++
+			raw := strings.TrimSpace(sc.Text())
+			if raw == "" {
+				continue
+			}
+			var l ImportLine
+			if err := json.Unmarshal([]byte(raw), &l); err != nil {
+				if err := row(line, nil, "malformed JSON: "+err.Error()); err != nil {
+					return "", err
+				}
+				continue
+			}
+			if err := row(line, &l, ""); err != nil {
+				return "", err
+			}
+		}
+		if err := sc.Err(); err != nil {
+			if errors.Is(err, bufio.ErrTooLong) {
+				return "", row(line+1, nil, fmt.Sprintf("line longer than %d bytes; import stopped", MaxImportLine))
+			}
+			return "", fmt.Errorf("import read: %w", err)
+		}
+		return "", nil
+	})
+}
+
+// importRows is the import behind every format: read calls row for each
+// row of the input, with the decoded line or the reason it could not be
+// decoded; rows are checked, resolved and committed in batches. What read
+// returns besides an error is a note for the log (the format read).
+func (s *Service) importRows(ctx context.Context, p auth.Principal, read func(row func(n int, l *ImportLine, problem string) error) (string, error)) (ImportResult, error) {
 	res := ImportResult{Errors: []ImportError{}}
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), MaxImportLine)
 	var batch []*Ticket
 	inBatch := map[string]bool{}
 	flush := func() error {
@@ -138,60 +177,52 @@ func (s *Service) Import(ctx context.Context, p auth.Principal, r io.Reader) (Im
 	}
 	a := actorOf(p)
 	names := s.departmentNames()
-	line := 0
-	for sc.Scan() {
-		line++
-		raw := strings.TrimSpace(sc.Text())
-		if raw == "" {
-			continue
+	format, err := read(func(line int, l *ImportLine, problem string) error {
+		if l == nil {
+			res.Errors = append(res.Errors, ImportError{line, problem})
+			return nil
 		}
-		var l ImportLine
-		if err := json.Unmarshal([]byte(raw), &l); err != nil {
-			res.Errors = append(res.Errors, ImportError{line, "malformed JSON: " + err.Error()})
-			continue
-		}
-		if err := names.resolve(ctx, &l); err != nil {
+		if err := names.resolve(ctx, l); err != nil {
 			res.Errors = append(res.Errors, ImportError{line, err.Error()})
-			continue
+			return nil
 		}
-		t, err := s.historical(ctx, a, l)
+		t, err := s.historical(ctx, a, *l)
 		if err != nil {
 			res.Errors = append(res.Errors, ImportError{line, err.Error()})
-			continue
+			return nil
 		}
 		if l.ID != "" {
 			if inBatch[l.ID] {
 				res.Skipped++
-				continue
+				return nil
 			}
 			n, err := s.st.Count(ctx, Collection, map[string]string{ixExternal: l.ID})
 			if err != nil {
-				return res, fmt.Errorf("import line %d: %w", line, err)
+				return fmt.Errorf("import line %d: %w", line, err)
 			}
 			if n > 0 {
 				res.Skipped++
-				continue
+				return nil
 			}
 			inBatch[l.ID] = true
 		}
 		batch = append(batch, t)
 		if len(batch) >= importBatch {
-			if err := flush(); err != nil {
-				return res, err
-			}
+			return flush()
 		}
-	}
-	if err := sc.Err(); err != nil {
-		if errors.Is(err, bufio.ErrTooLong) {
-			res.Errors = append(res.Errors, ImportError{line + 1, fmt.Sprintf("line longer than %d bytes; import stopped", MaxImportLine)})
-		} else {
-			return res, fmt.Errorf("import read: %w", err)
-		}
+		return nil
+	})
+	if err != nil {
+		return res, err
 	}
 	if err := flush(); err != nil {
 		return res, err
 	}
-	s.log.InfoContext(ctx, "tickets imported", "imported", res.Imported, "skipped", res.Skipped, "errors", len(res.Errors))
+	attrs := []any{"imported", res.Imported, "skipped", res.Skipped, "errors", len(res.Errors)}
+	if format != "" {
+		attrs = append(attrs, "format", format)
+	}
+	s.log.InfoContext(ctx, "tickets imported", attrs...)
 	for _, done := range s.opts.ImportDone {
 		done(ctx, res.Imported)
 	}

@@ -1,6 +1,7 @@
 package ticketapi
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -40,7 +41,7 @@ var (
 func (m *Module) Routes() []httpapi.Route {
 	return []httpapi.Route{
 		{Method: fiber.MethodPost, Path: "/api/v1/tickets", Roles: intakeRoles, Summary: "受理工单 (intake; Idempotency-Key honoured)", Handler: m.create},
-		{Method: fiber.MethodPost, Path: "/api/v1/tickets/import", Roles: importRoles, Summary: "导入历史工单 (JSON Lines)", Handler: m.importLines},
+		{Method: fiber.MethodPost, Path: "/api/v1/tickets/import", Roles: importRoles, Summary: "导入历史工单 (JSON Lines; or CSV with Content-Type: text/csv, UTF-8 or GBK, Chinese headings)", Handler: m.importLines},
 		{Method: fiber.MethodGet, Path: "/api/v1/tickets/track", Roles: anyone, Summary: "市民查询工单进度 (code + phone_last4)", Handler: m.track},
 		{Method: fiber.MethodGet, Path: "/api/v1/tickets", Roles: readRoles, Summary: "工单列表 (status, department, caller_phone, overdue, at_risk, awaiting_callback, open, order, cursor)", Handler: m.list},
 		{Method: fiber.MethodGet, Path: "/api/v1/tickets/:id", Roles: readRoles, Summary: "工单详情：状态、时限、事件 (id or code)", Handler: m.get},
@@ -70,7 +71,17 @@ func respond(p auth.Principal, t *ticket.Ticket) TicketResponse {
 func mapErr(err error) error {
 	var ve *ticket.ValidationError
 	var te *ticket.TransitionError
+	var he *ticket.CSVHeaderError
 	switch {
+	case errors.As(err, &he):
+		var fields []ticket.FieldError
+		for _, f := range he.Missing {
+			fields = append(fields, ticket.FieldError{Field: f, Reason: "no column names it (e.g. " + ticket.CSVHeadingExample(f) + ")"})
+		}
+		for _, f := range he.Duplicates {
+			fields = append(fields, ticket.FieldError{Field: f, Reason: "named by several columns"})
+		}
+		return httpapi.Errorf(fiber.StatusUnprocessableEntity, "CSV 表头有误，未导入任何工单 (%s)", he.Error()).With("fields", fields)
 	case errors.As(err, &ve):
 		return httpapi.Errorf(fiber.StatusUnprocessableEntity, "请求字段有误 (invalid fields)").With("fields", ve.Fields)
 	case errors.As(err, &te):
@@ -123,12 +134,18 @@ func (m *Module) create(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).Send(ans.Body)
 }
 
+// importLines takes JSON Lines, or CSV when the Content-Type says text/csv
+// (an export of the system a city replaces, UTF-8 or GBK).
 func (m *Module) importLines(c *fiber.Ctx) error {
 	body := c.Body()
 	if len(strings.TrimSpace(string(body))) == 0 {
-		return httpapi.Errorf(fiber.StatusBadRequest, "请求体为空 (JSON Lines of historical tickets expected)")
+		return httpapi.Errorf(fiber.StatusBadRequest, "请求体为空 (JSON Lines or CSV of historical tickets expected)")
 	}
-	res, err := m.svc.Import(c.UserContext(), auth.FromCtx(c), strings.NewReader(string(body)))
+	imp := m.svc.Import
+	if ct := strings.ToLower(string(c.Request().Header.ContentType())); strings.HasPrefix(ct, "text/csv") || strings.HasPrefix(ct, "application/csv") {
+		imp = m.svc.ImportCSV
+	}
+	res, err := imp(c.UserContext(), auth.FromCtx(c), bytes.NewReader(body))
 	if err != nil {
 		return mapErr(err)
 	}

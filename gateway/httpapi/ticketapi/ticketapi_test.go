@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -327,6 +328,18 @@ func TestImportOverHTTP(t *testing.T) {
 	}
 	if r := h.do(t, "POST", "/api/v1/tickets/import", "agent", lines); r.status != 403 {
 		t.Errorf("agent import: %d", r.status)
+	}
+
+	// The same import as a spreadsheet's CSV, chosen by the Content-Type.
+	csv := "工单编号,诉求内容,诉求类型,承办单位,备注\nc-1,小区路灯不亮,求助,housing,无\nc-2,无部门,投诉,,\n"
+	r = h.do(t, "POST", "/api/v1/tickets/import", "supervisor", csv, "Content-Type", "text/csv; charset=utf-8")
+	m = r.json(t)
+	if r.status != 200 || m["imported"].(float64) != 1 || len(m["errors"].([]any)) != 1 || fmt.Sprint(m["ignored_columns"]) != "[备注]" {
+		t.Fatalf("CSV import: %d %s", r.status, r.body)
+	}
+	r = h.do(t, "POST", "/api/v1/tickets/import", "supervisor", "编号,内容\nx,y\n", "Content-Type", "text/csv")
+	if f := fields(t, r.json(t)); r.status != 422 || len(f) != 2 {
+		t.Fatalf("CSV without type and department columns: %d %s", r.status, r.body)
 	}
 }
 
