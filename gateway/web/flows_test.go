@@ -3,11 +3,14 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/hallgate/hallgate/connectors/simulator"
 	"github.com/hallgate/hallgate/gateway/demo"
@@ -259,5 +262,62 @@ func TestBrowserSupervisorRedrivesDeadLetter(t *testing.T) {
 			t.Fatalf("the redriven delivery never reached the department system")
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// A supervisor adopting hallgate imports the old system's ticket export, a
+// GBK spreadsheet CSV naming departments by name, from the admin page; the
+// refused row and the unknown column are shown, and the imported tickets
+// are in the store with their departments' codes.
+func TestBrowserSupervisorImportsOldTickets(t *testing.T) {
+	ctx := browser(t)
+	c := startCity(t)
+	dir := artifacts(t)
+	suffix := time.Now().Format("150405.000")
+	csv := strings.Join([]string{
+		"工单编号,受理时间,来源,诉求内容,诉求类型,承办单位,坐席工号",
+		"OLD-" + suffix + "-1,2025/3/4 9:30,电话,公积金租房提取申请后多久到账,咨询,公积金中心,A01",
+		"OLD-" + suffix + "-2,2025/3/5 10:00,网站,工伤认定需要哪些材料,咨询,示范市人力资源和社会保障局,A02",
+		"OLD-" + suffix + "-3,2025/3/6 11:00,电话,问题描述,闲聊,rsj,A03",
+	}, "\r\n")
+	gbk, err := simplifiedchinese.GBK.NewEncoder().String(csv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "旧系统工单.csv")
+	if err := os.WriteFile(path, []byte(gbk), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	run(t, ctx, dir, "login", loginAs(c.base, "admin", "demo-admin-pass"))
+	run(t, ctx, dir, "admin", chromedp.Navigate(c.base+"/admin"), chromedp.WaitVisible(chromedp.CSS("#im-file")))
+	run(t, ctx, dir, "import",
+		chromedp.SetUploadFiles(chromedp.CSS("#im-file"), []string{path}),
+		chromedp.Click(chromedp.CSS("#im-submit")),
+		waitJS(`(document.querySelector("#import-summary")||{textContent:""}).textContent.includes("已导入")`),
+		shot(t, dir, "01-imported"),
+	)
+	if got := text(t, ctx, "#import-summary"); got != "已导入 2 条，1 行有误未导入。" {
+		t.Fatalf("summary %q", got)
+	}
+	if got := text(t, ctx, "#import-ignored"); !strings.Contains(got, "坐席工号") {
+		t.Errorf("ignored columns %q", got)
+	}
+	if got := text(t, ctx, "#import-result tbody"); !strings.Contains(got, "4") || !strings.Contains(got, "type") {
+		t.Errorf("refused row %q", got)
+	}
+	// Importing the same file again skips what is already there.
+	run(t, ctx, dir, "again",
+		waitJS(`(document.querySelector("#import-summary").textContent = "", true)`),
+		chromedp.Click(chromedp.CSS("#im-submit")),
+		waitJS(`(document.querySelector("#import-summary")||{textContent:""}).textContent.includes("已导入")`),
+	)
+	if got := text(t, ctx, "#import-summary"); !strings.Contains(got, "已导入 0 条，跳过 2 条") {
+		t.Fatalf("second import %q", got)
+	}
+	for _, want := range []struct{ id, dept string }{{"OLD-" + suffix + "-1", "gjj"}, {"OLD-" + suffix + "-2", "rsj"}} {
+		n, err := c.app.Store.Count(context.Background(), ticket.Collection, map[string]string{"ext": want.id, "lead": want.dept})
+		if err != nil || n != 1 {
+			t.Errorf("%s under %s: %d stored (%v)", want.id, want.dept, n, err)
+		}
 	}
 }

@@ -126,6 +126,42 @@
     fill("tokens-body", table("接口令牌", ["名称", "角色", "创建时间"], (r.tokens || []).map(t => el("tr", {}, el("td", {}, t.name), el("td", {}, (t.roles || []).join(" ")), el("td", {}, when(t.created_at))))));
   }
 
+  // Import of a city's earlier data: the file goes to the API as it is, its
+  // type chosen from its name; refused lines come back by line number.
+  const importPaths = { tickets: "tickets/import", kb: "kb/import", items: "items/import", departments: "departments/import" };
+  async function importFile(ev) {
+    ev.preventDefault();
+    const kind = $("im-kind").value, file = $("im-file").files[0];
+    if (!file) { fill("import-result", el("p", { class: "error" }, "请选择要导入的文件")); return; }
+    const name = file.name.toLowerCase(), csv = name.endsWith(".csv");
+    if (csv && kind !== "tickets") { fill("import-result", el("p", { class: "error" }, "CSV 只用于历史工单；知识库问答、办事指南请用 JSON Lines，部门请用 JSON 数组")); return; }
+    const type = csv ? "text/csv" : kind === "departments" ? "application/json" : "application/x-ndjson";
+    $("im-submit").disabled = true;
+    fill("import-result", el("p", { class: "muted" }, `正在导入 ${file.name}…`));
+    try {
+      const r = await api("POST", importPaths[kind], file, type);
+      const errs = r.errors || [];
+      const parts = [`已导入 ${r.imported} 条`];
+      if (r.skipped) parts.push(`跳过 ${r.skipped} 条（此前已导入）`);
+      if (r.unchanged) parts.push(`其中 ${r.unchanged} 条未变`);
+      if (errs.length) parts.push(`${errs.length} 行有误未导入`);
+      const out = [el("p", { id: "import-summary", class: errs.length ? "error" : "" }, parts.join("，") + "。")];
+      if ((r.ignored_columns || []).length) out.push(el("p", { class: "muted", id: "import-ignored" }, "未识别的列（已忽略）：" + r.ignored_columns.join("、")));
+      if (errs.length) {
+        out.push(table("有误的行", ["行号", "原因"], errs.slice(0, 100).map(e => el("tr", {}, el("td", {}, e.line), el("td", {}, e.error)))));
+        if (errs.length > 100) out.push(el("p", { class: "muted" }, `另有 ${errs.length - 100} 行有误未列出`));
+      }
+      fill("import-result", ...out);
+      if (kind === "departments") hotlines().catch(fail("hl-body"));
+    } catch (e) {
+      fill("import-result", el("p", { class: "error", id: "import-summary" }, (e.status === 403 ? "您的角色无权导入此类数据：" : "导入失败：") + e.message));
+    } finally {
+      $("im-submit").disabled = false;
+    }
+  }
+  const form = $("import-form");
+  if (form) form.addEventListener("submit", (ev) => importFile(ev).catch(() => {}));
+
   const sel = $("st-period");
   if (sel) sel.addEventListener("change", () => stats().catch(fail("st-body")));
 

@@ -4,10 +4,13 @@
 const HG = (() => {
   const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
   const base = "/ui/api/v1/";
-  async function api(method, path, body) {
+  // api calls the JSON API as the signed-in user. A body is sent as JSON,
+  // or as it is (a File or Blob) when contentType names its type.
+  async function api(method, path, body, contentType) {
     const opts = { method, headers: { "Accept": "application/json" }, credentials: "same-origin" };
     if (method !== "GET") opts.headers["X-CSRF-Token"] = csrf;
-    if (body !== undefined) { opts.headers["Content-Type"] = "application/json"; opts.body = JSON.stringify(body); }
+    if (body !== undefined && contentType) { opts.headers["Content-Type"] = contentType; opts.body = body; }
+    else if (body !== undefined) { opts.headers["Content-Type"] = "application/json"; opts.body = JSON.stringify(body); }
     const res = await fetch(base + path, opts);
     let data = null;
     const text = await res.text();
