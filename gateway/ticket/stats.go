@@ -3,6 +3,8 @@ package ticket
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/hallgate/hallgate/gateway/store"
@@ -52,11 +54,21 @@ type Stats struct {
 	OverdueOpen                int            `json:"overdue_open"`   // open and past due now
 	ClosedLate                 int            `json:"closed_late"`    // closed after the due date
 	OverdueMarked              int            `json:"overdue_marked"` // ever marked overdue by the scheduler
+	// ByType and ByChannel count the tickets by request type and intake
+	// channel (the breakdowns of a monthly report).
+	ByType    map[RequestType]int `json:"by_type,omitempty"`
+	ByChannel map[Channel]int     `json:"by_channel,omitempty"`
+	// ByDepartment are the same KPIs per lead department, ordered by code,
+	// when no department was asked for: the supervisors' ranking (考核排名).
+	// Tickets without a lead (answered on the spot, transferred, disposed)
+	// are the centre's own and only in the totals.
+	ByDepartment []Stats `json:"by_department,omitempty"`
 }
 
 // Stats computes the KPIs by scanning the selected tickets.
 func (s *Service) Stats(ctx context.Context, q StatsQuery) (Stats, error) {
-	st := Stats{Department: q.Department, From: q.From, To: q.To, ByStatus: map[Status]int{}}
+	st := Stats{Department: q.Department, From: q.From, To: q.To, ByStatus: map[Status]int{}, ByType: map[RequestType]int{}, ByChannel: map[Channel]int{}}
+	perDept := map[string]*Stats{}
 	filter := map[string]string{ixHistorical: "0"}
 	if q.Department != "" {
 		filter[ixDeptPrefix+q.Department] = "1"
@@ -91,16 +103,35 @@ scan:
 				continue
 			}
 			s.count(&st, t, now)
+			st.ByType[t.Type]++
+			st.ByChannel[t.Channel]++
+			if q.Department == "" && t.Department != "" {
+				ds := perDept[t.Department]
+				if ds == nil {
+					ds = &Stats{Department: t.Department, From: q.From, To: q.To, ByStatus: map[Status]int{}}
+					perDept[t.Department] = ds
+				}
+				s.count(ds, t, now)
+			}
 		}
 		if page.NextCursor == "" {
 			break
 		}
 		cursor = page.NextCursor
 	}
+	st.finish()
+	for _, code := range slices.Sorted(maps.Keys(perDept)) {
+		ds := perDept[code]
+		ds.finish()
+		st.ByDepartment = append(st.ByDepartment, *ds)
+	}
+	return st, nil
+}
+
+func (st *Stats) finish() {
 	for _, r := range []*Rate{&st.OnTimeDispatch, &st.OnTimeReply, &st.OnTimeClosure, &st.FirstCallResolution, &st.Satisfaction} {
 		r.finish()
 	}
-	return st, nil
 }
 
 func (s *Service) count(st *Stats, t *Ticket, now time.Time) {

@@ -66,3 +66,49 @@ func TestStatsOfAPeriodReadItsTickets(t *testing.T) {
 		}
 	})
 }
+
+// Without a department, the statistics rank the lead departments on the
+// same KPIs and break the totals down by type and channel; tickets without
+// a lead stay in the totals only.
+func TestStatsByDepartment(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	mk := func(dept string, typ RequestType, ch Channel) *Ticket {
+		in := sampleIntake()
+		in.Department, in.Type, in.Channel = dept, typ, ch
+		in.Address = "江川区" + dept + string(typ) + string(ch)
+		return e.create(t, in)
+	}
+	tax := mk("tax", TypeComplaint, ChannelHotline)
+	mk("tax", TypeEnquiry, ChannelWebsite)
+	mk("water", TypeHelp, ChannelHotline)
+	mk("", TypeEnquiry, ChannelHotline) // received, no lead yet
+	e.apply(t, dept("tax"), tax.ID, Command{Type: EvAccept})
+	e.apply(t, dept("tax"), tax.ID, Command{Type: EvReply, Text: "已处理。"})
+	e.apply(t, agent, tax.ID, Command{Type: EvRate, Rating: "满意"})
+	e.clk.Add(40 * 24 * time.Hour) // the water ticket runs past its due date
+	st, err := e.svc.Stats(ctx, StatsQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Tickets != 4 || st.ByType[TypeEnquiry] != 2 || st.ByType[TypeComplaint] != 1 || st.ByChannel[ChannelHotline] != 3 || st.ByChannel[ChannelWebsite] != 1 {
+		t.Fatalf("totals %d, by type %v, by channel %v", st.Tickets, st.ByType, st.ByChannel)
+	}
+	if len(st.ByDepartment) != 2 || st.ByDepartment[0].Department != "tax" || st.ByDepartment[1].Department != "water" {
+		t.Fatalf("by department %+v", st.ByDepartment)
+	}
+	tx, wa := st.ByDepartment[0], st.ByDepartment[1]
+	if tx.Tickets != 2 || tx.Satisfaction.Num != 1 || tx.Satisfaction.Den != 1 || tx.OnTimeReply.Num != 1 || tx.OnTimeClosure.Num != 1 {
+		t.Errorf("tax %+v", tx)
+	}
+	if wa.Tickets != 1 || wa.OverdueOpen != 1 || tx.OverdueOpen != 1 {
+		t.Errorf("overdue: water %d, tax %d (its unanswered enquiry is late too)", wa.OverdueOpen, tx.OverdueOpen)
+	}
+	if sum := tx.Tickets + wa.Tickets; sum != st.Tickets-1 {
+		t.Errorf("departments hold %d of %d tickets, want all but the one without a lead", sum, st.Tickets)
+	}
+	one, err := e.svc.Stats(ctx, StatsQuery{Department: "tax"})
+	if err != nil || one.ByDepartment != nil || one.Tickets != 2 {
+		t.Errorf("one department: %d tickets, breakdown %v (%v)", one.Tickets, one.ByDepartment, err)
+	}
+}

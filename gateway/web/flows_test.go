@@ -241,6 +241,9 @@ func TestBrowserSupervisorRedrivesDeadLetter(t *testing.T) {
 		t.Fatalf("deadlines: %v %s", err, rulesResp)
 	}
 	run(t, ctx, dir, "admin-rules", waitJS(`(document.querySelector("#dl-limits")||{textContent:""}).textContent.includes("投诉 15")`))
+	// The statistics rank the lead departments: the ticket just filed is
+	// gjj's, named as the city names it.
+	run(t, ctx, dir, "admin-depts", waitJS(`(document.querySelector('#st-depts tr[data-dept="gjj"]')||{textContent:""}).textContent.startsWith("公积金中心")`))
 	warning, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.querySelector("#dl-calendar-warning")||{textContent:""}).textContent`))
 	if err != nil {
 		t.Fatal(err)

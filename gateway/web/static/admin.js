@@ -75,10 +75,23 @@
       default: return "";
     }
   }
+  // Department names for the tables (codes until they are known).
+  let deptNames = null;
+  async function names() {
+    if (!deptNames) deptNames = api("GET", "departments").then(r => Object.fromEntries((r.departments || []).map(d => [d.code, d.short_name || d.name]))).catch(() => ({}));
+    return deptNames;
+  }
   async function stats() {
+    const dn = await names();
     const s = await api("GET", "stats" + period(($("st-period") || {}).value || "month"));
+    const pct = (r) => r && r.rate !== null && r.rate !== undefined ? `${(r.rate * 100).toFixed(1)}% (${r.num}/${r.den})` : "—";
+    const byDept = s.by_department || [];
     fill("st-body", el("p", {}, "工单 ", el("strong", {}, s.tickets), " 件 · 超期未办结 ", s.overdue_open, " 件 · 差评待回访 ", s.bad_ratings_awaiting_callback, " 件"),
-      el("div", { class: "grid2" }, el("figure", {}, rateChart(s), el("figcaption", {}, "考核指标")), el("figure", {}, statusChart(s.by_status), el("figcaption", {}, "状态分布"))));
+      el("div", { class: "grid2" }, el("figure", {}, rateChart(s), el("figcaption", {}, "考核指标")), el("figure", {}, statusChart(s.by_status), el("figcaption", {}, "状态分布"))),
+      el("h3", {}, "各部门（主办）"),
+      table("各部门考核", ["部门", "工单", "按时答复率", "按时办结率", "满意率", "超期未办结", "差评待回访"], byDept.map(d => el("tr", { "data-dept": d.department },
+        el("td", {}, dn[d.department] || d.department), el("td", {}, d.tickets), el("td", {}, pct(d.on_time_reply)), el("td", {}, pct(d.on_time_closure)), el("td", {}, pct(d.satisfaction)),
+        el("td", { class: d.overdue_open ? "error" : "" }, d.overdue_open), el("td", {}, d.bad_ratings_awaiting_callback))), { id: "st-depts" }));
   }
 
   async function connectors() {
