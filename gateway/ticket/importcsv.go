@@ -138,7 +138,7 @@ func (s *Service) ImportCSV(ctx context.Context, p auth.Principal, r io.Reader) 
 		f := csvField(h)
 		switch {
 		case f == "":
-			if strings.TrimSpace(h) != "" {
+			if strings.TrimSpace(h) != "" && !exportOnly[strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))] {
 				ignored = append(ignored, strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
 			}
 		case seen[f]:
@@ -227,7 +227,7 @@ func csvLine(fields, rec []string) (ImportLine, []string) {
 		if i >= len(fields) || fields[i] == "" {
 			continue
 		}
-		v = strings.TrimSpace(v)
+		v = unFormulaSafe(strings.TrimSpace(v))
 		var err error
 		switch fields[i] {
 		case "id":

@@ -69,55 +69,23 @@ type Stats struct {
 func (s *Service) Stats(ctx context.Context, q StatsQuery) (Stats, error) {
 	st := Stats{Department: q.Department, From: q.From, To: q.To, ByStatus: map[Status]int{}, ByType: map[RequestType]int{}, ByChannel: map[Channel]int{}}
 	perDept := map[string]*Stats{}
-	filter := map[string]string{ixHistorical: "0"}
-	if q.Department != "" {
-		filter[ixDeptPrefix+q.Department] = "1"
-	}
 	now := s.now()
-	// Ticket ids begin with their intake time (idGen), and listings run in
-	// id order: a period reads its own tickets, not every ticket since the
-	// city began. An id may run ahead of its intake time when a clock went
-	// back (idGen keeps ids monotonic), hence the hour's margin at the end.
-	cursor, stop := "", ""
-	if !q.From.IsZero() {
-		cursor = store.EncodeCursor(idTimePrefix(q.From))
-	}
-	if !q.To.IsZero() {
-		stop = idTimePrefix(q.To.Add(time.Hour))
-	}
-scan:
-	for {
-		page, err := s.st.List(ctx, Collection, store.ListOptions{Filter: filter, Limit: 500, Cursor: cursor})
-		if err != nil {
-			return st, fmt.Errorf("stats: %w", err)
+	err := s.eachInPeriod(ctx, q, false, func(t *Ticket) error {
+		s.count(&st, t, now)
+		st.ByType[t.Type]++
+		st.ByChannel[t.Channel]++
+		if q.Department == "" && t.Department != "" {
+			ds := perDept[t.Department]
+			if ds == nil {
+				ds = &Stats{Department: t.Department, From: q.From, To: q.To, ByStatus: map[Status]int{}}
+				perDept[t.Department] = ds
+			}
+			s.count(ds, t, now)
 		}
-		for _, r := range page.Records {
-			if stop != "" && r.ID >= stop {
-				break scan
-			}
-			t, err := s.decode(r)
-			if err != nil {
-				return st, err
-			}
-			if (!q.From.IsZero() && t.CreatedAt.Before(q.From)) || (!q.To.IsZero() && !t.CreatedAt.Before(q.To)) {
-				continue
-			}
-			s.count(&st, t, now)
-			st.ByType[t.Type]++
-			st.ByChannel[t.Channel]++
-			if q.Department == "" && t.Department != "" {
-				ds := perDept[t.Department]
-				if ds == nil {
-					ds = &Stats{Department: t.Department, From: q.From, To: q.To, ByStatus: map[Status]int{}}
-					perDept[t.Department] = ds
-				}
-				s.count(ds, t, now)
-			}
-		}
-		if page.NextCursor == "" {
-			break
-		}
-		cursor = page.NextCursor
+		return nil
+	})
+	if err != nil {
+		return st, fmt.Errorf("stats: %w", err)
 	}
 	st.finish()
 	for _, code := range slices.Sorted(maps.Keys(perDept)) {
@@ -126,6 +94,57 @@ scan:
 		st.ByDepartment = append(st.ByDepartment, *ds)
 	}
 	return st, nil
+}
+
+// eachInPeriod calls fn for each ticket of q's department (lead or co)
+// received in q's period, in intake order. Without history, it reads the
+// tickets handled here and only the period's own: ticket ids begin with
+// their intake time (idGen), and listings run in id order, so the listing
+// starts at the period's first id and stops after its last. An id may run
+// ahead of its intake time when a clock went back (idGen keeps ids
+// monotonic), hence the hour's margin at the end. Imported history has
+// ids of its import, not of its intake, so with history every ticket is
+// read and selected by its intake time.
+func (s *Service) eachInPeriod(ctx context.Context, q StatsQuery, history bool, fn func(*Ticket) error) error {
+	filter := map[string]string{}
+	if !history {
+		filter[ixHistorical] = "0"
+	}
+	if q.Department != "" {
+		filter[ixDeptPrefix+q.Department] = "1"
+	}
+	cursor, stop := "", ""
+	if !history && !q.From.IsZero() {
+		cursor = store.EncodeCursor(idTimePrefix(q.From))
+	}
+	if !history && !q.To.IsZero() {
+		stop = idTimePrefix(q.To.Add(time.Hour))
+	}
+	for {
+		page, err := s.st.List(ctx, Collection, store.ListOptions{Filter: filter, Limit: 500, Cursor: cursor})
+		if err != nil {
+			return err
+		}
+		for _, r := range page.Records {
+			if stop != "" && r.ID >= stop {
+				return nil
+			}
+			t, err := s.decode(r)
+			if err != nil {
+				return err
+			}
+			if (!q.From.IsZero() && t.CreatedAt.Before(q.From)) || (!q.To.IsZero() && !t.CreatedAt.Before(q.To)) {
+				continue
+			}
+			if err := fn(t); err != nil {
+				return err
+			}
+		}
+		if page.NextCursor == "" {
+			return nil
+		}
+		cursor = page.NextCursor
+	}
 }
 
 func (st *Stats) finish() {

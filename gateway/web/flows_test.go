@@ -244,6 +244,14 @@ func TestBrowserSupervisorRedrivesDeadLetter(t *testing.T) {
 	// The statistics rank the lead departments: the ticket just filed is
 	// gjj's, named as the city names it.
 	run(t, ctx, dir, "admin-depts", waitJS(`(document.querySelector('#st-depts tr[data-dept="gjj"]')||{textContent:""}).textContent.startsWith("公积金中心")`))
+	// The period's export link downloads this month's tickets as CSV.
+	href, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#st-export").getAttribute("href")`))
+	if err != nil || !strings.HasPrefix(href, "/ui/api/v1/tickets/export?from=") {
+		t.Fatalf("export link %q %v", href, err)
+	}
+	if code, csv := do(t, admin, "GET", c.base+href, "", ""); code != 200 || !strings.HasPrefix(csv, "\ufeff工单编号,") || !strings.Contains(csv, "公积金租房提取一直没到账") || strings.Contains(csv, "13500135005") {
+		t.Fatalf("export: %d %.200s", code, csv)
+	}
 	warning, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.querySelector("#dl-calendar-warning")||{textContent:""}).textContent`))
 	if err != nil {
 		t.Fatal(err)

@@ -1,7 +1,9 @@
 package ticketapi
 
 import (
+	"bufio"
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -33,6 +35,7 @@ var (
 	readRoles   = []auth.Role{auth.RoleAgent, auth.RoleSupervisor, auth.RoleAdmin, auth.RoleEditor, auth.RoleDepartment}
 	eventRoles  = []auth.Role{auth.RoleAgent, auth.RoleSupervisor, auth.RoleAdmin, auth.RoleDepartment}
 	importRoles = []auth.Role{auth.RoleSupervisor, auth.RoleAdmin}
+	exportRoles = []auth.Role{auth.RoleSupervisor, auth.RoleAdmin, auth.RoleDepartment}
 	statsRoles  = []auth.Role{auth.RoleAgent, auth.RoleSupervisor, auth.RoleAdmin, auth.RoleDepartment}
 	anyone      = []auth.Role{auth.RoleCitizen, auth.RoleAgent, auth.RoleSupervisor, auth.RoleAdmin, auth.RoleEditor, auth.RoleDepartment, auth.RolePartner, auth.RoleOpen311}
 )
@@ -41,6 +44,7 @@ var (
 func (m *Module) Routes() []httpapi.Route {
 	return []httpapi.Route{
 		{Method: fiber.MethodPost, Path: "/api/v1/tickets", Roles: intakeRoles, Summary: "受理工单 (intake; Idempotency-Key honoured)", Handler: m.create},
+		{Method: fiber.MethodGet, Path: "/api/v1/tickets/export", Roles: exportRoles, Summary: "导出工单 CSV (from, to, department, historical; UTF-8 with BOM, the import's headings, no caller data)", Handler: m.export},
 		{Method: fiber.MethodPost, Path: "/api/v1/tickets/import", Roles: importRoles, Summary: "导入历史工单 (JSON Lines; or CSV with Content-Type: text/csv, UTF-8 or GBK, Chinese headings)", Handler: m.importLines},
 		{Method: fiber.MethodGet, Path: "/api/v1/tickets/track", Roles: anyone, Summary: "市民查询工单进度 (code + phone_last4)", Handler: m.track},
 		{Method: fiber.MethodGet, Path: "/api/v1/tickets", Roles: readRoles, Summary: "工单列表 (status, department, caller_phone, overdue, at_risk, awaiting_callback, open, order, cursor)", Handler: m.list},
@@ -321,7 +325,9 @@ func parseDay(s string, loc *time.Location) (time.Time, error) {
 	return time.ParseInLocation(time.DateOnly, s, loc)
 }
 
-func (m *Module) stats(c *fiber.Ctx) error {
+// periodQuery reads department, from and to (exclusive) of the statistics
+// and the export, and keeps a department's own users to their department.
+func (m *Module) periodQuery(c *fiber.Ctx) (ticket.StatsQuery, error) {
 	p := auth.FromCtx(c)
 	q := ticket.StatsQuery{Department: strings.TrimSpace(c.Query("department"))}
 	loc := m.svc.Calendar().Location()
@@ -341,10 +347,10 @@ func (m *Module) stats(c *fiber.Ctx) error {
 		q.To = t
 	}
 	if fields != nil {
-		return httpapi.Errorf(fiber.StatusBadRequest, "查询参数有误").With("fields", fields)
+		return q, httpapi.Errorf(fiber.StatusBadRequest, "查询参数有误").With("fields", fields)
 	}
 	if !q.From.IsZero() && !q.To.IsZero() && !q.From.Before(q.To) {
-		return httpapi.Errorf(fiber.StatusUnprocessableEntity, "from 必须早于 to").With("fields", []ticket.FieldError{{Field: "to", Reason: "after from"}})
+		return q, httpapi.Errorf(fiber.StatusUnprocessableEntity, "from 必须早于 to").With("fields", []ticket.FieldError{{Field: "to", Reason: "after from"}})
 	}
 	if !p.Has(auth.RoleAgent) && !p.Has(auth.RoleSupervisor) && !p.Has(auth.RoleAdmin) {
 		own := p.Departments()
@@ -352,12 +358,56 @@ func (m *Module) stats(c *fiber.Ctx) error {
 			q.Department = own[0]
 		}
 		if !contains(own, q.Department) {
-			return httpapi.Errorf(fiber.StatusForbidden, "部门只能查看本部门的统计 (own department only)")
+			return q, httpapi.Errorf(fiber.StatusForbidden, "部门只能查看本部门的数据 (own department only)")
 		}
+	}
+	return q, nil
+}
+
+func (m *Module) stats(c *fiber.Ctx) error {
+	q, err := m.periodQuery(c)
+	if err != nil {
+		return err
 	}
 	st, err := m.svc.Stats(c.UserContext(), q)
 	if err != nil {
 		return mapErr(err)
 	}
 	return c.JSON(st)
+}
+
+// export streams the period's tickets as CSV (ticket.ExportCSV). A failure
+// after the first bytes cannot change the status any more: the file then
+// ends with a line saying it is incomplete.
+func (m *Module) export(c *fiber.Ctx) error {
+	q, err := m.periodQuery(c)
+	if err != nil {
+		return err
+	}
+	history := false
+	if v := c.Query("historical"); v != "" {
+		if history, err = strconv.ParseBool(v); err != nil {
+			return httpapi.Errorf(fiber.StatusBadRequest, "查询参数有误").With("fields", []ticket.FieldError{{Field: "historical", Reason: "true or false"}})
+		}
+	}
+	name := "tickets"
+	loc := m.svc.Calendar().Location()
+	for _, t := range []time.Time{q.From, q.To} {
+		if !t.IsZero() {
+			name += "-" + t.In(loc).Format("20060102")
+		}
+	}
+	if q.Department != "" {
+		name += "-" + q.Department
+	}
+	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`.csv"`)
+	ctx, svc := context.WithoutCancel(c.UserContext()), m.svc
+	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+		if _, err := svc.ExportCSV(ctx, q, history, w); err != nil {
+			_, _ = w.WriteString("\r\n导出中断，文件不完整 (export interrupted; the file is incomplete)\r\n")
+		}
+		_ = w.Flush()
+	})
+	return nil
 }

@@ -280,6 +280,26 @@ func TestEventsStatusesAndErrors(t *testing.T) {
 	if r := h.do(t, "GET", "/api/v1/stats?from=yesterday", "supervisor", nil); r.status != 400 {
 		t.Errorf("bad from: %d", r.status)
 	}
+	// The export: a CSV a spreadsheet opens, without the caller.
+	ex := h.do(t, "GET", "/api/v1/tickets/export?from=2000-01-01", "supervisor", nil)
+	if ex.status != 200 || !strings.HasPrefix(ex.header.Get("Content-Type"), "text/csv") || !strings.Contains(ex.header.Get("Content-Disposition"), "tickets-20000101.csv") ||
+		!bytes.HasPrefix(ex.body, []byte("\ufeff工单编号,")) || !bytes.Contains(ex.body, []byte(code)) || bytes.Contains(ex.body, []byte(phone)) || bytes.Contains(ex.body, []byte(name)) {
+		t.Errorf("export: %d %v %s", ex.status, ex.header, ex.body)
+	}
+	if r := h.do(t, "GET", "/api/v1/tickets/export", "department:housing", nil); r.status != 200 || !bytes.Contains(r.body, []byte(code)) {
+		t.Errorf("department export of its own tickets: %d %s", r.status, r.body)
+	}
+	if r := h.do(t, "GET", "/api/v1/tickets/export", "department:eco", nil); r.status != 200 || bytes.Contains(r.body, []byte(code)) {
+		t.Errorf("another department's export holds the ticket: %d %s", r.status, r.body)
+	}
+	for q, want := range map[string]int{"department=housing&from=x": 400, "historical=maybe": 400, "from=2026-02-01&to=2026-01-01": 422} {
+		if r := h.do(t, "GET", "/api/v1/tickets/export?"+q, "supervisor", nil); r.status != want {
+			t.Errorf("export?%s: %d, want %d", q, r.status, want)
+		}
+	}
+	if r := h.do(t, "GET", "/api/v1/tickets/export", "agent", nil); r.status != 403 {
+		t.Errorf("agent export: %d", r.status)
+	}
 }
 
 func TestListMasksAndScopes(t *testing.T) {

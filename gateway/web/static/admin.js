@@ -83,7 +83,9 @@
   }
   async function stats() {
     const dn = await names();
-    const s = await api("GET", "stats" + period(($("st-period") || {}).value || "month"));
+    const range = period(($("st-period") || {}).value || "month");
+    if ($("st-export")) $("st-export").href = "/ui/api/v1/tickets/export" + range;
+    const s = await api("GET", "stats" + range);
     const pct = (r) => r && r.rate !== null && r.rate !== undefined ? `${(r.rate * 100).toFixed(1)}% (${r.num}/${r.den})` : "—";
     const byDept = s.by_department || [];
     fill("st-body", el("p", {}, "工单 ", el("strong", {}, s.tickets), " 件 · 超期未办结 ", s.overdue_open, " 件 · 差评待回访 ", s.bad_ratings_awaiting_callback, " 件"),
