@@ -218,8 +218,18 @@ func blankRecord(rec []string) bool {
 	return true
 }
 
+// csvText are the fields a cell is copied into as written.
+var csvText = map[string]func(l *ImportLine) *string{
+	"id": func(l *ImportLine) *string { return &l.ID }, "text": func(l *ImportLine) *string { return &l.Text },
+	"district": func(l *ImportLine) *string { return &l.District }, "address": func(l *ImportLine) *string { return &l.Address },
+	"type": func(l *ImportLine) *string { return &l.Type }, "category": func(l *ImportLine) *string { return &l.Category },
+	"department": func(l *ImportLine) *string { return &l.Department }, "kb_entry": func(l *ImportLine) *string { return &l.KBEntry },
+	"reply": func(l *ImportLine) *string { return &l.Reply }, "rating": func(l *ImportLine) *string { return &l.Rating },
+	"caller.name": func(l *ImportLine) *string { return &l.Caller.Name }, "caller.phone": func(l *ImportLine) *string { return &l.Caller.Phone },
+}
+
 // csvLine builds the import line of one row; problems are the cells that
-// cannot be read (a boolean that is neither yes nor no).
+// cannot be read (a boolean that is neither yes nor no, a date).
 func csvLine(fields, rec []string) (ImportLine, []string) {
 	var l ImportLine
 	var problems []string
@@ -228,46 +238,28 @@ func csvLine(fields, rec []string) (ImportLine, []string) {
 			continue
 		}
 		v = unFormulaSafe(strings.TrimSpace(v))
+		if dst, ok := csvText[fields[i]]; ok {
+			*dst(&l) = v
+			continue
+		}
 		var err error
 		switch fields[i] {
-		case "id":
-			l.ID = v
 		case "channel":
 			l.Channel = csvChannel(v)
-		case "text":
-			l.Text = v
-		case "district":
-			l.District = v
-		case "address":
-			l.Address = v
-		case "type":
-			l.Type = v
-		case "category":
-			l.Category = v
-		case "department":
-			l.Department = v
 		case "co_departments":
 			l.CoDepartments = splitList(v)
 		case "urgent":
 			l.Urgent, err = csvBool(v, "紧急", "特急")
 		case "direct_answer":
 			l.DirectAnswer, err = csvBool(v)
-		case "kb_entry":
-			l.KBEntry = v
-		case "reply":
-			l.Reply = v
-		case "rating":
-			l.Rating = v
+		case "caller.confidential":
+			l.Caller.Confidential, err = csvBool(v)
 		case "created_at":
 			err = l.CreatedAt.parse(v)
 		case "closed_at":
 			err = l.ClosedAt.parse(v)
-		case "caller.name":
-			l.Caller.Name = v
-		case "caller.phone":
-			l.Caller.Phone = v
-		case "caller.confidential":
-			l.Caller.Confidential, err = csvBool(v)
+		default:
+			panic("ticket: CSV column without a reader: " + fields[i])
 		}
 		if err != nil {
 			problems = append(problems, fields[i]+": "+err.Error())

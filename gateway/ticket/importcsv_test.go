@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -120,4 +121,15 @@ func FuzzImportCSV(f *testing.F) {
 			t.Fatalf("%+v for %d lines", res, lines)
 		}
 	})
+}
+
+// Every column the CSV import recognises is read into its field.
+func TestEveryCSVColumnIsRead(t *testing.T) {
+	for field := range csvColumns {
+		fields := []string{field}
+		l, problems := csvLine(fields, []string{"是"})
+		if reflect.ValueOf(l).IsZero() && len(problems) == 0 {
+			t.Errorf("column %s: a cell left the line empty", field)
+		}
+	}
 }
