@@ -115,3 +115,27 @@ func BenchmarkStatsOfAYear(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSearch: an agent's text search over 20,000 tickets on bolt — a
+// word no ticket holds (every ticket read, SearchScan's bound) and a common
+// one (the newest page of 30).
+func BenchmarkSearch(b *testing.B) {
+	e := newEnv(b, func(o *Options) { o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil)) })
+	var buf bytes.Buffer
+	depts := []string{"tax", "housing", "eco", "transport"}
+	for i := range SearchScan {
+		fmt.Fprintf(&buf, `{"id":"s-%d","text":"第%d号：小区路灯损坏已多日，夜间出行不便，请尽快维修。","address":"江川区滨江路%d号","type":"求助","department":%q}`+"\n", i, i, i, depts[i%len(depts)])
+	}
+	if res, err := e.svc.Import(context.Background(), supervisor, &buf); err != nil || res.Imported != SearchScan {
+		b.Fatal(res, err)
+	}
+	for _, c := range []struct{ name, q string }{{"miss", "没有这个词"}, {"common", "滨江路 路灯"}} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := e.svc.List(context.Background(), Filter{Text: c.q, Limit: 30}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

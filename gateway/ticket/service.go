@@ -412,6 +412,11 @@ type Filter struct {
 	// the tickets filed before this instant (ids begin with their intake
 	// time), so an old window does not read every newer ticket.
 	Before time.Time
+	// Text keeps the tickets whose text, address, district, category or
+	// code hold every word of it (an agent's 查询历史工单); Since bounds the
+	// intake time a text search reaches back to.
+	Text   string
+	Since  time.Time
 	Limit  int
 	Cursor string
 	Oldest bool // ascending intake order; default newest first
@@ -452,6 +457,9 @@ func (s *Service) List(ctx context.Context, f Filter) (Page, error) {
 	}
 	if f.Channel != "" {
 		filter[ixChannel] = string(f.Channel)
+	}
+	if f.Text != "" {
+		return s.search(ctx, f, filter)
 	}
 	cursor := f.Cursor
 	if cursor == "" && !f.Oldest && !f.Before.IsZero() {

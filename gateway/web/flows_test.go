@@ -332,3 +332,41 @@ func TestBrowserSupervisorImportsOldTickets(t *testing.T) {
 		}
 	}
 }
+
+// An agent finds an earlier ticket by words of its text and address, typed
+// as callers say them, and opens it.
+func TestBrowserAgentFindsEarlierTicket(t *testing.T) {
+	ctx := browser(t)
+	c := startCity(t)
+	dir := artifacts(t)
+	agent := client(t)
+	csrf := login(t, agent, c.base, "agent", "demo-agent-pass")
+	marker := "槐荫巷" + time.Now().Format("150405")
+	body, _ := json.Marshal(map[string]any{"channel": "hotline", "type": "投诉", "text": "楼下烧烤店油烟很大，晚上十点后还在营业",
+		"address": "示范市" + marker + "3号", "caller": map[string]string{"phone": "13500135077"}, "department": "hbj"})
+	code, resp := do(t, agent, "POST", c.base+"/ui/api/v1/tickets", csrf, string(body))
+	if code != 201 {
+		t.Fatalf("intake: %d %s", code, resp)
+	}
+	var created struct {
+		Ticket struct {
+			ID, Code string
+		}
+	}
+	if err := json.Unmarshal([]byte(resp), &created); err != nil {
+		t.Fatal(err)
+	}
+	run(t, ctx, dir, "login", loginAs(c.base, "agent", "demo-agent-pass"), chromedp.WaitVisible(chromedp.CSS("#tl-q")))
+	run(t, ctx, dir, "search",
+		chromedp.SendKeys(chromedp.CSS("#tl-q"), marker+" 油烟"),
+		waitJS(`document.querySelectorAll("#tickets tr[data-id]").length === 1 && document.querySelector("#tickets tr[data-id]").dataset.id === `+jsString(created.Ticket.ID)),
+		shot(t, dir, "01-found"),
+	)
+	if note := text(t, ctx, "#tl-note"); !strings.Contains(note, marker) {
+		t.Errorf("note %q", note)
+	}
+	run(t, ctx, dir, "none",
+		chromedp.SendKeys(chromedp.CSS("#tl-q"), "没有这样的词"),
+		waitJS(`document.querySelectorAll("#tickets tr[data-id]").length === 0 && document.querySelector("#tl-note").textContent.includes("没有")`),
+	)
+}

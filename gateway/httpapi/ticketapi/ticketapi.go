@@ -7,10 +7,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -47,7 +49,7 @@ func (m *Module) Routes() []httpapi.Route {
 		{Method: fiber.MethodGet, Path: "/api/v1/tickets/export", Roles: exportRoles, Summary: "导出工单 CSV (from, to, department, historical; UTF-8 with BOM, the import's headings, no caller data)", Handler: m.export},
 		{Method: fiber.MethodPost, Path: "/api/v1/tickets/import", Roles: importRoles, Summary: "导入历史工单 (JSON Lines; or CSV with Content-Type: text/csv, UTF-8 or GBK, Chinese headings)", Handler: m.importLines},
 		{Method: fiber.MethodGet, Path: "/api/v1/tickets/track", Roles: anyone, Summary: "市民查询工单进度 (code + phone_last4)", Handler: m.track},
-		{Method: fiber.MethodGet, Path: "/api/v1/tickets", Roles: readRoles, Summary: "工单列表 (status, department, caller_phone, overdue, at_risk, awaiting_callback, open, order, cursor)", Handler: m.list},
+		{Method: fiber.MethodGet, Path: "/api/v1/tickets", Roles: readRoles, Summary: "工单列表 (status, department, caller_phone, overdue, at_risk, awaiting_callback, open, q = words in text/address/code with from (default 90 days back), order, cursor)", Handler: m.list},
 		{Method: fiber.MethodGet, Path: "/api/v1/tickets/:id", Roles: readRoles, Summary: "工单详情：状态、时限、事件 (id or code)", Handler: m.get},
 		{Method: fiber.MethodPost, Path: "/api/v1/tickets/:id/events", Roles: eventRoles, Summary: "工单流转事件 (answer, dispatch, accept, return, reply, rate, ...)", Handler: m.event},
 		{Method: fiber.MethodGet, Path: "/api/v1/deadlines", Roles: readRoles, Summary: "办理时限规则与工作日历 (time limits, windows, holiday schedule; ?type=&urgent=&from= previews a ticket's deadlines)", Handler: m.deadlines},
@@ -223,6 +225,20 @@ func (m *Module) list(c *fiber.Ctx) error {
 			fields = append(fields, ticket.FieldError{Field: "open", Reason: "true or false"})
 		}
 		f.Open = &b
+	}
+	if q := strings.TrimSpace(c.Query("q")); q != "" {
+		// A text search reaches back 90 days unless from says otherwise.
+		f.Text, f.Since = q, m.svc.Now().AddDate(0, 0, -90)
+		if utf8.RuneCountInString(q) > ticket.MaxSearchText {
+			fields = append(fields, ticket.FieldError{Field: "q", Reason: fmt.Sprintf("at most %d characters", ticket.MaxSearchText)})
+		}
+		if v := c.Query("from"); v != "" {
+			t, err := parseDay(v, m.svc.Calendar().Location())
+			if err != nil {
+				fields = append(fields, ticket.FieldError{Field: "from", Reason: "YYYY-MM-DD or RFC 3339"})
+			}
+			f.Since = t
+		}
 	}
 	if fields != nil {
 		return httpapi.Errorf(fiber.StatusBadRequest, "查询参数有误").With("fields", fields)

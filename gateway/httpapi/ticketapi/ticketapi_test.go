@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -406,3 +407,24 @@ func TestMain(m *testing.M) {
 }
 
 var _ = time.Second
+
+// GET /api/v1/tickets?q= finds tickets by the words of their text and
+// address, scoped as any list; bad parameters are a 400.
+func TestListSearch(t *testing.T) {
+	h := newHarness(t)
+	in := intake()
+	in["text"], in["address"] = "小区门口井盖丢了，晚上很危险", "江川区槐荫巷3号"
+	h.do(t, "POST", "/api/v1/tickets", "agent", in)
+	h.do(t, "POST", "/api/v1/tickets", "agent", intake())
+	r := h.do(t, "GET", "/api/v1/tickets?q="+url.QueryEscape("槐荫巷 井盖"), "agent", nil)
+	ts, _ := r.json(t)["tickets"].([]any)
+	if r.status != 200 || len(ts) != 1 {
+		t.Fatalf("search: %d %s", r.status, r.body)
+	}
+	if r := h.do(t, "GET", "/api/v1/tickets?q="+url.QueryEscape("槐荫巷"), "department:eco", nil); r.status != 200 || len(r.json(t)["tickets"].([]any)) != 0 {
+		t.Errorf("another department's search: %d %s", r.status, r.body)
+	}
+	if r := h.do(t, "GET", "/api/v1/tickets?q="+strings.Repeat("路", 101)+"&from=yesterday", "agent", nil); r.status != 400 || len(fields(t, r.json(t))) != 2 {
+		t.Errorf("bad search: %d %s", r.status, r.body)
+	}
+}

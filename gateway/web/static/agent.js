@@ -123,17 +123,27 @@
   });
 
   // --- tickets -------------------------------------------------------------
-  async function loadTickets() {
-    const st = $("tl-status").value;
+  // The list, or with words in 查找 the tickets holding them (newest first,
+  // 90 days back); a search that stopped early offers to read on.
+  async function loadTickets(more) {
+    const st = $("tl-status").value, q = $("tl-q").value.trim();
+    const from = more === true ? loadTickets.next : "";
     try {
-      const res = await api("GET", "tickets?limit=30" + (st ? "&status=" + st : ""));
-      fill("tickets", res.tickets.map(t => el("tr", { class: "clickable", "data-id": t.id, onclick: () => openTicket(t.id) },
+      const res = await api("GET", "tickets?limit=30" + (st ? "&status=" + st : "") + (q ? "&q=" + encodeURIComponent(q) : "") + (from ? "&cursor=" + encodeURIComponent(from) : ""));
+      loadTickets.next = q ? res.next_cursor || "" : "";
+      const rows = res.tickets.map(t => el("tr", { class: "clickable", "data-id": t.id, onclick: () => openTicket(t.id) },
         el("td", {}, el("a", { href: "#detail", onclick: (e) => { e.preventDefault(); openTicket(t.id); } }, t.code)),
-        el("td", {}, t.type), el("td", {}, statusLabels[t.status] || t.status), el("td", {}, t.department || ""), el("td", {}, (t.text || "").slice(0, 40)))));
+        el("td", {}, t.type), el("td", {}, statusLabels[t.status] || t.status), el("td", {}, t.department || ""), el("td", {}, (t.text || "").slice(0, 40))));
+      if (from) $("tickets").append(...rows); else fill("tickets", rows);
+      const found = $("tickets").querySelectorAll("tr[data-id]").length;
+      const note = !q ? "" : found ? `近 90 天内含「${q}」的工单` : `近 90 天内${loadTickets.next ? "最新的工单中" : ""}没有含「${q}」的工单`;
+      const moreBtn = loadTickets.next ? el("button", { type: "button", class: "small secondary", id: "tl-more", onclick: () => loadTickets(true) }, "继续查找更早的") : null;
+      fill("tl-note", ...[note, moreBtn].filter(Boolean));
     } catch (e) { fill("tickets", el("tr", {}, el("td", { colspan: 5, class: "error" }, e.message))); }
   }
-  $("tl-refresh").addEventListener("click", loadTickets);
-  $("tl-status").addEventListener("change", loadTickets);
+  $("tl-refresh").addEventListener("click", () => loadTickets());
+  $("tl-q").addEventListener("input", debounce(() => loadTickets(), 300));
+  $("tl-status").addEventListener("change", () => loadTickets());
 
   const eventLabels = { intake: "受理", answer: "直接答复", dispatch: "派单", accept: "签收", return: "退单", progress: "办理进展", reply: "答复", rate: "评价", callback: "回访", close: "办结", reopen: "重办", extend_request: "申请延期", extend_approve: "同意延期", extend_refuse: "不同意延期", supervise: "督办", merge: "并单", absorb: "并入", warning: "临期", overdue: "超期", dispose: "不予受理", transfer_emergency: "转紧急" };
   let openID = null;
