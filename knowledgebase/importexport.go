@@ -50,6 +50,8 @@ type ImportResult struct {
 	Imported  int         `json:"imported"`
 	Unchanged int         `json:"unchanged"`
 	Errors    []LineError `json:"errors"`
+	// IgnoredColumns are the headings of a CSV import that name no field.
+	IgnoredColumns []string `json:"ignored_columns,omitempty"`
 }
 
 func (l Line) entry() Entry {
@@ -108,21 +110,14 @@ func (s *Service) Import(ctx context.Context, actor Actor, r io.Reader) (ImportR
 	}
 	run := newImportRun(ctx, s, actor.ID)
 	defer run.drain()
-	known := departmentRefs{}
-	seenID := map[string]int{}
-	seenTitle := map[string]int{}
+	li := newLineImporter(s, run)
 	err := s.eachLine(ctx, r, func(n int, raw []byte) error {
-		if e, lerr := s.parseLine(ctx, raw, known); lerr != nil {
-			run.fail(n, lerr)
-		} else if prev, dup := seenID[e.ID]; dup {
-			run.fail(n, fmt.Errorf("duplicate id %q (line %d)", e.ID, prev))
-		} else if prev, dup := seenTitle[titleKey(e.Title)]; dup {
-			run.fail(n, fmt.Errorf("duplicate question (line %d)", prev))
-		} else {
-			seenID[e.ID], seenTitle[titleKey(e.Title)] = n, n
-			return run.add(pendingLine{n, e, len(raw)})
+		var l Line
+		if err := json.Unmarshal(raw, &l); err != nil {
+			run.fail(n, fmt.Errorf("malformed JSON: %v", err))
+			return nil
 		}
-		return nil
+		return li.add(ctx, n, l, len(raw))
 	}, run.fail)
 	res, ferr := run.finish(err == nil)
 	if err == nil {
@@ -199,12 +194,40 @@ func readLine(br *bufio.Reader, max int) (line []byte, tooLong bool, err error) 
 	}
 }
 
-// parseLine decodes and validates one line; known caches department names.
-func (s *Service) parseLine(ctx context.Context, raw []byte, known departmentRefs) (Entry, error) {
-	var l Line
-	if err := json.Unmarshal(raw, &l); err != nil {
-		return Entry{}, fmt.Errorf("malformed JSON: %v", err)
+// lineImporter checks the decoded lines of one import (JSON Lines or CSV)
+// and adds the valid ones to its run: ids and questions must be unique
+// within the import, departments are resolved once each.
+type lineImporter struct {
+	s                 *Service
+	run               *importRun
+	known             departmentRefs
+	seenID, seenTitle map[string]int
+}
+
+func newLineImporter(s *Service, run *importRun) *lineImporter {
+	return &lineImporter{s: s, run: run, known: departmentRefs{}, seenID: map[string]int{}, seenTitle: map[string]int{}}
+}
+
+// add checks line n (size bytes of input) and queues it, or records why
+// not; the error is a failure of the run's writes.
+func (li *lineImporter) add(ctx context.Context, n int, l Line, size int) error {
+	e, lerr := li.s.checkLine(ctx, l, li.known)
+	switch {
+	case lerr != nil:
+		li.run.fail(n, lerr)
+	case li.seenID[e.ID] > 0:
+		li.run.fail(n, fmt.Errorf("duplicate id %q (line %d)", e.ID, li.seenID[e.ID]))
+	case li.seenTitle[titleKey(e.Title)] > 0:
+		li.run.fail(n, fmt.Errorf("duplicate question (line %d)", li.seenTitle[titleKey(e.Title)]))
+	default:
+		li.seenID[e.ID], li.seenTitle[titleKey(e.Title)] = n, n
+		return li.run.add(pendingLine{n, e, size})
 	}
+	return nil
+}
+
+// checkLine validates one decoded line; known caches department names.
+func (s *Service) checkLine(ctx context.Context, l Line, known departmentRefs) (Entry, error) {
 	var fe fieldErrors
 	if strings.TrimSpace(l.ID) == "" {
 		fe.add("id", "required")

@@ -2,11 +2,12 @@ package ticket
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"strings"
 	"time"
+
+	"github.com/hallgate/hallgate/gateway/tabular"
 )
 
 // channelNames are the Chinese names of the channels in an export; the CSV
@@ -76,62 +77,37 @@ func yesNo(b bool) string {
 	return "否"
 }
 
-// formulaSafe keeps a spreadsheet from running a cell as a formula (CSV
-// injection): a cell a citizen wrote that begins with = + - @ or a control
-// character gets a leading apostrophe, which spreadsheets hide and the
-// import removes.
-func formulaSafe(v string) string {
-	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
-		return "'" + v
-	}
-	return v
-}
-
-// unFormulaSafe undoes formulaSafe on import.
-func unFormulaSafe(v string) string {
-	if len(v) > 1 && v[0] == '\'' && strings.ContainsRune("=+-@\t\r", rune(v[1])) {
-		return v[1:]
-	}
-	return v
-}
-
 // ExportCSV writes the tickets of q's department and period as CSV (UTF-8
 // with a byte-order mark, which spreadsheet software needs to read it as
 // UTF-8), in intake order, and returns how many it wrote. history adds the
 // imported history, selected by its intake time.
 func (s *Service) ExportCSV(ctx context.Context, q StatsQuery, history bool, w io.Writer) (int, error) {
-	if _, err := io.WriteString(w, "\ufeff"); err != nil {
-		return 0, err
-	}
-	cw := csv.NewWriter(w)
-	cw.UseCRLF = true
 	head := make([]string, len(exportColumns))
 	for i, c := range exportColumns {
 		head[i] = c.heading
 	}
-	if err := cw.Write(head); err != nil {
+	cw, err := tabular.NewWriter(w, head)
+	if err != nil {
 		return 0, err
 	}
 	loc := s.cal.Location()
 	n := 0
 	row := make([]string, len(exportColumns))
-	err := s.eachInPeriod(ctx, q, history, func(t *Ticket) error {
+	err = s.eachInPeriod(ctx, q, history, func(t *Ticket) error {
 		for i, c := range exportColumns {
-			row[i] = formulaSafe(c.value(t, loc))
+			row[i] = c.value(t, loc)
 		}
 		if err := cw.Write(row); err != nil {
 			return err
 		}
 		n++
 		if n%500 == 0 {
-			cw.Flush()
-			return cw.Error()
+			return cw.Flush()
 		}
 		return nil
 	})
 	if err != nil {
 		return n, fmt.Errorf("export: %w", err)
 	}
-	cw.Flush()
-	return n, cw.Error()
+	return n, cw.Flush()
 }

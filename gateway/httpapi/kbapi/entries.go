@@ -127,9 +127,13 @@ func (m *Module) transitionEntry(c *fiber.Ctx) error {
 func (m *Module) importEntries(c *fiber.Ctx) error {
 	body := c.Body()
 	if len(bytes.TrimSpace(body)) == 0 {
-		return httpapi.Errorf(http.StatusBadRequest, "empty body: JSON Lines of entries are required")
+		return httpapi.Errorf(http.StatusBadRequest, "empty body: JSON Lines (or CSV) of entries are required")
 	}
-	res, err := m.kb.Import(c.UserContext(), actorOf(c), bytes.NewReader(body))
+	imp := m.kb.Import
+	if ct := strings.ToLower(string(c.Request().Header.ContentType())); strings.HasPrefix(ct, "text/csv") || strings.HasPrefix(ct, "application/csv") {
+		imp = m.kb.ImportCSV // a department's FAQ sheet
+	}
+	res, err := imp(c.UserContext(), actorOf(c), bytes.NewReader(body))
 	if err != nil {
 		return problem(err)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/hallgate/hallgate/gateway/auth"
 	"github.com/hallgate/hallgate/gateway/httpapi"
 	"github.com/hallgate/hallgate/gateway/store"
+	"github.com/hallgate/hallgate/gateway/tabular"
 	"github.com/hallgate/hallgate/gateway/ticket"
 )
 
@@ -77,12 +78,12 @@ func respond(p auth.Principal, t *ticket.Ticket) TicketResponse {
 func mapErr(err error) error {
 	var ve *ticket.ValidationError
 	var te *ticket.TransitionError
-	var he *ticket.CSVHeaderError
+	var he *tabular.HeaderError
 	switch {
 	case errors.As(err, &he):
 		var fields []ticket.FieldError
 		for _, f := range he.Missing {
-			fields = append(fields, ticket.FieldError{Field: f, Reason: "no column names it (e.g. " + ticket.CSVHeadingExample(f) + ")"})
+			fields = append(fields, ticket.FieldError{Field: f, Reason: "no column names it (e.g. " + ticket.CSVHeading(f) + ")"})
 		}
 		for _, f := range he.Duplicates {
 			fields = append(fields, ticket.FieldError{Field: f, Reason: "named by several columns"})

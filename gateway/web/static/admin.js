@@ -149,7 +149,7 @@
     const kind = $("im-kind").value, file = $("im-file").files[0];
     if (!file) { fill("import-result", el("p", { class: "error" }, "请选择要导入的文件")); return; }
     const name = file.name.toLowerCase(), csv = name.endsWith(".csv");
-    if (csv && kind !== "tickets") { fill("import-result", el("p", { class: "error" }, "CSV 只用于历史工单；知识库问答、办事指南请用 JSON Lines，部门请用 JSON 数组")); return; }
+    if (csv && kind !== "tickets" && kind !== "kb") { fill("import-result", el("p", { class: "error" }, "CSV 只用于历史工单和知识库问答；办事指南请用 JSON Lines，部门请用 JSON 数组")); return; }
     const type = csv ? "text/csv" : kind === "departments" ? "application/json" : "application/x-ndjson";
     $("im-submit").disabled = true;
     fill("import-result", el("p", { class: "muted" }, `正在导入 ${file.name}…`));
