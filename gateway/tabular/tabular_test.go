@@ -123,3 +123,43 @@ func TestCells(t *testing.T) {
 		t.Errorf("written %q", got)
 	}
 }
+
+// FuzzTable: any body opens or is refused with a HeaderError or BodyError;
+// an opened table reads to its end, every row a Row or a RowError on a
+// line of the body, never a panic.
+func FuzzTable(f *testing.F) {
+	f.Add([]byte("诉求内容,诉求类型\n\"a\nb\",咨询\n,\n"))
+	f.Add([]byte("\xef\xbb\xbftext,type,caller_phone\n\"x\"y,1,2\nz,3\n"))
+	f.Add([]byte("\xd6\xd0\xce\xc4,type\n\xb2\xe2,1\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		tab, err := Open(bytes.NewReader(data), Spec{Columns: cols, MaxBytes: 1 << 16, Required: [][]string{{"text"}}})
+		var he *HeaderError
+		var be *BodyError
+		if err != nil {
+			if !errors.As(err, &he) && !errors.As(err, &be) {
+				t.Fatal(err)
+			}
+			return
+		}
+		lines := bytes.Count(data, []byte("\n")) + bytes.Count(data, []byte("\r")) + 1
+		for i := 0; ; i++ {
+			r, err := tab.Next()
+			var re *RowError
+			switch {
+			case errors.Is(err, io.EOF):
+				return
+			case errors.As(err, &re):
+				if re.Line < 1 || re.Line > lines {
+					t.Fatalf("row error on line %d of %d", re.Line, lines)
+				}
+			case err != nil:
+				t.Fatal(err)
+			case r.Line < 2 || r.Line > lines:
+				t.Fatalf("row on line %d of %d", r.Line, lines)
+			}
+			if i > lines {
+				t.Fatalf("more rows than lines (%d)", lines)
+			}
+		}
+	})
+}
