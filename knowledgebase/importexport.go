@@ -322,6 +322,12 @@ func (s *Service) prepareImport(ctx context.Context, by string, e Entry) (store.
 func (s *Service) Export(ctx context.Context, actor Actor, w io.Writer) (int, error) {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
+	return s.eachExported(ctx, actor, func(e *Entry) error { return enc.Encode(lineOf(e)) })
+}
+
+// eachExported calls fn for each entry actor may see, in id order, and
+// returns how many it passed.
+func (s *Service) eachExported(ctx context.Context, actor Actor, fn func(e *Entry) error) (int, error) {
 	n := 0
 	cursor := ""
 	for {
@@ -330,7 +336,7 @@ func (s *Service) Export(ctx context.Context, actor Actor, w io.Writer) (int, er
 			return n, err
 		}
 		for i := range page.Entries {
-			if err := enc.Encode(lineOf(&page.Entries[i])); err != nil {
+			if err := fn(&page.Entries[i]); err != nil {
 				return n, fmt.Errorf("export: %w", err)
 			}
 			n++

@@ -140,13 +140,23 @@ func (m *Module) importEntries(c *fiber.Ctx) error {
 	return c.JSON(res)
 }
 
+// exportEntries writes JSON Lines, or with ?format=csv the sheet an editor
+// corrects in a spreadsheet and imports again.
 func (m *Module) exportEntries(c *fiber.Ctx) error {
 	var buf bytes.Buffer
-	if _, err := m.kb.Export(c.UserContext(), actorOf(c), &buf); err != nil {
+	export, ctype, name := m.kb.Export, "application/x-ndjson; charset=utf-8", "kb.jsonl"
+	switch c.Query("format") {
+	case "", "jsonl":
+	case "csv":
+		export, ctype, name = m.kb.ExportCSV, "text/csv; charset=utf-8", "kb.csv"
+	default:
+		return httpapi.Errorf(http.StatusBadRequest, "format: jsonl or csv").With("fields", map[string]string{"format": "jsonl or csv"})
+	}
+	if _, err := export(c.UserContext(), actorOf(c), &buf); err != nil {
 		return problem(err)
 	}
-	c.Set(fiber.HeaderContentType, "application/x-ndjson; charset=utf-8")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="kb.jsonl"`)
+	c.Set(fiber.HeaderContentType, ctype)
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`"`)
 	return c.Send(buf.Bytes())
 }
 

@@ -310,6 +310,13 @@ func TestImportCSVOverHTTP(t *testing.T) {
 	if r := do(t, app, "GET", "/api/v1/kb/search?q="+url.QueryEscape("过户"), "", ""); r.status != 200 || !strings.Contains(string(r.body), "自来水如何过户") {
 		t.Errorf("search after the CSV import: %d %s", r.status, r.body)
 	}
+	ex := do(t, app, "GET", "/api/v1/kb/export?format=csv", editor, "")
+	if ex.status != 200 || !strings.HasPrefix(ex.header.Get("Content-Type"), "text/csv") || !strings.Contains(string(ex.body), "自来水如何过户") {
+		t.Errorf("CSV export: %d %v %s", ex.status, ex.header, ex.body)
+	}
+	if r := do(t, app, "GET", "/api/v1/kb/export?format=xml", editor, ""); r.status != http.StatusBadRequest {
+		t.Errorf("unknown export format: %d", r.status)
+	}
 	r = do(t, app, "POST", "/api/v1/kb/import", editor, "问题,内容\r\nx,y\r\n", "Content-Type", "text/csv")
 	if r.status != http.StatusUnprocessableEntity || !strings.Contains(string(r.body), "answer") || !strings.Contains(string(r.body), "department") {
 		t.Errorf("sheet without the columns: %d %s", r.status, r.body)

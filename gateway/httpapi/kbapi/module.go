@@ -47,7 +47,7 @@ func (m *Module) Routes() []httpapi.Route {
 		{Method: get, Path: "/api/v1/departments/:code", Roles: everyone, Summary: "Get one department", Handler: m.getDepartment},
 
 		{Method: post, Path: "/api/v1/kb/import", Roles: editors, Summary: "Import KB entries from JSON Lines, or a CSV sheet (Content-Type: text/csv; 问题, 答案, 部门, 分类…); invalid lines reported by number", Handler: m.importEntries},
-		{Method: get, Path: "/api/v1/kb/export", Roles: reviewers, Summary: "Export KB entries as JSON Lines", Handler: m.exportEntries},
+		{Method: get, Path: "/api/v1/kb/export", Roles: reviewers, Summary: "Export KB entries as JSON Lines, or with format=csv as a sheet ImportCSV reads back", Handler: m.exportEntries},
 		{Method: get, Path: "/api/v1/kb/search", Roles: everyone, Summary: "Search entries and service items", Handler: m.search},
 		{Method: post, Path: "/api/v1/kb/search/click", Roles: everyone, Summary: "Record a click on a search result", Handler: m.click},
 		{Method: get, Path: "/api/v1/kb/gaps", Roles: gapReaders, Summary: "Queries that found nothing or were never clicked", Handler: m.gaps},

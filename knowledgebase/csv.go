@@ -201,3 +201,80 @@ func csvValue(field, v string) string {
 	}
 	return strings.ToLower(v)
 }
+
+// csvNames are the Chinese names an export writes for the enumerated
+// values (csvValues reads them back).
+var csvNames = map[string]map[string]string{
+	"channels":   {ChannelHotline: "热线", ChannelWebsite: "网站", ChannelServiceItem: "办事指南"},
+	"visibility": {VisibilityPublic: "公开", VisibilityInternal: "内部"},
+	"status":     {StatusPublished: "已发布", StatusDraft: "草稿", StatusInReview: "待审核", StatusArchived: "已归档"},
+}
+
+// csvSheet are the columns of a KB sheet in order; each heading is the
+// first Chinese name csvColumns reads back.
+var csvSheet = []struct {
+	field string
+	value func(e *Entry) string
+}{
+	{"id", func(e *Entry) string { return e.ID }},
+	{"question", func(e *Entry) string { return e.Title }},
+	{"answer", func(e *Entry) string { return e.Answer }},
+	{"department", func(e *Entry) string { return e.Department }},
+	{"category", func(e *Entry) string { return e.Category }},
+	{"channels", func(e *Entry) string { return csvNamed("channels", e.Channels...) }},
+	{"keywords", func(e *Entry) string { return strings.Join(e.Keywords, "、") }},
+	{"alternates", func(e *Entry) string { return strings.Join(e.Alternates, "、") }},
+	{"material_type", func(e *Entry) string { return e.MaterialType }},
+	{"region", func(e *Entry) string { return e.Region }},
+	{"issuing_unit", func(e *Entry) string { return e.IssuingUnit }},
+	{"source_document", func(e *Entry) string { return e.SourceDocument }},
+	{"effective_from", func(e *Entry) string { return csvDay(e.EffectiveFrom) }},
+	{"expires_at", func(e *Entry) string { return csvDay(e.ExpiresAt) }},
+	{"review_due", func(e *Entry) string { return csvDay(e.ReviewDue) }},
+	{"visibility", func(e *Entry) string { return csvNamed("visibility", e.Visibility) }},
+	{"status", func(e *Entry) string { return csvNamed("status", e.Status) }},
+}
+
+func csvNamed(field string, vs ...string) string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = v
+		if n, ok := csvNames[field][v]; ok {
+			out[i] = n
+		}
+	}
+	return strings.Join(out, "、")
+}
+
+func csvDay(d Date) string {
+	if d.IsZero() {
+		return ""
+	}
+	return d.In(chinaTime).Format(time.DateOnly)
+}
+
+// ExportCSV writes the entries actor may see as a sheet (UTF-8 with a
+// byte-order mark, Chinese headings and values), the one ImportCSV reads
+// back: an editor exports, corrects answers in a spreadsheet, and imports
+// the sheet again.
+func (s *Service) ExportCSV(ctx context.Context, actor Actor, w io.Writer) (int, error) {
+	head := make([]string, len(csvSheet))
+	for i, c := range csvSheet {
+		head[i] = csvColumns.Example(c.field)
+	}
+	cw, err := tabular.NewWriter(w, head)
+	if err != nil {
+		return 0, err
+	}
+	row := make([]string, len(csvSheet))
+	n, err := s.eachExported(ctx, actor, func(e *Entry) error {
+		for i, c := range csvSheet {
+			row[i] = c.value(e)
+		}
+		return cw.Write(row)
+	})
+	if err != nil {
+		return n, err
+	}
+	return n, cw.Flush()
+}

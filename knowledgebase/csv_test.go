@@ -75,3 +75,38 @@ func TestImportCSVSheetRefusals(t *testing.T) {
 		t.Fatalf("%d entries written by refused imports", n)
 	}
 }
+
+// An editor's round trip: the sheet exported, opened in a spreadsheet and
+// imported again changes nothing; an answer corrected in it is updated.
+func TestExportCSVSheetRoundTrips(t *testing.T) {
+	eachStore(t, func(t *testing.T, f *fixture) {
+		lines := strings.Join([]string{
+			`{"id":"r-1","question":"自来水如何过户？","answer":"带身份证到营业厅。","department":"water","category":"水电燃气","channels":["hotline","website"],"keywords":["过户","水表"],"alternates":["水费户名怎么改"],"expires_at":"2099-12-31"}`,
+			`{"id":"r-2","question":"=停水内部口径","answer":"先安抚再报修。","department":"water","category":"水电燃气","channel":"hotline","keywords":[],"visibility":"internal","status":"draft"}`,
+		}, "\n")
+		if res, err := f.kb.Import(f.ctx, editor, strings.NewReader(lines)); err != nil || res.Imported != 2 {
+			t.Fatalf("seed: %+v %v", res, err)
+		}
+		var buf strings.Builder
+		n, err := f.kb.ExportCSV(f.ctx, editor, &buf)
+		if err != nil || n != 2 {
+			t.Fatalf("export %d %v", n, err)
+		}
+		sheet := buf.String()
+		if !strings.HasPrefix(sheet, "\ufeff编号,问题,答案,部门,分类,渠道,") || !strings.Contains(sheet, "热线、网站") || !strings.Contains(sheet, "'=停水内部口径") ||
+			!strings.Contains(sheet, ",内部,草稿") || !strings.Contains(sheet, "2099-12-31") {
+			t.Fatalf("sheet:\n%s", sheet)
+		}
+		again, err := f.kb.ImportCSV(f.ctx, editor, strings.NewReader(sheet))
+		if err != nil || again.Imported != 2 || again.Unchanged != 2 || len(again.Errors) != 0 {
+			t.Fatalf("re-import of the sheet: %s %v", jsonIndent(again), err)
+		}
+		fixed, err := f.kb.ImportCSV(f.ctx, editor, strings.NewReader(strings.Replace(sheet, "带身份证到营业厅。", "带身份证和房产证到营业厅。", 1)))
+		if err != nil || fixed.Unchanged != 1 {
+			t.Fatalf("corrected sheet: %s %v", jsonIndent(fixed), err)
+		}
+		if e, err := f.kb.GetEntry(f.ctx, editor, "r-1"); err != nil || e.Answer != "带身份证和房产证到营业厅。" || len(e.Alternates) != 1 {
+			t.Errorf("corrected entry %+v %v", e, err)
+		}
+	})
+}
