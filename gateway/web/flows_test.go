@@ -252,6 +252,13 @@ func TestBrowserSupervisorRedrivesDeadLetter(t *testing.T) {
 	if code, csv := do(t, admin, "GET", c.base+href, "", ""); code != 200 || !strings.HasPrefix(csv, "\ufeff工单编号,") || !strings.Contains(csv, "公积金租房提取一直没到账") || strings.Contains(csv, "13500135005") {
 		t.Fatalf("export: %d %.200s", code, csv)
 	}
+	kbHref, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#kb-export").getAttribute("href")`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, sheet := do(t, admin, "GET", c.base+kbHref, "", ""); code != 200 || !strings.HasPrefix(sheet, "\ufeff编号,问题,答案,") {
+		t.Fatalf("KB sheet from %q: %d %.200s", kbHref, code, sheet)
+	}
 	warning, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.querySelector("#dl-calendar-warning")||{textContent:""}).textContent`))
 	if err != nil {
 		t.Fatal(err)
