@@ -39,6 +39,10 @@ var csvColumns = tabular.Columns{
 	"status":          {"状态", "发布状态"},
 }
 
+// CSVColumns are the sheet's fields and the headings that name them (for
+// documentation and its test).
+func CSVColumns() map[string][]string { return csvColumns }
+
 // csvValues are the Chinese names of the enumerated values.
 var csvValues = map[string]map[string]string{
 	"channels":   {"热线": ChannelHotline, "电话": ChannelHotline, "12345": ChannelHotline, "网站": ChannelWebsite, "门户网站": ChannelWebsite, "政府网站": ChannelWebsite, "办事指南": ChannelServiceItem},

@@ -67,7 +67,7 @@ func (f *FlexTime) parse(s string) error {
 		f.Time = t
 		return nil
 	}
-	for _, layout := range []string{"2006-01-02 15:04:05", "2006-01-02T15:04:05", "2006-01-02 15:04", time.DateOnly, "2006/01/02 15:04:05", "2006/1/2 15:04:05", "2006/1/2 15:04", "2006/01/02", "2006/1/2"} {
+	for _, layout := range []string{"2006-01-02 15:04:05", "2006-01-02T15:04:05", "2006-01-02 15:04", time.DateOnly, "2006/01/02 15:04:05", "2006/1/2 15:04:05", "2006/1/2 15:04", "2006/01/02", "2006/1/2", "2006年1月2日"} {
 		if t, err := time.ParseInLocation(layout, s, chinaZone); err == nil {
 			f.Time = t
 			return nil
