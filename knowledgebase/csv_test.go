@@ -2,8 +2,6 @@ package knowledgebase_test
 
 import (
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -111,28 +109,4 @@ func TestExportCSVSheetRoundTrips(t *testing.T) {
 			t.Errorf("corrected entry %+v %v", e, err)
 		}
 	})
-}
-
-// docs/IMPORT.md lists every heading the KB sheet import reads, on its
-// field's row.
-func TestImportDocListsEveryKBHeading(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join("..", "docs", "IMPORT.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	section := string(raw)
-	section = section[strings.Index(section, "## Knowledge base"):]
-	for field, headings := range knowledgebase.CSVColumns() {
-		i := strings.Index(section, "| `"+field+"` |")
-		if i < 0 {
-			t.Errorf("docs/IMPORT.md: no row for %s", field)
-			continue
-		}
-		row := section[i : i+strings.Index(section[i:], "\n")]
-		for _, h := range headings {
-			if !strings.Contains(row, h) {
-				t.Errorf("docs/IMPORT.md: %s's row lacks the heading %s", field, h)
-			}
-		}
-	}
 }

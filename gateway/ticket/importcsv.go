@@ -100,6 +100,10 @@ func (s *Service) ImportCSV(ctx context.Context, p auth.Principal, r io.Reader) 
 	return res, err
 }
 
+// CSVColumns are the fields the CSV import reads and the headings that
+// name them (for documentation and its test).
+func CSVColumns() map[string][]string { return csvColumns }
+
 // CSVHeading is a Chinese heading that names field, for messages.
 func CSVHeading(field string) string { return csvColumns.Example(field) }
 

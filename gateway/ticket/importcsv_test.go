@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -133,31 +131,6 @@ func TestEveryCSVColumnIsRead(t *testing.T) {
 		l, problems := csvLine(map[string]string{field: "是"})
 		if reflect.ValueOf(l).IsZero() && len(problems) == 0 {
 			t.Errorf("column %s: a cell left the line empty", field)
-		}
-	}
-}
-
-// docs/IMPORT.md lists every heading the ticket import reads, on its
-// field's row.
-func TestImportDocListsEveryHeading(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join("..", "..", "docs", "IMPORT.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	section := string(raw)
-	section = section[strings.Index(section, "## Tickets"):]
-	section = section[:strings.Index(section[3:], "\n## ")+3]
-	for field, headings := range csvColumns {
-		i := strings.Index(section, "| `"+field+"` |")
-		if i < 0 {
-			t.Errorf("docs/IMPORT.md: no row for %s", field)
-			continue
-		}
-		row := section[i : i+strings.Index(section[i:], "\n")]
-		for _, h := range headings {
-			if !strings.Contains(row, h) {
-				t.Errorf("docs/IMPORT.md: %s's row lacks the heading %s", field, h)
-			}
 		}
 	}
 }
