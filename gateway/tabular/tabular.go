@@ -116,7 +116,7 @@ func Open(r io.Reader, spec Spec) (*Table, error) {
 	if err != nil {
 		return nil, &BodyError{err.Error()}
 	}
-	cr := csv.NewReader(strings.NewReader(text))
+	cr := csv.NewReader(bytes.NewReader(text))
 	// Strict quotes: a stray quote refuses its row (and the reader goes on
 	// at the next line) instead of swallowing the rest of the file.
 	cr.FieldsPerRecord = -1
@@ -205,18 +205,19 @@ type RowError struct {
 
 func (e *RowError) Error() string { return e.Reason }
 
-// Decode returns the text of a CSV body and the encoding it was in.
-func Decode(raw []byte) (string, string, error) {
+// Decode returns the UTF-8 text of a CSV body (raw itself when it is
+// UTF-8, without a copy) and the encoding it was in.
+func Decode(raw []byte) ([]byte, string, error) {
 	raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf"))
 	if utf8.Valid(raw) {
-		return string(raw), "utf-8", nil
+		return raw, "utf-8", nil
 	}
 	out, err := simplifiedchinese.GB18030.NewDecoder().Bytes(raw)
 	// The decoder replaces what GB 18030 cannot read with U+FFFD.
 	if err != nil || !utf8.Valid(out) || bytes.ContainsRune(out, utf8.RuneError) {
-		return "", "", errors.New("the CSV is neither UTF-8 nor GB 18030 (GBK)")
+		return nil, "", errors.New("the CSV is neither UTF-8 nor GB 18030 (GBK)")
 	}
-	return string(out), "gb18030", nil
+	return out, "gb18030", nil
 }
 
 // Bool reads the yes/no of a cell; extra names count as yes (紧急程度:
