@@ -209,10 +209,13 @@ func newLineImporter(s *Service, run *importRun) *lineImporter {
 }
 
 // add checks line n (size bytes of input) and queues it, or records why
-// not; the error is a failure of the run's writes.
+// not; the error is a failure of the run itself (a write, the department
+// directory), which stops the import.
 func (li *lineImporter) add(ctx context.Context, n int, l Line, size int) error {
 	e, lerr := li.s.checkLine(ctx, l, li.known)
 	switch {
+	case lerr != nil && !isLineError(lerr):
+		return lerr // the department directory failed, not the line: stop
 	case lerr != nil:
 		li.run.fail(n, lerr)
 	case li.seenID[e.ID] > 0:

@@ -182,14 +182,20 @@ func (s *Service) importRows(ctx context.Context, p auth.Principal, read func(ro
 			res.Errors = append(res.Errors, ImportError{line, problem})
 			return nil
 		}
-		if err := names.resolve(ctx, l); err != nil {
+		err := names.resolve(ctx, l)
+		var t *Ticket
+		if err == nil {
+			t, err = s.historical(ctx, a, *l)
+		}
+		var lp lineProblem
+		if errors.As(err, &lp) {
 			res.Errors = append(res.Errors, ImportError{line, err.Error()})
 			return nil
 		}
-		t, err := s.historical(ctx, a, *l)
 		if err != nil {
-			res.Errors = append(res.Errors, ImportError{line, err.Error()})
-			return nil
+			// The store or the department directory failed, not the line:
+			// stop, keep what was committed; a re-run skips it.
+			return fmt.Errorf("import line %d: %w", line, err)
 		}
 		if l.ID != "" {
 			if inBatch[l.ID] {
@@ -255,6 +261,12 @@ func historicalType(t string) string {
 	return t
 }
 
+// lineProblem is what is wrong with one import line; the import reports it
+// by line and goes on. Any other error stops the import.
+type lineProblem string
+
+func (p lineProblem) Error() string { return string(p) }
+
 // departmentNames resolves the department names of one import, each once.
 type departmentNames struct {
 	resolve1 func(ctx context.Context, ref string) (string, error)
@@ -304,16 +316,21 @@ func (n *departmentNames) resolve(ctx context.Context, l *ImportLine) error {
 	}
 	var problems []string
 	var err error
-	if l.Department, err = one("department", l.Department); err != nil {
+	var amb *department.AmbiguousError
+	if l.Department, err = one("department", l.Department); errors.As(err, &amb) {
 		problems = append(problems, err.Error())
+	} else if err != nil {
+		return err
 	}
 	for i, c := range l.CoDepartments {
-		if l.CoDepartments[i], err = one(fmt.Sprintf("co_departments[%d]", i), c); err != nil {
+		if l.CoDepartments[i], err = one(fmt.Sprintf("co_departments[%d]", i), c); errors.As(err, &amb) {
 			problems = append(problems, err.Error())
+		} else if err != nil {
+			return err
 		}
 	}
 	if len(problems) > 0 {
-		return errors.New(strings.Join(problems, "; "))
+		return lineProblem(strings.Join(problems, "; "))
 	}
 	return nil
 }
@@ -354,7 +371,7 @@ func (s *Service) historical(ctx context.Context, a actor, l ImportLine) (*Ticke
 		}
 	}
 	if len(problems) > 0 {
-		return nil, errors.New(strings.Join(problems, "; "))
+		return nil, lineProblem(strings.Join(problems, "; "))
 	}
 	now := s.now()
 	created := now

@@ -2,6 +2,7 @@ package ticket
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -105,5 +106,32 @@ func TestImportMapsExportedTypes(t *testing.T) {
 		if g := got[fmt.Sprintf("x%d", i)]; g != w {
 			t.Errorf("x%d stored as %q, want %s", i, g, w)
 		}
+	}
+}
+
+// A department directory that fails is not a bad line: the import stops
+// with the error, nothing of the batch is written, and the re-run imports
+// every line.
+func TestImportStopsWhenTheDirectoryFails(t *testing.T) {
+	down := true
+	e := newEnv(t, func(o *Options) {
+		o.ResolveDepartment = func(_ context.Context, ref string) (string, error) {
+			if down {
+				return "", errors.New("directory unavailable")
+			}
+			return "water", nil
+		}
+	})
+	in := `{"id":"d1","text":"停水","type":"求助","department":"水务局"}` + "\n" + `{"id":"d2","text":"水压低","type":"求助","department":"水务局"}`
+	if _, err := e.svc.Import(context.Background(), supervisor, strings.NewReader(in)); err == nil || !strings.Contains(err.Error(), "directory unavailable") {
+		t.Fatalf("import with the directory down: %v", err)
+	}
+	if n, _ := e.st.Count(context.Background(), Collection, nil); n != 0 {
+		t.Fatalf("%d tickets written by the stopped import", n)
+	}
+	down = false
+	res, err := e.svc.Import(context.Background(), supervisor, strings.NewReader(in))
+	if err != nil || res.Imported != 2 || len(res.Errors) != 0 {
+		t.Fatalf("re-run: %+v %v", res, err)
 	}
 }
