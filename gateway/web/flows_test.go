@@ -372,6 +372,9 @@ func TestBrowserAgentFindsEarlierTicket(t *testing.T) {
 	if note := text(t, ctx, "#tl-note"); !strings.Contains(note, marker) {
 		t.Errorf("note %q", note)
 	}
+	if dept := text(t, ctx, "#tickets tr[data-id] td:nth-child(4)"); dept != "示范市生态环境局" {
+		t.Errorf("the list names the department %q, want its name", dept)
+	}
 	run(t, ctx, dir, "none",
 		chromedp.SendKeys(chromedp.CSS("#tl-q"), "没有这样的词"),
 		waitJS(`document.querySelectorAll("#tickets tr[data-id]").length === 0 && document.querySelector("#tl-note").textContent.includes("没有")`),

@@ -123,6 +123,8 @@
   });
 
   // --- tickets -------------------------------------------------------------
+  // A department as the form's list names it (its code until known).
+  const deptName = (code) => { const o = code && [...$("tf-dept").options].find(o => o.value === code); return o ? o.textContent : code || ""; };
   // The list, or with words in 查找 the tickets holding them (newest first,
   // 90 days back); a search that stopped early offers to read on.
   async function loadTickets(more) {
@@ -133,7 +135,7 @@
       loadTickets.next = q ? res.next_cursor || "" : "";
       const rows = res.tickets.map(t => el("tr", { class: "clickable", "data-id": t.id, onclick: () => openTicket(t.id) },
         el("td", {}, el("a", { href: "#detail", onclick: (e) => { e.preventDefault(); openTicket(t.id); } }, t.code)),
-        el("td", {}, t.type), el("td", {}, statusLabels[t.status] || t.status), el("td", {}, t.department || ""), el("td", {}, (t.text || "").slice(0, 40))));
+        el("td", {}, t.type), el("td", {}, statusLabels[t.status] || t.status), el("td", {}, deptName(t.department)), el("td", {}, (t.text || "").slice(0, 40))));
       if (from) $("tickets").append(...rows); else fill("tickets", rows);
       const found = $("tickets").querySelectorAll("tr[data-id]").length;
       const note = !q ? "" : found ? `近 90 天内含「${q}」的工单` : `近 90 天内${loadTickets.next ? "最新的工单中" : ""}没有含「${q}」的工单`;
@@ -179,7 +181,7 @@
     if (allowed.includes("close")) actions.push(el("button", { type: "button", id: "close-btn", onclick: () => post(t.id, { type: "close" }) }, "不评价直接办结"));
     fill("detail",
       el("h3", {}, "工单 ", el("span", { id: "detail-code" }, t.code), " · ", el("span", { id: "detail-status", "data-status": t.status }, statusLabels[t.status] || t.status)),
-      el("dl", { class: "meta" }, el("dt", {}, "类型"), el("dd", {}, t.type), el("dt", {}, "主办"), el("dd", {}, t.department || "—"),
+      el("dl", { class: "meta" }, el("dt", {}, "类型"), el("dd", {}, t.type), el("dt", {}, "主办"), el("dd", { "data-code": t.department || "" }, t.department ? deptName(t.department) : "—"),
         el("dt", {}, "时限"), el("dd", {}, when(t.deadline) || "—"), el("dt", {}, "内容"), el("dd", {}, t.text),
         t.reply ? [el("dt", {}, "答复"), el("dd", { id: "detail-reply" }, t.reply)] : [], t.rating ? [el("dt", {}, "评价"), el("dd", {}, t.rating)] : []),
       el("h4", {}, "办理过程"),
@@ -187,7 +189,7 @@
       el("h4", {}, "推送"),
       (dl.deliveries || []).length ? el("table", {}, el("caption", { class: "sr" }, "推送状态"),
         el("thead", {}, el("tr", {}, ["部门", "事件", "状态", "尝试", "说明"].map(h => el("th", { scope: "col" }, h)))),
-        el("tbody", { id: "deliveries" }, dl.deliveries.map(d => el("tr", { "data-state": d.state }, el("td", {}, d.department), el("td", {}, d.event), el("td", {}, d.state), el("td", {}, d.attempts), el("td", {}, d.message || d.last_error || ""))))) : el("p", { class: "muted" }, "无推送"),
+        el("tbody", { id: "deliveries" }, dl.deliveries.map(d => el("tr", { "data-state": d.state }, el("td", {}, deptName(d.department)), el("td", {}, d.event), el("td", {}, d.state), el("td", {}, d.attempts), el("td", {}, d.message || d.last_error || ""))))) : el("p", { class: "muted" }, "无推送"),
       (dl.attempts || []).length ? el("details", {}, el("summary", {}, "每次尝试（" + dl.attempts.length + "）"),
         el("ul", {}, dl.attempts.map(a => el("li", {}, "#", a.attempt, " ", a.department, " ", a.outcome, a.status ? " HTTP " + a.status : "", a.error ? " " + a.error : "", " ", when(a.start))))) : null,
       actions.length ? el("div", { class: "actions" }, el("h4", {}, "操作"), actions) : null,
