@@ -233,12 +233,8 @@ func (m *Module) list(c *fiber.Ctx) error {
 		if utf8.RuneCountInString(q) > ticket.MaxSearchText {
 			fields = append(fields, ticket.FieldError{Field: "q", Reason: fmt.Sprintf("at most %d characters", ticket.MaxSearchText)})
 		}
-		if v := c.Query("from"); v != "" {
-			t, err := parseDay(v, m.svc.Calendar().Location())
-			if err != nil {
-				fields = append(fields, ticket.FieldError{Field: "from", Reason: "YYYY-MM-DD or RFC 3339"})
-			}
-			f.Since = t
+		if c.Query("from") != "" {
+			f.Since = m.dayParam(c, "from", "YYYY-MM-DD or RFC 3339", &fields)
 		}
 	}
 	if fields != nil {
@@ -342,27 +338,28 @@ func parseDay(s string, loc *time.Location) (time.Time, error) {
 	return time.ParseInLocation(time.DateOnly, s, loc)
 }
 
+// dayParam reads the day or instant query parameter name (zero when
+// absent), adding reason to fields when it cannot be read.
+func (m *Module) dayParam(c *fiber.Ctx, name, reason string, fields *[]ticket.FieldError) time.Time {
+	v := c.Query(name)
+	if v == "" {
+		return time.Time{}
+	}
+	t, err := parseDay(v, m.svc.Calendar().Location())
+	if err != nil {
+		*fields = append(*fields, ticket.FieldError{Field: name, Reason: reason})
+	}
+	return t
+}
+
 // periodQuery reads department, from and to (exclusive) of the statistics
 // and the export, and keeps a department's own users to their department.
 func (m *Module) periodQuery(c *fiber.Ctx) (ticket.StatsQuery, error) {
 	p := auth.FromCtx(c)
 	q := ticket.StatsQuery{Department: strings.TrimSpace(c.Query("department"))}
-	loc := m.svc.Calendar().Location()
 	var fields []ticket.FieldError
-	if v := c.Query("from"); v != "" {
-		t, err := parseDay(v, loc)
-		if err != nil {
-			fields = append(fields, ticket.FieldError{Field: "from", Reason: "YYYY-MM-DD or RFC 3339"})
-		}
-		q.From = t
-	}
-	if v := c.Query("to"); v != "" {
-		t, err := parseDay(v, loc)
-		if err != nil {
-			fields = append(fields, ticket.FieldError{Field: "to", Reason: "YYYY-MM-DD or RFC 3339 (exclusive)"})
-		}
-		q.To = t
-	}
+	q.From = m.dayParam(c, "from", "YYYY-MM-DD or RFC 3339", &fields)
+	q.To = m.dayParam(c, "to", "YYYY-MM-DD or RFC 3339 (exclusive)", &fields)
 	if fields != nil {
 		return q, httpapi.Errorf(fiber.StatusBadRequest, "查询参数有误").With("fields", fields)
 	}
