@@ -18,6 +18,7 @@ type Config struct {
 	Topics     Topics      `yaml:"topics"`
 	Dispatch   Dispatch    `yaml:"dispatch"`
 	Tickets    Tickets     `yaml:"tickets"`
+	Audit      Audit       `yaml:"audit"`
 	Connectors []Connector `yaml:"connectors"`
 }
 
@@ -86,6 +87,14 @@ type Topics struct {
 	WebhookURL string `yaml:"webhook_url"`
 	// WebhookSecret signs the alert bodies (X-Hallgate-Signature).
 	WebhookSecret Secret `yaml:"webhook_secret"`
+}
+
+// Audit configures the audit trail (操作日志, gateway/audit).
+type Audit struct {
+	// RetentionDays is how long entries are kept. Default 180, the least
+	// allowed: the Cybersecurity Law (网络安全法, art. 21) asks that network
+	// logs be kept at least six months.
+	RetentionDays int `yaml:"retention_days"`
 }
 
 // City describes the jurisdiction this gateway serves.
@@ -232,6 +241,7 @@ func Default() Config {
 		},
 		Redis:     Redis{Prefix: "hallgate:", AppendFsync: "always", WaitTimeout: time.Second},
 		Meili:     Meili{Index: "hallgate"},
+		Audit:     Audit{RetentionDays: 180},
 		Telemetry: Telemetry{ServiceName: "hallgate", SampleRatio: 1, LogLevel: "info"},
 		RateLimit: RateLimit{
 			Public:        Bucket{PerSecond: 10, Burst: 40},

@@ -67,6 +67,9 @@ func (c Config) Validate() error {
 			p.add(d.path, "must not be negative")
 		}
 	}
+	if c.Audit.RetentionDays < 180 {
+		p.add("audit.retention_days", "must be at least 180: the Cybersecurity Law asks that logs be kept six months, not %d days", c.Audit.RetentionDays)
+	}
 	if c.Dispatch.Workers < 0 {
 		p.add("dispatch.workers", "must not be negative")
 	}

@@ -19,6 +19,7 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/hallgate/hallgate/gateway/audit"
 	"github.com/hallgate/hallgate/gateway/auth"
 	"github.com/hallgate/hallgate/gateway/httpapi"
 )
@@ -28,7 +29,8 @@ import (
 //
 //  1. request id (X-Request-ID in and out)
 //  2. OTel server span (W3C traceparent extracted)
-//  3. metrics and the access log (see the final status, including errors)
+//  3. metrics, the access log and the audit trail (see the final status,
+//     including errors; gateway/audit says what is recorded)
 //  4. errors → problem+json (the one error handler)
 //  5. recover (a panic becomes a 500 problem)
 //  6. per route: authentication (bearer token → principal; none →
@@ -64,9 +66,9 @@ func (a *App) buildFiber() {
 		Immutable: true,
 	})
 	routes := a.Routes()
-	known := make(map[string]bool, len(routes))
+	known := make(map[string]audit.Route, len(routes))
 	for _, r := range routes {
-		known[r.Method+" "+r.Path] = true
+		known[r.Method+" "+r.Path] = audit.Route{Method: r.Method, Path: r.Path, Summary: r.Summary, Unaudited: r.Unaudited}
 	}
 	m := newHTTPMetrics(a.Telemetry.Meter("hallgate/http"))
 	tracer := a.Telemetry.Tracer("hallgate/http")
@@ -283,7 +285,7 @@ func recoverPanic(c *fiber.Ctx) (err error) {
 // observe wraps the rest of the chain in a server span, records metrics
 // and writes the access log. It runs the error handler itself so the span,
 // the metrics and the log see the final status of failed requests.
-func (a *App) observe(c *fiber.Ctx, tracer trace.Tracer, prop propagation.TextMapPropagator, m *httpMetrics, known map[string]bool, errHandler fiber.ErrorHandler) error {
+func (a *App) observe(c *fiber.Ctx, tracer trace.Tracer, prop propagation.TextMapPropagator, m *httpMetrics, known map[string]audit.Route, errHandler fiber.ErrorHandler) error {
 	start := time.Now()
 	ctx := prop.Extract(c.UserContext(), headerCarrier{c})
 	ctx, span := tracer.Start(ctx, c.Method(), trace.WithSpanKind(trace.SpanKindServer),
@@ -299,8 +301,12 @@ func (a *App) observe(c *fiber.Ctx, tracer trace.Tracer, prop propagation.TextMa
 
 	status := c.Response().StatusCode()
 	route := "unmatched"
-	if r := c.Route(); r != nil && known[c.Method()+" "+r.Path] {
-		route = r.Path
+	rt, matched := audit.Route{}, false
+	if r := c.Route(); r != nil {
+		rt, matched = known[c.Method()+" "+r.Path]
+	}
+	if matched {
+		route = rt.Path
 	}
 	span.SetName(c.Method() + " " + route)
 	span.SetAttributes(attribute.String("http.route", route), attribute.Int("http.response.status_code", status))
@@ -319,6 +325,9 @@ func (a *App) observe(c *fiber.Ctx, tracer trace.Tracer, prop propagation.TextMa
 	// Only the route template, never the concrete path, query or body: they
 	// may carry a citizen's phone number or name.
 	reqID, _ := c.Locals(httpapi.RequestIDLocal).(string)
+	if matched && a.Audit != nil {
+		a.Audit.RecordRequest(c, rt, status, reqID, span.SpanContext().TraceID().String())
+	}
 	a.Log.InfoContext(ctx, "request",
 		"method", c.Method(),
 		"route", route,

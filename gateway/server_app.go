@@ -10,10 +10,12 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/hallgate/hallgate/config"
+	"github.com/hallgate/hallgate/gateway/audit"
 	"github.com/hallgate/hallgate/gateway/auth"
 	"github.com/hallgate/hallgate/gateway/httpapi"
 	"github.com/hallgate/hallgate/gateway/store"
@@ -87,7 +89,10 @@ type App struct {
 	Telemetry *telemetry.Telemetry
 	Log       *slog.Logger
 	Tokens    *auth.Tokens
-	Version   string
+	// Audit is the audit trail: the request middleware records every
+	// change and every read of personal data in clear into it.
+	Audit   *audit.Trail
+	Version string
 
 	// Modules contribute routes. Add to it before the first call to Fiber
 	// or Run (see server_modules.go for the standard set).
@@ -170,6 +175,9 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		Tokens:    auth.NewTokens(st, cfg.Auth.BootstrapAdminToken.Reveal()),
 		Version:   opts.Version,
 	}
+	a.Audit = audit.New(st, audit.Options{Retention: time.Duration(cfg.Audit.RetentionDays) * 24 * time.Hour, Logger: a.Log})
+	a.Background = append(a.Background, a.Audit.Run)
+	a.OnStop(a.Audit.Flush)
 	if a.Version == "" {
 		a.Version = "dev"
 	}

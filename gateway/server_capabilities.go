@@ -17,6 +17,7 @@ import (
 	"github.com/hallgate/hallgate/gateway/dispatch"
 	"github.com/hallgate/hallgate/gateway/hotline"
 	"github.com/hallgate/hallgate/gateway/httpapi"
+	"github.com/hallgate/hallgate/gateway/httpapi/auditapi"
 	"github.com/hallgate/hallgate/gateway/httpapi/connectorapi"
 	"github.com/hallgate/hallgate/gateway/httpapi/hotlineapi"
 	"github.com/hallgate/hallgate/gateway/httpapi/kbapi"
@@ -193,6 +194,7 @@ func (a *App) wireCapabilities(ctx context.Context) error {
 		return fmt.Errorf("tickets: %w", err)
 	}
 	a.Background = append(a.Background, c.Tickets.Run)
+	a.Modules = append(a.Modules, auditapi.New(a.Audit, c.Tickets.Calendar().Location()))
 
 	c.Hotlines = hotline.NewRegistry(a.Store)
 	c.Calls = hotline.NewCalls(a.Store, c.Hotlines, norm, sealer, hotline.Lookups{

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/hallgate/hallgate/config"
+	"github.com/hallgate/hallgate/gateway/audit"
 	"github.com/hallgate/hallgate/gateway/auth"
 	"github.com/hallgate/hallgate/gateway/telemetry"
 )
@@ -129,6 +130,8 @@ func newMinimalApp(cfg config.Config, logs io.Writer) (*App, error) {
 	}
 	a := &App{Config: cfg, Store: st, Telemetry: tel, Log: tel.Logger, Version: "test",
 		Tokens: auth.NewTokens(st, cfg.Auth.BootstrapAdminToken.Reveal())}
+	a.Audit = audit.New(st, audit.Options{})
+	a.OnStop(a.Audit.Flush)
 	registerErrorMappings()
 	a.Modules = append(a.Modules, &tokenModule{tokens: a.Tokens})
 	if _, err := a.routeTable(); err != nil {

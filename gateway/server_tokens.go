@@ -6,6 +6,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/hallgate/hallgate/gateway/audit"
 	"github.com/hallgate/hallgate/gateway/auth"
 	"github.com/hallgate/hallgate/gateway/httpapi"
 )
@@ -59,6 +60,8 @@ func (m *tokenModule) create(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	audit.SetTarget(c, tok.ID)
+	audit.Note(c, "roles", auth.JoinRoles(tok.Roles))
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Status(fiber.StatusCreated).JSON(createTokenResponse{ID: tok.ID, Token: secret, Name: tok.Name, Roles: tok.Roles})
 }

@@ -4,15 +4,19 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"os/user"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/hallgate/hallgate/gateway"
+	"github.com/hallgate/hallgate/gateway/audit"
 	"github.com/hallgate/hallgate/gateway/auth"
+	"github.com/hallgate/hallgate/gateway/store"
 )
 
 // openTokens opens the configured store for the token subcommands.
-func openTokens(ctx context.Context, env *cliEnv, cf *configFlags) (*auth.Tokens, func() error, error) {
+func openTokens(ctx context.Context, env *cliEnv, cf *configFlags) (*auth.Tokens, store.Store, error) {
 	cfg, err := cf.load(env)
 	if err != nil {
 		return nil, nil, err
@@ -24,7 +28,21 @@ func openTokens(ctx context.Context, env *cliEnv, cf *configFlags) (*auth.Tokens
 	if err != nil {
 		return nil, nil, err
 	}
-	return auth.NewTokens(st, ""), st.Close, nil
+	return auth.NewTokens(st, ""), st, nil
+}
+
+// auditCLI records a change made from the command line in the audit
+// trail, as the operating-system user who ran it.
+func auditCLI(ctx context.Context, st store.Store, action, target string, details map[string]string) error {
+	who := os.Getenv("USER")
+	if u, err := user.Current(); err == nil {
+		who = u.Username
+	}
+	e := audit.Entry{Actor: "cli:" + who, ActorName: who, Action: "CLI hallgate " + action, Target: target, Details: details, Status: 200}
+	if err := audit.New(st, audit.Options{}).Write(ctx, e); err != nil {
+		return fmt.Errorf("the change is made, but the audit trail could not record it: %w", err)
+	}
+	return nil
 }
 
 // runTokenList prints every token without secrets.
@@ -36,11 +54,11 @@ func runTokenList(ctx context.Context, env *cliEnv, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	tokens, closeStore, err := openTokens(ctx, env, &cf)
+	tokens, st, err := openTokens(ctx, env, &cf)
 	if err != nil {
 		return err
 	}
-	defer closeStore()
+	defer st.Close()
 	list, err := tokens.List(ctx)
 	if err != nil {
 		return err
@@ -76,12 +94,15 @@ func runTokenRevoke(ctx context.Context, env *cliEnv, args []string) error {
 		fs.Usage()
 		return fmt.Errorf("%w: --id is required", errUsage)
 	}
-	tokens, closeStore, err := openTokens(ctx, env, &cf)
+	tokens, st, err := openTokens(ctx, env, &cf)
 	if err != nil {
 		return err
 	}
-	defer closeStore()
+	defer st.Close()
 	if err := tokens.Revoke(ctx, *id); err != nil {
+		return err
+	}
+	if err := auditCLI(ctx, st, "token revoke", *id, nil); err != nil {
 		return err
 	}
 	fmt.Fprintf(env.stdout, "revoked %s\n", *id)

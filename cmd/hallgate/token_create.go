@@ -33,16 +33,19 @@ func runTokenCreate(ctx context.Context, env *cliEnv, args []string) error {
 	if err := auth.ValidateRoles(rs); err != nil {
 		return err
 	}
-	tokens, closeStore, err := openTokens(ctx, env, &cf)
+	tokens, st, err := openTokens(ctx, env, &cf)
 	if err != nil {
 		return err
 	}
-	defer closeStore()
+	defer st.Close()
 	tok, secret, err := tokens.Create(ctx, *name, rs, "cli")
 	if err != nil {
 		return err
 	}
-	return printToken(env.stdout, *asJSON, tok, secret)
+	if err := printToken(env.stdout, *asJSON, tok, secret); err != nil {
+		return err
+	}
+	return auditCLI(ctx, st, "token create", tok.ID, map[string]string{"roles": *roles})
 }
 
 func printToken(w io.Writer, asJSON bool, tok auth.Token, secret string) error {

@@ -54,6 +54,9 @@ func runUserCreate(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := auditCLI(ctx, st, "user create", "user:"+u.Username, map[string]string{"roles": *roles}); err != nil {
+		return err
+	}
 	fmt.Fprintf(env.stdout, "user %s created with roles %v\n", u.Username, u.Roles)
 	return nil
 }

@@ -25,6 +25,15 @@ const (
 // DepartmentRole returns the role of the department with the given code.
 func DepartmentRole(code string) Role { return Role("department:" + code) }
 
+// JoinRoles writes roles as "agent,department:gjj".
+func JoinRoles(rs []Role) string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = string(r)
+	}
+	return strings.Join(out, ",")
+}
+
 // Principal is who makes a request.
 type Principal struct {
 	ID    string `json:"id"`

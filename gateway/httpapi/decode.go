@@ -79,3 +79,18 @@ func position(body []byte, offset int64) (line, col int) {
 	}
 	return line, col
 }
+
+// Identifier returns s when it is a short identifier (letters, digits,
+// '_' and '-', at most 40 bytes), such as an event type a client sent, and
+// "?" otherwise: what may go into logs and the audit trail from input.
+func Identifier(s string) string {
+	if s == "" || len(s) > 40 {
+		return "?"
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
+			return "?"
+		}
+	}
+	return s
+}

@@ -13,7 +13,12 @@ type Route struct {
 	Path    string // Fiber syntax, e.g. "/api/v1/tickets/:id"
 	Roles   []auth.Role
 	Summary string // one line for /openapi.json
-	Handler fiber.Handler
+	// Unaudited, on a method that changes things (POST, PUT, PATCH,
+	// DELETE), says why requests to the route are not recorded in the
+	// audit trail: a search sent as POST, a citizen's anonymous click.
+	// Empty: recorded (see gateway/audit).
+	Unaudited string
+	Handler   fiber.Handler
 }
 
 // Module is a capability that contributes routes to the gateway.

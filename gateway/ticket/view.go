@@ -24,6 +24,12 @@ func seesCallerInClear(p auth.Principal, t *Ticket) bool {
 	return false
 }
 
+// ShowsCaller reports whether View(p, t) shows a caller's name or phone
+// in clear (what the audit trail records as a read of personal data).
+func ShowsCaller(p auth.Principal, t *Ticket) bool {
+	return (t.Caller.Name != "" || t.Caller.Phone != "") && seesCallerInClear(p, t)
+}
+
 func masked(c Caller) Caller {
 	return Caller{Name: pii.MaskName(c.Name), Phone: pii.MaskPhone(c.Phone), Confidential: c.Confidential}
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/hallgate/hallgate/gateway/audit"
 	"github.com/hallgate/hallgate/gateway/auth"
 	"github.com/hallgate/hallgate/gateway/httpapi"
 )
@@ -49,6 +50,7 @@ func (m *Module) bridge(c *fiber.Ctx) error {
 	var sp *Session
 	if err == nil {
 		sp = &sess
+		audit.OnBehalfOf(c, sess.Principal().ID, sess.Name)
 	}
 	if !safeMethod(c.Method()) && !csrfOK(c, sp, c.Get(CSRFHeader)) {
 		return httpapi.Errorf(fiber.StatusForbidden, "CSRF 令牌缺失或无效 (missing or invalid %s)", CSRFHeader)

@@ -13,11 +13,13 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/hallgate/hallgate/gateway/audit"
 	"github.com/hallgate/hallgate/gateway/auth"
 	"github.com/hallgate/hallgate/gateway/department"
 	"github.com/hallgate/hallgate/gateway/dispatch"
 	"github.com/hallgate/hallgate/gateway/httpapi"
 	"github.com/hallgate/hallgate/gateway/message"
+	"github.com/hallgate/hallgate/gateway/pii"
 	"github.com/hallgate/hallgate/gateway/store"
 	"github.com/hallgate/hallgate/gateway/ticket"
 	"github.com/hallgate/hallgate/knowledgebase"
@@ -210,6 +212,7 @@ func (m *Module) login(c *fiber.Ctx) error {
 	}
 	next := safeNext(c.FormValue("next"))
 	u, err := m.users.Verify(c.UserContext(), c.FormValue("username"), c.FormValue("password"))
+	audit.Note(c, "username", attemptedUsername(c.FormValue("username")))
 	if errors.Is(err, ErrBadCredentials) {
 		return m.render(c, fiber.StatusUnauthorized, "login", page{Title: "工作人员登录", CSRF: m.anonCSRF(c), Nav: "login",
 			Error: "用户名或密码错误", Data: fiber.Map{"Next": next, "Username": c.FormValue("username")}})
@@ -217,6 +220,7 @@ func (m *Module) login(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	audit.OnBehalfOf(c, u.Principal().ID, u.DisplayName)
 	cookie, _, err := m.sessions.Start(c.UserContext(), u)
 	if err != nil {
 		return err
@@ -232,6 +236,7 @@ func (m *Module) login(c *fiber.Ctx) error {
 func (m *Module) logout(c *fiber.Ctx) error {
 	sess, err := m.session(c)
 	if err == nil {
+		audit.OnBehalfOf(c, sess.Principal().ID, sess.Name)
 		if !sess.CSRFMatches(c.FormValue(CSRFField)) {
 			return httpapi.Errorf(fiber.StatusForbidden, "CSRF 令牌缺失或无效 (missing or invalid csrf_token)")
 		}
@@ -297,6 +302,7 @@ func (m *Module) createUserForm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	audit.OnBehalfOf(c, sess.Principal().ID, sess.Name)
 	if !sess.CSRFMatches(c.FormValue(CSRFField)) {
 		return httpapi.Errorf(fiber.StatusForbidden, "CSRF 令牌缺失或无效 (missing or invalid csrf_token)")
 	}
@@ -309,6 +315,8 @@ func (m *Module) createUserForm(c *fiber.Ctx) error {
 		roleVals = append(roleVals, string(v))
 	}
 	n := NewUser{Username: c.FormValue("username"), DisplayName: c.FormValue("display_name"), Password: c.FormValue("password"), Roles: parseRoles(roleVals)}
+	audit.SetTarget(c, "user:"+n.Username)
+	audit.Note(c, "roles", strings.Join(roleVals, ","))
 	if _, err := m.users.Create(c.UserContext(), n, "user:"+sess.Username); err != nil {
 		msg := "新建用户失败"
 		if errors.Is(err, ErrUserExists) {
@@ -316,6 +324,8 @@ func (m *Module) createUserForm(c *fiber.Ctx) error {
 		} else if errors.Is(err, ErrInvalidUser) {
 			msg = "信息不完整或不合规：" + strings.TrimPrefix(err.Error(), ErrInvalidUser.Error()+": ")
 		}
+		audit.SetOutcome(c, audit.OutcomeInvalid)
+		audit.Note(c, "error", msg)
 		return c.Redirect("/admin?error="+url.QueryEscape(msg)+"#users", fiber.StatusSeeOther)
 	}
 	return c.Redirect("/admin?notice="+url.QueryEscape("已新建用户 "+n.Username)+"#users", fiber.StatusSeeOther)
@@ -349,6 +359,8 @@ func (m *Module) createUserAPI(c *fiber.Ctx) error {
 	if err := httpapi.DecodeJSON(c, &n); err != nil {
 		return err
 	}
+	audit.SetTarget(c, "user:"+n.Username)
+	audit.Note(c, "roles", auth.JoinRoles(n.Roles))
 	u, err := m.users.Create(c.UserContext(), n, p.ID)
 	switch {
 	case errors.Is(err, ErrInvalidUser):
@@ -403,3 +415,17 @@ func (m *Module) offline(c *fiber.Ctx) error {
 
 // SetDemo switches the demo hints on (the lead's `serve --demo`, demo.Load).
 func (m *Module) SetDemo(on bool) { m.o.Demo = on }
+
+// attemptedUsername is the username a sign-in named, for the audit trail:
+// a run of digits is masked like a phone number, in case someone typed
+// one, and what is longer than a username can be is cut.
+func attemptedUsername(s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) >= 7 && strings.Trim(s, "+0123456789- ") == "" {
+		return pii.MaskPhone(s)
+	}
+	if r := []rune(s); len(r) > 64 {
+		return string(r[:64]) + "…"
+	}
+	return s
+}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/hallgate/hallgate/gateway/audit"
 	"github.com/hallgate/hallgate/gateway/auth"
 	"github.com/hallgate/hallgate/gateway/hotline"
 	"github.com/hallgate/hallgate/gateway/httpapi"
@@ -100,11 +101,16 @@ func (m *Module) callEvent(c *fiber.Ctx) error {
 	if err := httpapi.DecodeJSON(c, &ev); err != nil {
 		return err
 	}
+	audit.Note(c, "event", httpapi.Identifier(ev.Event))
 	pop, call, err := m.calls.Handle(c.UserContext(), ev, 50)
 	if err != nil {
 		return mapErr(err, "")
 	}
+	audit.SetTarget(c, call.ID)
 	if pop != nil {
+		if pop.Caller.Known {
+			audit.PersonalDataShown(c)
+		}
 		return c.JSON(pop)
 	}
 	return c.JSON(fiber.Map{"call_id": call.ID, "status": call.Status})
@@ -118,6 +124,9 @@ func (m *Module) missed(c *fiber.Ctx) error {
 	calls, err := m.calls.Missed(c.UserContext(), limit)
 	if err != nil {
 		return err
+	}
+	if len(calls) > 0 {
+		audit.PersonalDataShown(c) // the numbers to call back, in clear
 	}
 	return c.JSON(fiber.Map{"missed": calls})
 }

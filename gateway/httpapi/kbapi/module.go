@@ -37,6 +37,10 @@ var (
 	admins     = []auth.Role{auth.RoleAdmin}
 )
 
+// usageSignal is why a citizen's click or helpful-vote is not in the audit
+// trail: an anonymous usage count, kept in the search statistics.
+const usageSignal = "an anonymous usage signal, counted in the search statistics"
+
 // Routes implements httpapi.Module. Static paths come before their :id
 // siblings so Fiber matches them first.
 func (m *Module) Routes() []httpapi.Route {
@@ -49,7 +53,7 @@ func (m *Module) Routes() []httpapi.Route {
 		{Method: post, Path: "/api/v1/kb/import", Roles: editors, Summary: "Import KB entries from JSON Lines, or a CSV sheet (Content-Type: text/csv; 问题, 答案, 部门, 分类…); invalid lines reported by number", Handler: m.importEntries},
 		{Method: get, Path: "/api/v1/kb/export", Roles: reviewers, Summary: "Export KB entries as JSON Lines, or with format=csv as a sheet ImportCSV reads back", Handler: m.exportEntries},
 		{Method: get, Path: "/api/v1/kb/search", Roles: everyone, Summary: "Search entries and service items", Handler: m.search},
-		{Method: post, Path: "/api/v1/kb/search/click", Roles: everyone, Summary: "Record a click on a search result", Handler: m.click},
+		{Method: post, Path: "/api/v1/kb/search/click", Roles: everyone, Summary: "Record a click on a search result", Handler: m.click, Unaudited: usageSignal},
 		{Method: get, Path: "/api/v1/kb/gaps", Roles: gapReaders, Summary: "Queries that found nothing or were never clicked", Handler: m.gaps},
 		{Method: get, Path: "/api/v1/kb/queries/top", Roles: reviewers, Summary: "Most frequent search queries", Handler: m.topQueries},
 		{Method: get, Path: "/api/v1/kb/synonyms", Roles: editors, Summary: "Runtime synonym groups", Handler: m.getSynonyms},
@@ -63,7 +67,7 @@ func (m *Module) Routes() []httpapi.Route {
 		{Method: del, Path: "/api/v1/kb/entries/:id", Roles: editors, Summary: "Delete a KB entry (versions kept)", Handler: m.deleteEntry},
 		{Method: get, Path: "/api/v1/kb/entries/:id/versions", Roles: staff, Summary: "Every version of a KB entry with its changes", Handler: m.entryVersions},
 		{Method: post, Path: "/api/v1/kb/entries/:id/transitions", Roles: authors, Summary: "Move a KB entry through draft → in_review → published → archived", Handler: m.transitionEntry},
-		{Method: post, Path: "/api/v1/kb/entries/:id/feedback", Roles: everyone, Summary: "Was this entry helpful?", Handler: m.postFeedback},
+		{Method: post, Path: "/api/v1/kb/entries/:id/feedback", Roles: everyone, Summary: "Was this entry helpful?", Handler: m.postFeedback, Unaudited: usageSignal},
 		{Method: get, Path: "/api/v1/kb/entries/:id/feedback", Roles: staff, Summary: "Feedback tally of an entry", Handler: m.getFeedback},
 
 		{Method: get, Path: "/api/v1/items", Roles: everyone, Summary: "List service items (政务服务事项)", Handler: m.listItems},
@@ -75,7 +79,7 @@ func (m *Module) Routes() []httpapi.Route {
 		{Method: get, Path: "/api/v1/items/:id/guide", Roles: everyone, Summary: "Structured guide view (办事指南) of a service item", Handler: m.itemGuide},
 		{Method: get, Path: "/api/v1/items/:id/versions", Roles: staff, Summary: "Every version of a service item", Handler: m.itemVersions},
 		{Method: post, Path: "/api/v1/items/:id/transitions", Roles: authors, Summary: "Move a service item through its lifecycle", Handler: m.transitionItem},
-		{Method: post, Path: "/api/v1/items/:id/feedback", Roles: everyone, Summary: "Was this guide helpful?", Handler: m.postFeedback},
+		{Method: post, Path: "/api/v1/items/:id/feedback", Roles: everyone, Summary: "Was this guide helpful?", Handler: m.postFeedback, Unaudited: usageSignal},
 	}
 }
 

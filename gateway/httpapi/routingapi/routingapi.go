@@ -49,7 +49,8 @@ var (
 // Routes implements httpapi.Module.
 func (m *Module) Routes() []httpapi.Route {
 	return []httpapi.Route{
-		{Method: fiber.MethodPost, Path: "/api/v1/routing/suggest", Roles: suggestRoles, Summary: "Suggest lead and co-departments, request type, urgency and direct answers for a request text", Handler: m.suggest},
+		{Method: fiber.MethodPost, Path: "/api/v1/routing/suggest", Roles: suggestRoles, Summary: "Suggest lead and co-departments, request type, urgency and direct answers for a request text", Handler: m.suggest,
+			Unaudited: "a question sent as POST: it changes nothing"},
 		{Method: fiber.MethodGet, Path: "/api/v1/routing/rules", Roles: readRoles, Summary: "List the dispatch catalogue's rules", Handler: m.listRules},
 		{Method: fiber.MethodPost, Path: "/api/v1/routing/rules", Roles: editRoles, Summary: "Create a dispatch rule", Handler: m.createRule},
 		{Method: fiber.MethodGet, Path: "/api/v1/routing/rules/:id", Roles: readRoles, Summary: "Get a dispatch rule", Handler: m.getRule},

@@ -16,6 +16,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/hallgate/hallgate/gateway/audit"
 	"github.com/hallgate/hallgate/gateway/auth"
 	"github.com/hallgate/hallgate/gateway/httpapi"
 	"github.com/hallgate/hallgate/gateway/store"
@@ -66,7 +67,14 @@ type TicketResponse struct {
 	AllowedEvents []string  `json:"allowed_events"`
 }
 
-func respond(p auth.Principal, t *ticket.Ticket) TicketResponse {
+// respond shows t to the request's principal; a read that shows a caller
+// in clear is recorded in the audit trail (a change is recorded anyway,
+// and its answer echoes what the actor just worked on).
+func respond(c *fiber.Ctx, t *ticket.Ticket) TicketResponse {
+	p := auth.FromCtx(c)
+	if c.Method() == fiber.MethodGet && ticket.ShowsCaller(p, t) {
+		audit.PersonalDataShown(c)
+	}
 	allowed := ticket.Allowed(p, t)
 	if allowed == nil {
 		allowed = []string{}
@@ -134,7 +142,9 @@ func (m *Module) create(c *fiber.Ctx) error {
 	}
 	if ans.Replayed {
 		c.Set("Idempotent-Replayed", "true")
+		audit.Note(c, "replayed", "true") // the first answer again: nothing new was filed
 	} else {
+		audit.SetTarget(c, ans.Result.Ticket.ID)
 		c.Location("/api/v1/tickets/" + ans.Result.Ticket.ID)
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
@@ -245,6 +255,8 @@ func (m *Module) list(c *fiber.Ctx) error {
 			return httpapi.Errorf(fiber.StatusForbidden, "只有坐席可按来电号码查询 (caller lookup is for agents)")
 		}
 		f.CallerPhone = phone
+		audit.Note(c, "lookup", "caller_phone")
+		audit.PersonalDataShown(c) // a lookup by phone number is a use of it, whatever it finds
 	}
 	if !p.IsStaff() || (p.Has(auth.RoleDepartment) && !p.Has(auth.RoleAgent) && !p.Has(auth.RoleSupervisor) && !p.Has(auth.RoleAdmin)) {
 		own := p.Departments()
@@ -261,7 +273,7 @@ func (m *Module) list(c *fiber.Ctx) error {
 	}
 	out := make([]TicketResponse, 0, len(page.Tickets))
 	for _, t := range page.Tickets {
-		out = append(out, respond(p, t))
+		out = append(out, respond(c, t))
 	}
 	return c.JSON(fiber.Map{"tickets": out, "next_cursor": page.NextCursor})
 }
@@ -308,7 +320,8 @@ func (m *Module) get(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(respond(auth.FromCtx(c), t))
+	audit.SetTarget(c, t.ID)
+	return c.JSON(respond(c, t))
 }
 
 func (m *Module) event(c *fiber.Ctx) error {
@@ -319,16 +332,17 @@ func (m *Module) event(c *fiber.Ctx) error {
 	if cmd.Type == "" {
 		return httpapi.Errorf(fiber.StatusUnprocessableEntity, "缺少事件类型").With("fields", []ticket.FieldError{{Field: "type", Reason: "required"}})
 	}
+	audit.Note(c, "event", httpapi.Identifier(cmd.Type))
 	t, err := m.load(c)
 	if err != nil {
 		return err
 	}
-	p := auth.FromCtx(c)
-	t, err = m.svc.Apply(c.UserContext(), p, t.ID, cmd)
+	audit.SetTarget(c, t.ID)
+	t, err = m.svc.Apply(c.UserContext(), auth.FromCtx(c), t.ID, cmd)
 	if err != nil {
 		return mapErr(err)
 	}
-	return c.JSON(respond(p, t))
+	return c.JSON(respond(c, t))
 }
 
 func parseDay(s string, loc *time.Location) (time.Time, error) {
