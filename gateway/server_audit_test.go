@@ -131,7 +131,7 @@ func TestAuditTrailOfATicket(t *testing.T) {
 		t.Fatalf("an agent reading the audit trail: %d, want 403", r.status)
 	}
 
-	r = g.do(http.MethodGet, "/api/v1/audit?target="+url.QueryEscape(id), testAdminToken, nil)
+	r = g.do(http.MethodGet, "/api/v1/audit?target="+url.QueryEscape(created.Ticket.Code), testAdminToken, nil)
 	if r.status != http.StatusOK {
 		t.Fatalf("audit: %d %s", r.status, r.body)
 	}

@@ -79,7 +79,7 @@ type Entry struct {
 	Action  string `json:"action"`
 	Summary string `json:"summary,omitempty"`
 	// Target is what the action was on: the route's first parameter, or
-	// what its handler named (the ticket's id).
+	// what its handler named (the ticket's code).
 	Target string `json:"target,omitempty"`
 	// Details are the handler's notes (the ticket event's type, the
 	// username signed in); never personal data.

@@ -44,7 +44,8 @@ func Note(c *fiber.Ctx, key, value string) {
 func SetOutcome(c *fiber.Ctx, outcome string) { notesOf(c).outcome = outcome }
 
 // SetTarget names what the request acted on, in place of the route's
-// first parameter (the ticket's id when the path named its code).
+// first parameter (the ticket's code, whichever of its id or code the
+// path named).
 func SetTarget(c *fiber.Ctx, target string) { notesOf(c).target = target }
 
 // PersonalDataShown marks a read that showed a caller's name or phone in

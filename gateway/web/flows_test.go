@@ -3,6 +3,9 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -379,4 +382,75 @@ func TestBrowserAgentFindsEarlierTicket(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#tl-q"), "没有这样的词"),
 		waitJS(`document.querySelectorAll("#tickets tr[data-id]").length === 0 && document.querySelector("#tl-note").textContent.includes("没有")`),
 	)
+}
+
+// An administrator reads the audit trail on the admin page: an agent's
+// intake and dispatch through the pages name the signed-in agent and the
+// ticket's code, a wrong password names the username tried, a filter by
+// the ticket narrows the list, and the CSV export follows the filter; the
+// caller's number appears nowhere.
+func TestBrowserAdminReadsAuditTrail(t *testing.T) {
+	ctx := browser(t)
+	c := startCity(t)
+	dir := artifacts(t)
+	phone := fmt.Sprintf("139%08d", time.Now().UnixNano()%100000000)
+	agent := client(t)
+	csrf := login(t, agent, c.base, "agent", "demo-agent-pass")
+	body, _ := json.Marshal(map[string]any{"channel": "hotline", "type": "求助", "text": "楼道灯坏了一个月没人修", "caller": map[string]string{"phone": phone}})
+	code, resp := do(t, agent, "POST", c.base+"/ui/api/v1/tickets", csrf, string(body))
+	if code != 201 {
+		t.Fatalf("intake: %d %s", code, resp)
+	}
+	var created struct {
+		Ticket struct{ ID, Code string } `json:"ticket"`
+	}
+	if err := json.Unmarshal([]byte(resp), &created); err != nil {
+		t.Fatal(err)
+	}
+	if code, resp := do(t, agent, "POST", c.base+"/ui/api/v1/tickets/"+created.Ticket.ID+"/events", csrf, `{"type":"dispatch","department":"gjj"}`); code != 200 {
+		t.Fatalf("dispatch: %d %s", code, resp)
+	}
+	// A wrong password from another browser.
+	stranger := client(t)
+	_, _, tok := getPage(t, stranger, c.base+"/login")
+	res, err := stranger.PostForm(c.base+"/login", url.Values{"csrf_token": {tok}, "username": {"agent"}, "password": {"guess-1234567"}, "next": {"/agent"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("wrong password: %d", res.StatusCode)
+	}
+
+	run(t, ctx, dir, "login", loginAs(c.base, "admin", "demo-admin-pass"))
+	run(t, ctx, dir, "admin", chromedp.Navigate(c.base+"/admin"), chromedp.WaitVisible(chromedp.CSS("#audit-table")))
+	run(t, ctx, dir, "denied", chromedp.SetValue(chromedp.CSS("#au-outcome"), "denied"), chromedp.Click(chromedp.CSS("#au-submit")),
+		waitJS(`[...document.querySelectorAll("#audit-table tbody tr")].some(r => r.textContent.includes("username=agent") && r.textContent.includes("拒绝 401"))`))
+	run(t, ctx, dir, "by-ticket",
+		chromedp.SetValue(chromedp.CSS("#au-outcome"), ""),
+		chromedp.SetValue(chromedp.CSS("#au-target"), created.Ticket.Code),
+		chromedp.Click(chromedp.CSS("#au-submit")),
+		waitJS(`document.querySelectorAll("#audit-table tbody tr").length === 2`),
+		shot(t, dir, "01-audit-by-ticket"),
+	)
+	rows := text(t, ctx, "#audit-table tbody")
+	for _, want := range []string{"user:agent", "受理工单", "工单流转事件", "event=dispatch", created.Ticket.Code, "成功 201", "成功 200"} {
+		if !strings.Contains(rows, want) {
+			t.Errorf("the ticket's trail lacks %q: %s", want, rows)
+		}
+	}
+	if page := text(t, ctx, "main"); strings.Contains(page, phone) || strings.Contains(page, phone[7:]+" ") {
+		t.Fatalf("the admin page shows the caller's number")
+	}
+	href, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#audit-export").getAttribute("href")`))
+	if err != nil || !strings.Contains(href, "target="+created.Ticket.Code) {
+		t.Fatalf("export link %q %v", href, err)
+	}
+	admin := client(t)
+	login(t, admin, c.base, "admin", "demo-admin-pass")
+	code, sheet := do(t, admin, "GET", c.base+href, "", "")
+	lines := strings.Split(strings.TrimSpace(sheet), "\r\n")
+	if code != 200 || !strings.HasPrefix(sheet, "\ufeff时间,操作人,") || len(lines) != 3 || strings.Contains(sheet, phone) {
+		t.Fatalf("export: %d %d lines %.300s", code, len(lines), sheet)
+	}
 }

@@ -144,7 +144,7 @@ func (m *Module) create(c *fiber.Ctx) error {
 		c.Set("Idempotent-Replayed", "true")
 		audit.Note(c, "replayed", "true") // the first answer again: nothing new was filed
 	} else {
-		audit.SetTarget(c, ans.Result.Ticket.ID)
+		audit.SetTarget(c, ans.Result.Ticket.Code)
 		c.Location("/api/v1/tickets/" + ans.Result.Ticket.ID)
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
@@ -320,7 +320,7 @@ func (m *Module) get(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	audit.SetTarget(c, t.ID)
+	audit.SetTarget(c, t.Code)
 	return c.JSON(respond(c, t))
 }
 
@@ -337,7 +337,7 @@ func (m *Module) event(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	audit.SetTarget(c, t.ID)
+	audit.SetTarget(c, t.Code)
 	t, err = m.svc.Apply(c.UserContext(), auth.FromCtx(c), t.ID, cmd)
 	if err != nil {
 		return mapErr(err)

@@ -141,6 +141,46 @@
     fill("tokens-body", table("接口令牌", ["名称", "角色", "创建时间"], (r.tokens || []).map(t => el("tr", {}, el("td", {}, t.name), el("td", {}, (t.roles || []).join(" ")), el("td", {}, when(t.created_at))))));
   }
 
+  // The audit trail (admins only): newest first, filtered by actor, target
+  // and outcome; older pages on demand; the same selection as CSV.
+  const outcomeLabels = { done: "成功", denied: "拒绝", invalid: "无效请求", failed: "失败" };
+  let auditCursor = "";
+  function auditQuery() {
+    const q = new URLSearchParams();
+    for (const [k, id] of [["actor", "au-actor"], ["target", "au-target"], ["outcome", "au-outcome"]]) {
+      const v = $(id).value.trim();
+      if (v) q.set(k, v);
+    }
+    return q;
+  }
+  function auditRow(e) {
+    const details = Object.entries(e.details || {}).map(([k, v]) => `${k}=${v}`);
+    if (e.personal_data) details.unshift("查看了来电人信息");
+    return el("tr", { class: e.outcome === "done" ? "" : "muted", "data-action": e.action },
+      el("td", {}, when(e.at)), el("td", {}, e.actor_name ? `${e.actor_name}（${e.actor}）` : e.actor),
+      el("td", {}, e.summary || e.action), el("td", {}, e.target || ""), el("td", { class: e.outcome === "failed" || e.outcome === "denied" ? "error" : "" }, `${outcomeLabels[e.outcome] || e.outcome} ${e.status}`),
+      el("td", {}, details.join("；")), el("td", {}, e.ip || ""));
+  }
+  async function auditLog(more) {
+    if (!$("audit-body")) return;
+    const q = auditQuery();
+    $("audit-export").href = "/ui/api/v1/audit?format=csv" + (q.toString() ? "&" + q : "");
+    if (more && auditCursor) q.set("cursor", auditCursor);
+    q.set("limit", "50");
+    const r = await api("GET", "audit?" + q);
+    const rows = (r.entries || []).map(auditRow);
+    if (more && $("audit-table")) $("audit-table").querySelector("tbody").append(...rows);
+    else fill("audit-body", table("操作日志", ["时间", "操作人", "操作", "对象", "结果", "详情", "来源地址"], rows, { id: "audit-table" }));
+    auditCursor = r.next_cursor || "";
+    $("audit-more").hidden = !auditCursor;
+    fill("au-retention", `记录保存 ${r.retention_days} 天。`);
+  }
+  const auditForm = $("audit-form");
+  if (auditForm) {
+    auditForm.addEventListener("submit", (ev) => { ev.preventDefault(); auditLog(false).catch(fail("audit-body")); });
+    $("audit-more").addEventListener("click", () => auditLog(true).catch(fail("audit-body")));
+  }
+
   // Import of a city's earlier data: the file goes to the API as it is, its
   // type chosen from its name; refused lines come back by line number.
   const importPaths = { tickets: "tickets/import", kb: "kb/import", items: "items/import", departments: "departments/import" };
@@ -190,6 +230,7 @@
     routing().catch(fail("rules-body"));
     hotlines().catch(fail("hl-body"));
     tokens().catch(fail("tokens-body"));
+    auditLog(false).catch(fail("audit-body"));
   }
   refresh();
   setInterval(() => { connectors().catch(() => {}); }, 5000);
