@@ -9,6 +9,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hallgate/hallgate/gateway/audit"
+	"github.com/hallgate/hallgate/gateway/store/bolt"
 )
 
 func runCLI(t *testing.T, env map[string]string, args ...string) (string, string, error) {
@@ -94,6 +97,27 @@ func TestTokenCreateCLI(t *testing.T) {
 	}
 	if _, _, err := runCLI(t, env, "token", "create", "--roles", "agent"); !errors.Is(err, errUsage) {
 		t.Fatalf("missing name: %v", err)
+	}
+	// The command line's changes are in the audit trail: the creation and
+	// the revocation, by the operating-system user; not the refused ones.
+	st, err := bolt.Open(context.Background(), bolt.Options{Path: filepath.Join(dir, "hallgate.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	page, err := audit.New(st, audit.Options{}).List(context.Background(), audit.Query{Target: got.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for _, e := range page.Entries {
+		if !strings.HasPrefix(e.Actor, "cli:") {
+			t.Errorf("entry by %q, want cli:<user>", e.Actor)
+		}
+		actions = append(actions, e.Action+" "+e.Details["roles"])
+	}
+	if strings.Join(actions, "; ") != "CLI hallgate token revoke ; CLI hallgate token create admin, agent" {
+		t.Fatalf("the trail of the token: %q", actions)
 	}
 }
 

@@ -144,6 +144,15 @@ func TestLogsHoldNoPersonalData(t *testing.T) {
 	// department callbacks (accepted, replied) for both dispatched tickets
 	waitFor(t, 30*time.Second, "department callbacks", func() bool { return sim.stats(t).Callbacks >= 4 })
 	time.Sleep(300 * time.Millisecond) // let the last callback's request log line be written
+	// The audit trail of the same flows, as an inspection would export it.
+	st, auditCSV, err := do(ctx, "GET", g.base+"/api/v1/audit?format=csv", adminToken, "", nil)
+	if err != nil || st != 200 {
+		t.Fatalf("audit export: %d %v", st, err)
+	}
+	auditLines := strings.Split(strings.TrimSpace(string(auditCSV)), "\r\n")
+	if len(auditLines) < 20 || !strings.Contains(string(auditCSV), ",是,") {
+		t.Fatalf("the audit trail holds %d lines and no read of personal data: the scan would prove nothing\n%s", len(auditLines), auditCSV)
+	}
 	g.p.term(t)
 
 	logs := g.allLogs()
@@ -170,7 +179,13 @@ func TestLogsHoldNoPersonalData(t *testing.T) {
 			t.Errorf("log line %d holds %s: %s", i+1, h, line)
 		}
 	}
-	t.Logf("scanned %d log lines (%d bytes) for %d numbers × %d forms and %d names: %d hits", len(lines), len(logs), len(phones), len(phoneForms("13900000000")), len(names), hits)
+	for i, line := range auditLines {
+		for _, h := range scanLine(line, needles, phones) {
+			hits++
+			t.Errorf("audit entry %d holds %s: %s", i, h, line)
+		}
+	}
+	t.Logf("scanned %d log lines (%d bytes) and %d audit entries for %d numbers × %d forms and %d names: %d hits", len(lines), len(logs), len(auditLines)-1, len(phones), len(phoneForms("13900000000")), len(names), hits)
 }
 
 func jsonEscape(s string) string {
