@@ -21,11 +21,18 @@ type notes struct {
 }
 
 func notesOf(c *fiber.Ctx) *notes {
-	if n, ok := c.Locals(localsKey).(*notes); ok {
+	if n := peek(c); n != nil {
 		return n
 	}
 	n := &notes{}
 	c.Locals(localsKey, n)
+	return n
+}
+
+// peek returns the request's notes, nil when no handler added any (most
+// reads): deciding not to record costs no allocation.
+func peek(c *fiber.Ctx) *notes {
+	n, _ := c.Locals(localsKey).(*notes)
 	return n
 }
 
@@ -76,7 +83,8 @@ func (r Route) Recorded(c *fiber.Ctx, status int) bool {
 	}
 	switch r.Method {
 	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
-		return notesOf(c).personalData
+		n := peek(c)
+		return n != nil && n.personalData
 	}
 	return r.Unaudited == ""
 }
@@ -84,10 +92,10 @@ func (r Route) Recorded(c *fiber.Ctx, status int) bool {
 // RecordRequest records the answered request c to route r, once per
 // request (the pages' bridge routes a request twice).
 func (t *Trail) RecordRequest(c *fiber.Ctx, r Route, status int, requestID, traceID string) {
-	n := notesOf(c)
-	if n.recorded || !r.Recorded(c, status) {
+	if n := peek(c); (n != nil && n.recorded) || !r.Recorded(c, status) {
 		return
 	}
+	n := notesOf(c)
 	n.recorded = true
 	p := auth.FromCtx(c)
 	e := Entry{

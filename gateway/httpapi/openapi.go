@@ -108,6 +108,9 @@ func operation(r Route, path string, params []string) map[string]any {
 		}
 		op["parameters"] = ps
 	}
+	if r.Unaudited != "" {
+		op["x-unaudited"] = r.Unaudited // why this change is not in the audit trail
+	}
 	switch r.Method {
 	case http.MethodPost, http.MethodPut, http.MethodPatch:
 		op["requestBody"] = map[string]any{

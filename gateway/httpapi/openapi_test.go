@@ -38,10 +38,11 @@ func TestOpenAPIOperations(t *testing.T) {
 	doc := OpenAPI(OpenAPIInfo{Title: "t", Version: "1"}, []Route{
 		{Method: "GET", Path: "/public", Roles: []auth.Role{auth.RoleCitizen}, Summary: "p", Handler: h},
 		{Method: "POST", Path: "/api/v1/things/:id", Roles: []auth.Role{auth.RoleAgent, auth.RoleAdmin}, Summary: "s", Handler: h},
+		{Method: "POST", Path: "/api/v1/questions", Roles: []auth.Role{auth.RoleAgent}, Summary: "q", Handler: h, Unaudited: "a question"},
 	})
 	b, _ := json.Marshal(doc)
 	s := string(b)
-	for _, want := range []string{`"/api/v1/things/{id}"`, `"x-roles":["admin","agent"]`, `"bearerAuth"`, `"operationId":"post_api_v1_things_id"`, `"requestBody"`} {
+	for _, want := range []string{`"/api/v1/things/{id}"`, `"x-roles":["admin","agent"]`, `"bearerAuth"`, `"operationId":"post_api_v1_things_id"`, `"requestBody"`, `"x-unaudited":"a question"`} {
 		if !strings.Contains(s, want) {
 			t.Errorf("document lacks %s", want)
 		}
@@ -49,6 +50,9 @@ func TestOpenAPIOperations(t *testing.T) {
 	pub := doc["paths"].(map[string]any)["/public"].(map[string]any)["get"].(map[string]any)
 	if _, has := pub["security"]; has {
 		t.Error("public route requires security")
+	}
+	if strings.Count(s, "x-unaudited") != 1 {
+		t.Error("x-unaudited on a route that is audited")
 	}
 }
 
