@@ -27,18 +27,19 @@ type command struct {
 // commands is the explicit subcommand table, keyed by the words that name a
 // subcommand ("serve", "config check").
 var commands = map[string]command{
-	"serve":        {"run the gateway", runServe},
-	"config check": {"validate the configuration and list every problem", runConfigCheck},
-	"token create": {"mint an API token directly in the store", runTokenCreate},
-	"token list":   {"list API tokens (no secrets)", runTokenList},
-	"token revoke": {"revoke an API token by id", runTokenRevoke},
-	"eval search":  {"score KB search (recall@k, MRR by kind) through the HTTP API", runEvalSearch},
-	"eval routing": {"score routing suggestions on history/test splits", runEvalRouting},
-	"eval topics":  {"replay tickets with injected bursts and score hot-topic detection", runEvalTopics},
-	"reindex":      {"rebuild the search index from the store", runReindex},
-	"user create":  {"create a staff user for the web pages (password from standard input)", runUserCreate},
-	"simulate":     {"run a department legacy system simulator", runSimulate},
-	"bench":        {"load at a fixed rate beside same-run ceilings; fails on loss", runBench},
+	"serve":         {"run the gateway", runServe},
+	"config check":  {"validate the configuration and list every problem", runConfigCheck},
+	"token create":  {"mint an API token directly in the store", runTokenCreate},
+	"token list":    {"list API tokens (no secrets)", runTokenList},
+	"token revoke":  {"revoke an API token by id", runTokenRevoke},
+	"eval search":   {"score KB search (recall@k, MRR by kind) through the HTTP API", runEvalSearch},
+	"eval routing":  {"score routing suggestions on history/test splits", runEvalRouting},
+	"eval topics":   {"replay tickets with injected bursts and score hot-topic detection", runEvalTopics},
+	"reindex":       {"rebuild the search index from the store", runReindex},
+	"user create":   {"create a staff user for the web pages (password from standard input)", runUserCreate},
+	"user password": {"set a staff user's password (standard input), enable the account and lift a lock", runUserPassword},
+	"simulate":      {"run a department legacy system simulator", runSimulate},
+	"bench":         {"load at a fixed rate beside same-run ceilings; fails on loss", runBench},
 }
 
 // cliEnv is what a subcommand may touch of the process, so tests can run

@@ -60,3 +60,50 @@ func runUserCreate(ctx context.Context, env *cliEnv, args []string) error {
 	fmt.Fprintf(env.stdout, "user %s created with roles %v\n", u.Username, u.Roles)
 	return nil
 }
+
+// runUserPassword is the way back into an account when no admin can sign
+// in (the only admin locked out or disabled): it sets the password read
+// from standard input, enables the account, lifts a lock and ends the
+// user's sessions. With the embedded store the gateway must be stopped.
+func runUserPassword(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlagSet(env, "user password")
+	var cf configFlags
+	cf.register(fs, false)
+	username := fs.String("username", "", "sign-in name (required)")
+	mustChange := fs.Bool("must-change", false, "ask for a new password at the next sign-in (you reset it for someone else)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *username == "" {
+		fmt.Fprintln(env.stderr, "user password needs --username; the password is read from standard input")
+		return errUsage
+	}
+	cfg, err := cf.load(env)
+	if err != nil {
+		return err
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	if env.stdin == nil {
+		return fmt.Errorf("user password reads the password from standard input")
+	}
+	line, err := bufio.NewReader(env.stdin).ReadString('\n')
+	if err != nil && line == "" {
+		return fmt.Errorf("read password from standard input: %w", err)
+	}
+	st, err := gateway.OpenStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	u, err := web.RecoverUser(ctx, st, auth.NewTokens(st, ""), *username, strings.TrimRight(line, "\r\n"), *mustChange)
+	if err != nil {
+		return err
+	}
+	if err := auditCLI(ctx, st, "user password", "user:"+u.Username, nil); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "user %s: password set, account enabled and unlocked, sessions ended\n", u.Username)
+	return nil
+}

@@ -127,6 +127,8 @@ func TestBrowserPagesAccessibleAndSelfContained(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#kb-q"), "公积金"), waitJS(`document.querySelectorAll("#kb-hits li").length > 0`),
 		chromedp.Click(chromedp.CSS("#tickets tr")), waitJS(`!!document.querySelector("#detail-code")`))
 	checkPage(t, ctx, dir, "agent")
+	run(t, ctx, dir, "account", chromedp.Navigate(c.base+"/account"), chromedp.WaitVisible(chromedp.CSS("#password-form")))
+	checkPage(t, ctx, dir, "account")
 }
 
 var formTag = regexp.MustCompile(`(?s)<form\b[^>]*>`)
@@ -175,7 +177,7 @@ func TestFormsRefuseMissingCSRF(t *testing.T) {
 	}
 	admin := client(t)
 	login(t, admin, c.base, "admin", "demo-admin-pass")
-	if n := check("admin", admin, []string{"/", "/agent", "/admin"}); n < 4 {
+	if n := check("admin", admin, []string{"/", "/agent", "/admin", "/account"}); n < 5 {
 		t.Fatalf("found only %d POST forms on staff pages", n)
 	}
 	// The session still works: the refused requests changed nothing.

@@ -51,9 +51,13 @@ func (m *Module) bridge(c *fiber.Ctx) error {
 	if err == nil {
 		sp = &sess
 		audit.OnBehalfOf(c, sess.Principal().ID, sess.Name)
+		c.Locals(actingUserLocal, sess.Username)
 	}
 	if !safeMethod(c.Method()) && !csrfOK(c, sp, c.Get(CSRFHeader)) {
 		return httpapi.Errorf(fiber.StatusForbidden, "CSRF 令牌缺失或无效 (missing or invalid %s)", CSRFHeader)
+	}
+	if sp != nil && sp.MustChangePassword {
+		return httpapi.Errorf(fiber.StatusForbidden, "请先修改管理员设置的密码 (password change required: /account)")
 	}
 	rest := strings.TrimPrefix(c.Path(), BridgePrefix)
 	if rest == "" || strings.Contains(rest, "..") {
@@ -99,6 +103,10 @@ func SessionAuthenticate(s *Sessions, next fiber.Handler) fiber.Handler {
 		if !safeMethod(c.Method()) && !sess.CSRFMatches(c.Get(CSRFHeader)) {
 			return httpapi.Errorf(fiber.StatusForbidden, "CSRF 令牌缺失或无效 (missing or invalid %s)", CSRFHeader)
 		}
+		if sess.MustChangePassword {
+			return httpapi.Errorf(fiber.StatusForbidden, "请先修改管理员设置的密码 (password change required: /account)")
+		}
+		c.Locals(actingUserLocal, sess.Username)
 		p := sess.Principal()
 		auth.SetPrincipal(c, p)
 		c.SetUserContext(auth.WithPrincipal(c.UserContext(), p))

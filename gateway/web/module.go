@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -122,6 +123,12 @@ func (m *Module) Routes() []httpapi.Route {
 		{Method: get, Path: "/static/*", Roles: public, Summary: "页面静态文件（内容哈希、ETag）", Handler: m.serveStatic},
 		{Method: get, Path: "/api/v1/users", Roles: adminOnly, Summary: "工作人员用户列表", Handler: m.listUsers},
 		{Method: post, Path: "/api/v1/users", Roles: adminOnly, Summary: "新建工作人员用户（首个管理员可用引导令牌创建）", Handler: m.createUserAPI},
+		{Method: post, Path: "/api/v1/users/:username/disable", Roles: adminOnly, Summary: "停用工作人员账号（如离职），结束其全部会话", Handler: m.disableUser},
+		{Method: post, Path: "/api/v1/users/:username/enable", Roles: adminOnly, Summary: "启用工作人员账号，并解除登录锁定", Handler: m.enableUser},
+		{Method: post, Path: "/api/v1/users/:username/password", Roles: adminOnly, Summary: "管理员重置密码（不给则生成临时密码，只返回一次；下次登录须修改），结束其全部会话", Handler: m.resetPassword},
+		{Method: fiber.MethodPut, Path: "/api/v1/users/:username/roles", Roles: adminOnly, Summary: "修改工作人员的角色，结束其全部会话", Handler: m.setRoles},
+		{Method: get, Path: "/account", Roles: public, Summary: "本人账号：修改密码（需登录）", Handler: m.accountPage},
+		{Method: post, Path: "/account/password", Roles: public, Summary: "本人修改密码（表单，CSRF）；结束本人的其他会话", Handler: m.changePassword},
 	}
 	for _, meth := range []string{get, post, fiber.MethodPut, fiber.MethodDelete} {
 		rs = append(rs, httpapi.Route{Method: meth, Path: BridgePrefix + "*", Roles: public,
@@ -189,6 +196,9 @@ func (m *Module) staff(c *fiber.Ctx, roles ...auth.Role) (*Session, bool, error)
 	if err != nil {
 		return nil, false, err
 	}
+	if sess.MustChangePassword {
+		return nil, false, c.Redirect("/account", fiber.StatusSeeOther)
+	}
 	if !auth.Admits(roles, sess.Principal()) {
 		return nil, false, m.render(c, fiber.StatusForbidden, "denied", page{Title: "无权访问", CSRF: sess.CSRF, User: &sess})
 	}
@@ -213,11 +223,23 @@ func (m *Module) login(c *fiber.Ctx) error {
 	next := safeNext(c.FormValue("next"))
 	u, err := m.users.Verify(c.UserContext(), c.FormValue("username"), c.FormValue("password"))
 	audit.Note(c, "username", attemptedUsername(c.FormValue("username")))
-	if errors.Is(err, ErrBadCredentials) {
-		return m.render(c, fiber.StatusUnauthorized, "login", page{Title: "工作人员登录", CSRF: m.anonCSRF(c), Nav: "login",
-			Error: "用户名或密码错误", Data: fiber.Map{"Next": next, "Username": c.FormValue("username")}})
+	refuse := func(status int, msg string) error {
+		return m.render(c, status, "login", page{Title: "工作人员登录", CSRF: m.anonCSRF(c), Nav: "login",
+			Error: msg, Data: fiber.Map{"Next": next, "Username": c.FormValue("username")}})
 	}
-	if err != nil {
+	var locked *LockedError
+	switch {
+	case errors.Is(err, ErrBadCredentials):
+		return refuse(fiber.StatusUnauthorized, "用户名或密码错误")
+	case errors.As(err, &locked):
+		audit.Note(c, "refused", "locked")
+		wait := max(time.Until(locked.Until), time.Second)
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(wait.Seconds()+0.999)))
+		return refuse(fiber.StatusTooManyRequests, fmt.Sprintf("登录失败次数过多，账号已锁定，请 %d 分钟后再试，或请管理员重置密码", int(wait.Minutes()+0.999)))
+	case errors.Is(err, ErrDisabled):
+		audit.Note(c, "refused", "disabled")
+		return refuse(fiber.StatusForbidden, "账号已停用，请联系管理员")
+	case err != nil:
 		return err
 	}
 	audit.OnBehalfOf(c, u.Principal().ID, u.DisplayName)
@@ -227,6 +249,9 @@ func (m *Module) login(c *fiber.Ctx) error {
 	}
 	c.Cookie(&fiber.Cookie{Name: SessionCookie, Value: cookie, Path: "/", HTTPOnly: true, Secure: c.Protocol() == "https", SameSite: fiber.CookieSameSiteLaxMode})
 	m.log.Info("staff signed in", "user", u.Username)
+	if u.MustChangePassword {
+		return c.Redirect("/account", fiber.StatusSeeOther)
+	}
 	if next == "/agent" && !u.Principal().Has(auth.RoleAgent) {
 		next = "/admin"
 	}
@@ -259,7 +284,7 @@ func (m *Module) agentPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return m.render(c, fiber.StatusOK, "agent", page{Title: "坐席工作台", CSRF: sess.CSRF, User: sess, Nav: "agent",
+	return m.render(c, fiber.StatusOK, "agent", page{Title: "坐席工作台", CSRF: sess.CSRF, User: sess, Nav: "agent", Notice: changedNotice(c),
 		Data: fiber.Map{"Departments": depts, "Types": ticket.RequestTypes, "Ratings": ticket.Ratings}})
 }
 
@@ -274,8 +299,12 @@ func (m *Module) adminPage(c *fiber.Ctx) error {
 			return err
 		}
 	}
+	notice := c.Query("notice")
+	if n := changedNotice(c); n != "" {
+		notice = n
+	}
 	return m.render(c, fiber.StatusOK, "admin", page{Title: "班长与管理", CSRF: sess.CSRF, User: sess, Nav: "admin",
-		Notice: c.Query("notice"), Error: c.Query("error"), Data: fiber.Map{"Users": users}})
+		Notice: notice, Error: c.Query("error"), Data: fiber.Map{"Users": users}})
 }
 
 // parseRoles reads roles from a form's checkboxes or a comma list.
@@ -380,6 +409,198 @@ func invalidFields(n NewUser) []string {
 		out = append(out, f)
 	}
 	return out
+}
+
+// changedNotice confirms a change the user was redirected from; a fixed
+// text, so a link cannot put words on the page.
+func changedNotice(c *fiber.Ctx) string {
+	if c.Query("changed") == "password" {
+		return "密码已修改"
+	}
+	return ""
+}
+
+// actingUser is the signed-in user a request through the pages acts for
+// ("" for an API token).
+func actingUser(c *fiber.Ctx) string {
+	u, _ := c.Locals(actingUserLocal).(string)
+	return u
+}
+
+const actingUserLocal = "hallgate.web.user"
+
+// changeAccount runs an admin's change to the account of the path's
+// username and returns the account as it is now.
+func (m *Module) changeAccount(c *fiber.Ctx, change func(ctx context.Context, username string) (User, error)) (User, error) {
+	username := strings.Clone(c.Params("username"))
+	audit.SetTarget(c, "user:"+username)
+	u, err := change(c.UserContext(), username)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return User{}, httpapi.Errorf(fiber.StatusNotFound, "没有这个用户 (no such user)")
+	case errors.Is(err, ErrLastAdmin):
+		return User{}, httpapi.Errorf(fiber.StatusConflict, "至少保留一名可用的管理员 (the last enabled admin)")
+	case errors.Is(err, ErrInvalidUser):
+		field, _, _ := strings.Cut(strings.TrimPrefix(err.Error(), ErrInvalidUser.Error()+": "), " ")
+		return User{}, httpapi.Errorf(fiber.StatusUnprocessableEntity, "%s", err.Error()).With("fields", []string{field})
+	case err != nil:
+		return User{}, err
+	}
+	// Whatever changed, nothing signed in before acts on with the old
+	// password, roles or standing.
+	n, err := m.sessions.EndUser(c.UserContext(), username, "")
+	if err != nil {
+		return User{}, err
+	}
+	audit.Note(c, "sessions_ended", strconv.Itoa(n))
+	return u, nil
+}
+
+// answer writes the account or the error.
+func answer(c *fiber.Ctx) func(User, error) error {
+	return func(u User, err error) error {
+		if err != nil {
+			return err
+		}
+		return c.JSON(u)
+	}
+}
+
+func (m *Module) disableUser(c *fiber.Ctx) error {
+	if c.Params("username") == actingUser(c) {
+		return httpapi.Errorf(fiber.StatusConflict, "不能停用自己的账号 (you cannot disable yourself)")
+	}
+	by := auth.FromCtx(c).ID
+	if u := actingUser(c); u != "" {
+		by = "user:" + u
+	}
+	return answer(c)(m.changeAccount(c, func(ctx context.Context, username string) (User, error) {
+		return m.users.SetDisabled(ctx, username, true, by)
+	}))
+}
+
+func (m *Module) enableUser(c *fiber.Ctx) error {
+	return answer(c)(m.changeAccount(c, func(ctx context.Context, username string) (User, error) {
+		return m.users.SetDisabled(ctx, username, false, "")
+	}))
+}
+
+// resetPassword sets the password the admin gives, or a generated
+// temporary one answered once; the user must change it at sign-in.
+func (m *Module) resetPassword(c *fiber.Ctx) error {
+	var req struct {
+		Password string `json:"password"`
+	}
+	if len(strings.TrimSpace(string(c.Body()))) > 0 {
+		if err := httpapi.DecodeJSON(c, &req); err != nil {
+			return err
+		}
+	}
+	generated := req.Password == ""
+	if generated {
+		req.Password = RandomToken(9) // 12 characters
+	}
+	u, err := m.changeAccount(c, func(ctx context.Context, username string) (User, error) {
+		return m.users.SetPassword(ctx, username, req.Password, false)
+	})
+	if err != nil {
+		return err
+	}
+	out := fiber.Map{"user": u}
+	if generated {
+		c.Set(fiber.HeaderCacheControl, "no-store")
+		out["temporary_password"] = req.Password
+	}
+	return c.JSON(out)
+}
+
+func (m *Module) setRoles(c *fiber.Ctx) error {
+	var req struct {
+		Roles []auth.Role `json:"roles"`
+	}
+	if err := httpapi.DecodeJSON(c, &req); err != nil {
+		return err
+	}
+	audit.Note(c, "roles", auth.JoinRoles(req.Roles))
+	return answer(c)(m.changeAccount(c, func(ctx context.Context, username string) (User, error) {
+		return m.users.SetRoles(ctx, username, req.Roles)
+	}))
+}
+
+// accountPage is the signed-in user's own account: the password form, and
+// the reason when the password must be changed first.
+func (m *Module) accountPage(c *fiber.Ctx) error {
+	sess, err := m.session(c)
+	if errors.Is(err, ErrNoSession) {
+		return c.Redirect("/login?next=/account", fiber.StatusSeeOther)
+	}
+	if err != nil {
+		return err
+	}
+	p := page{Title: "修改密码", CSRF: sess.CSRF, User: &sess, Nav: "account", Error: c.Query("error"), Notice: c.Query("notice")}
+	if sess.MustChangePassword && p.Error == "" {
+		p.Notice = "您的密码由管理员设置，请先设置自己的密码，再开始工作。"
+	}
+	return m.render(c, fiber.StatusOK, "account", p)
+}
+
+// changePassword replaces the signed-in user's password after checking the
+// current one (a wrong one counts towards the lock, as at sign-in); the
+// user's other sessions end, this one goes on.
+func (m *Module) changePassword(c *fiber.Ctx) error {
+	sess, err := m.session(c)
+	if errors.Is(err, ErrNoSession) {
+		if !csrfOK(c, nil, c.FormValue(CSRFField)) {
+			return httpapi.Errorf(fiber.StatusForbidden, "CSRF 令牌缺失或无效 (missing or invalid csrf_token)")
+		}
+		return c.Redirect("/login?next=/account", fiber.StatusSeeOther)
+	}
+	if err != nil {
+		return err
+	}
+	audit.OnBehalfOf(c, sess.Principal().ID, sess.Name)
+	audit.SetTarget(c, "user:"+sess.Username)
+	if !sess.CSRFMatches(c.FormValue(CSRFField)) {
+		return httpapi.Errorf(fiber.StatusForbidden, "CSRF 令牌缺失或无效 (missing or invalid csrf_token)")
+	}
+	back := func(msg string) error {
+		audit.SetOutcome(c, audit.OutcomeInvalid)
+		audit.Note(c, "error", msg)
+		return c.Redirect("/account?error="+url.QueryEscape(msg), fiber.StatusSeeOther)
+	}
+	current, next, again := c.FormValue("current_password"), c.FormValue("new_password"), c.FormValue("confirm_password")
+	if next != again {
+		return back("两次输入的新密码不一致")
+	}
+	var locked *LockedError
+	switch _, err := m.users.Verify(c.UserContext(), sess.Username, current); {
+	case errors.Is(err, ErrBadCredentials):
+		return back("当前密码不正确")
+	case errors.As(err, &locked):
+		_, _ = m.sessions.EndUser(c.UserContext(), sess.Username, "")
+		return back("当前密码错误次数过多，账号已锁定")
+	case err != nil:
+		return err
+	}
+	if _, err := m.users.SetPassword(c.UserContext(), sess.Username, next, true); err != nil {
+		if errors.Is(err, ErrInvalidUser) {
+			return back("新密码不合规：" + strings.TrimPrefix(err.Error(), ErrInvalidUser.Error()+": "))
+		}
+		return err
+	}
+	n, err := m.sessions.EndUser(c.UserContext(), sess.Username, c.Cookies(SessionCookie))
+	if err != nil {
+		return err
+	}
+	audit.Note(c, "sessions_ended", strconv.Itoa(n))
+	if err := m.sessions.ClearMustChange(c.UserContext(), c.Cookies(SessionCookie)); err != nil {
+		return err
+	}
+	home := "/agent"
+	if !sess.Principal().Has(auth.RoleAgent) {
+		home = "/admin"
+	}
+	return c.Redirect(home+"?changed=password", fiber.StatusSeeOther)
 }
 
 // offline lists the department systems whose breaker is not closed, for the

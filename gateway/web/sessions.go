@@ -35,6 +35,9 @@ type Session struct {
 	// TokenIDs are the API tokens minted for this session's bridge calls;
 	// they are revoked at sign-out and expiry.
 	TokenIDs []string `json:"token_ids,omitempty"`
+	// MustChangePassword keeps the session to the password page until
+	// the user has replaced a password an admin chose.
+	MustChangePassword bool `json:"must_change_password,omitempty"`
 
 	key     string
 	version uint64
@@ -88,9 +91,10 @@ func sessionKey(cookie string) string {
 func (s *Sessions) Start(ctx context.Context, u User) (string, Session, error) {
 	cookie := RandomToken(32)
 	now := s.now().UTC()
-	sess := Session{Username: u.Username, Name: u.DisplayName, Roles: u.Roles, CSRF: RandomToken(24), Created: now, LastSeen: now, key: sessionKey(cookie)}
+	sess := Session{Username: u.Username, Name: u.DisplayName, Roles: u.Roles, CSRF: RandomToken(24), Created: now, LastSeen: now, key: sessionKey(cookie),
+		MustChangePassword: u.MustChangePassword}
 	data, _ := json.Marshal(sess)
-	recs, err := s.st.Commit(ctx, store.Tx{Puts: []store.Put{{Record: store.Record{Collection: SessionsCollection, ID: sess.key, Data: data}}}})
+	recs, err := s.st.Commit(ctx, store.Tx{Puts: []store.Put{{Record: store.Record{Collection: SessionsCollection, ID: sess.key, Data: data, Index: sessionIndex(sess)}}}})
 	if err != nil {
 		return "", Session{}, fmt.Errorf("start session: %w", err)
 	}
@@ -133,7 +137,7 @@ func (s *Sessions) Lookup(ctx context.Context, cookie string) (Session, error) {
 
 func (s *Sessions) save(ctx context.Context, sess *Session) error {
 	data, _ := json.Marshal(sess)
-	recs, err := s.st.Commit(ctx, store.Tx{Puts: []store.Put{{Record: store.Record{Collection: SessionsCollection, ID: sess.key, Data: data}, ExpectVersion: sess.version}}})
+	recs, err := s.st.Commit(ctx, store.Tx{Puts: []store.Put{{Record: store.Record{Collection: SessionsCollection, ID: sess.key, Data: data, Index: sessionIndex(*sess)}, ExpectVersion: sess.version}}})
 	if err != nil {
 		return fmt.Errorf("save session: %w", err)
 	}
@@ -152,6 +156,63 @@ func (s *Sessions) End(ctx context.Context, cookie string) error {
 		return err
 	}
 	return s.end(ctx, sess)
+}
+
+// sessionIndex finds a user's sessions (EndUser). Sessions started by a
+// release before it gain the index at their next save (a visit, at most a
+// minute apart), or end by idling.
+func sessionIndex(sess Session) map[string]string { return map[string]string{"user": sess.Username} }
+
+// EndUser ends every session of username, except the one whose cookie is
+// keep ("": none), and revokes their API tokens: after a password change,
+// a new set of roles or the account disabled, nothing signed in before
+// acts on. It returns how many it ended.
+func (s *Sessions) EndUser(ctx context.Context, username, keep string) (int, error) {
+	keepKey := ""
+	if keep != "" {
+		keepKey = sessionKey(keep)
+	}
+	n := 0
+	for {
+		page, err := s.st.List(ctx, SessionsCollection, store.ListOptions{Filter: map[string]string{"user": username}, Limit: 200})
+		if err != nil {
+			return n, fmt.Errorf("end sessions of %s: %w", username, err)
+		}
+		ended := 0
+		for _, r := range page.Records {
+			if r.ID == keepKey {
+				continue
+			}
+			var sess Session
+			if err := json.Unmarshal(r.Data, &sess); err != nil {
+				return n, fmt.Errorf("session: %w", err)
+			}
+			sess.key, sess.version = r.ID, r.Version
+			if err := s.end(ctx, sess); err != nil {
+				return n, err
+			}
+			n++
+			ended++
+		}
+		if ended == 0 || page.NextCursor == "" {
+			return n, nil
+		}
+	}
+}
+
+// ClearMustChange marks the session of cookie as past its password change.
+func (s *Sessions) ClearMustChange(ctx context.Context, cookie string) error {
+	for attempt := 0; ; attempt++ {
+		sess, err := s.Lookup(ctx, cookie)
+		if err != nil {
+			return err
+		}
+		sess.MustChangePassword = false
+		err = s.save(ctx, &sess)
+		if err == nil || !errors.Is(err, store.ErrConflict) || attempt >= 8 {
+			return err
+		}
+	}
 }
 
 func (s *Sessions) end(ctx context.Context, sess Session) error {

@@ -181,6 +181,35 @@
     $("audit-more").addEventListener("click", () => auditLog(true).catch(fail("audit-body")));
   }
 
+  // Staff accounts: disable (someone left) or enable, and reset a password
+  // to a temporary one shown once; the user must change it at sign-in.
+  const usersTable = $("users-table");
+  if (usersTable) usersTable.addEventListener("click", async (ev) => {
+    const b = ev.target.closest(".user-act");
+    if (!b) return;
+    const row = b.closest("tr"), user = row.dataset.user, act = b.dataset.act;
+    if (act === "disable" && !confirm(`停用 ${user}？其登录会话将全部结束。`)) return;
+    b.disabled = true;
+    try {
+      const r = await api("POST", `users/${encodeURIComponent(user)}/${act}`);
+      if (act === "password") {
+        fill("users-msg", el("p", { id: "users-temp" }, `${user} 的临时密码：`, el("code", {}, r.temporary_password), "（只显示这一次，请当面或通过安全渠道告知；下次登录须修改）"));
+        row.querySelector(".user-status").textContent = "待修改初始密码";
+      } else {
+        const on = act === "enable";
+        row.querySelector(".user-status").textContent = on ? "正常" : "已停用";
+        b.dataset.act = on ? "disable" : "enable";
+        b.textContent = on ? "停用" : "启用";
+        b.setAttribute("aria-label", `${on ? "停用" : "启用"} ${user}`);
+        fill("users-msg", el("p", {}, on ? `已启用 ${user}` : `已停用 ${user}，其会话已结束`));
+      }
+    } catch (e) {
+      fill("users-msg", el("p", { class: "error" }, e.message));
+    } finally {
+      b.disabled = false;
+    }
+  });
+
   // Import of a city's earlier data: the file goes to the API as it is, its
   // type chosen from its name; refused lines come back by line number.
   const importPaths = { tickets: "tickets/import", kb: "kb/import", items: "items/import", departments: "departments/import" };
