@@ -11,7 +11,9 @@ import (
 	"testing"
 
 	"github.com/hallgate/hallgate/gateway/audit"
+	"github.com/hallgate/hallgate/gateway/store"
 	"github.com/hallgate/hallgate/gateway/store/bolt"
+	"github.com/hallgate/hallgate/gateway/web"
 )
 
 func runCLI(t *testing.T, env map[string]string, args ...string) (string, string, error) {
@@ -127,5 +129,55 @@ func TestUsage(t *testing.T) {
 	}
 	if out, _, err := runCLI(t, nil, "help"); err != nil || !strings.Contains(out, "token create") {
 		t.Fatal("help")
+	}
+}
+
+// The way back into an account from the command line: a user created, then
+// locked out by wrong passwords and disabled, signs in again after `user
+// password`; the change is in the audit trail.
+func TestUserPasswordCLI(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"HALLGATE_DATA_DIR": dir}
+	withStdin := func(in string, args ...string) (string, error) {
+		var out, errb bytes.Buffer
+		e := &cliEnv{stdin: strings.NewReader(in), stdout: &out, stderr: &errb, lookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }}
+		err := dispatch(context.Background(), e, args)
+		return out.String() + errb.String(), err
+	}
+	if out, err := withStdin("first-password\n", "user", "create", "--username", "root", "--name", "管理员", "--roles", "admin"); err != nil {
+		t.Fatalf("create: %v %s", err, out)
+	}
+	ctx := context.Background()
+	open := func() store.Store {
+		st, err := bolt.Open(ctx, bolt.Options{Path: filepath.Join(dir, "hallgate.db")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	st := open()
+	users := web.NewUsers(st)
+	for range web.MaxFailedLogins {
+		_, _ = users.Verify(ctx, "root", "wrong-password")
+	}
+	var locked *web.LockedError
+	if _, err := users.Verify(ctx, "root", "first-password"); !errors.As(err, &locked) {
+		t.Fatalf("not locked: %v", err)
+	}
+	st.Close()
+	if out, err := withStdin("short\n", "user", "password", "--username", "root"); err == nil {
+		t.Fatalf("a short password accepted: %s", out)
+	}
+	if out, err := withStdin("second-password\n", "user", "password", "--username", "root"); err != nil || !strings.Contains(out, "unlocked") {
+		t.Fatalf("user password: %v %s", err, out)
+	}
+	st = open()
+	defer st.Close()
+	if u, err := web.NewUsers(st).Verify(ctx, "root", "second-password"); err != nil || u.MustChangePassword {
+		t.Fatalf("sign-in after the reset: %v (must change %v)", err, u.MustChangePassword)
+	}
+	page, err := audit.New(st, audit.Options{}).List(ctx, audit.Query{Target: "user:root"})
+	if err != nil || len(page.Entries) != 2 || page.Entries[0].Action != "CLI hallgate user password" {
+		t.Fatalf("the audit trail of root: %+v %v", page.Entries, err)
 	}
 }
