@@ -36,16 +36,16 @@ var (
 // Routes implements httpapi.Module.
 func (m *Module) Routes() []httpapi.Route {
 	return []httpapi.Route{
-		{Method: fiber.MethodGet, Path: "/api/v1/hotlines", Roles: staff, Summary: "List legacy hotline numbers and their consolidation modes", Handler: m.list},
-		{Method: fiber.MethodGet, Path: "/api/v1/hotlines/transfer-targets", Roles: staff, Summary: "Emergency transfer targets (110, 119, 120, 122)", Handler: m.transferTargets},
-		{Method: fiber.MethodGet, Path: "/api/v1/hotlines/:number", Roles: staff, Summary: "Get one legacy hotline", Handler: m.get},
-		{Method: fiber.MethodPut, Path: "/api/v1/hotlines/:number", Roles: adminOnly, Summary: "Create or replace a legacy hotline", Handler: m.put},
-		{Method: fiber.MethodDelete, Path: "/api/v1/hotlines/:number", Roles: adminOnly, Summary: "Remove a legacy hotline", Handler: m.delete},
-		{Method: fiber.MethodPost, Path: "/api/v1/calls", Roles: staff, Summary: "CTI call event (ringing answers the screen pop)", Handler: m.callEvent},
-		{Method: fiber.MethodGet, Path: "/api/v1/calls/missed", Roles: staff, Summary: "Missed calls awaiting a call-back (漏接回拨)", Handler: m.missed},
-		{Method: fiber.MethodGet, Path: "/api/v1/calls/:id", Roles: staff, Summary: "One call with its linked tickets", Handler: m.getCall},
-		{Method: fiber.MethodPost, Path: "/api/v1/calls/:id/callback", Roles: staff, Summary: "Mark a missed call as called back", Handler: m.calledBack},
-		{Method: fiber.MethodPost, Path: "/api/v1/calls/:id/tickets", Roles: staff, Summary: "Link a ticket filed during the call", Handler: m.linkTicket},
+		{Method: fiber.MethodGet, Path: "/api/v1/hotlines", Roles: staff, Summary: "原部门热线号码及其整合方式", Handler: m.list},
+		{Method: fiber.MethodGet, Path: "/api/v1/hotlines/transfer-targets", Roles: staff, Summary: "紧急转接号码（110、119、120、122）", Handler: m.transferTargets},
+		{Method: fiber.MethodGet, Path: "/api/v1/hotlines/:number", Roles: staff, Summary: "查看一个原部门热线", Handler: m.get},
+		{Method: fiber.MethodPut, Path: "/api/v1/hotlines/:number", Roles: adminOnly, Summary: "新增或替换原部门热线", Handler: m.put},
+		{Method: fiber.MethodDelete, Path: "/api/v1/hotlines/:number", Roles: adminOnly, Summary: "删除原部门热线", Handler: m.delete},
+		{Method: fiber.MethodPost, Path: "/api/v1/calls", Roles: staff, Summary: "话务事件（振铃时返回来电弹屏）", Handler: m.callEvent},
+		{Method: fiber.MethodGet, Path: "/api/v1/calls/missed", Roles: staff, Summary: "待回拨的漏接来电", Handler: m.missed},
+		{Method: fiber.MethodGet, Path: "/api/v1/calls/:id", Roles: staff, Summary: "查看一次通话及其工单", Handler: m.getCall},
+		{Method: fiber.MethodPost, Path: "/api/v1/calls/:id/callback", Roles: staff, Summary: "标记漏接来电已回拨", Handler: m.calledBack},
+		{Method: fiber.MethodPost, Path: "/api/v1/calls/:id/tickets", Roles: staff, Summary: "关联通话中受理的工单", Handler: m.linkTicket},
 	}
 }
 

@@ -49,21 +49,21 @@ var (
 // Routes implements httpapi.Module.
 func (m *Module) Routes() []httpapi.Route {
 	return []httpapi.Route{
-		{Method: fiber.MethodPost, Path: "/api/v1/routing/suggest", Roles: suggestRoles, Summary: "Suggest lead and co-departments, request type, urgency and direct answers for a request text", Handler: m.suggest,
+		{Method: fiber.MethodPost, Path: "/api/v1/routing/suggest", Roles: suggestRoles, Summary: "分派建议：由诉求内容建议主办与协办部门、诉求类型、是否紧急与可直接答复的知识（附依据）", Handler: m.suggest,
 			Unaudited: "a question sent as POST: it changes nothing"},
-		{Method: fiber.MethodGet, Path: "/api/v1/routing/rules", Roles: readRoles, Summary: "List the dispatch catalogue's rules", Handler: m.listRules},
-		{Method: fiber.MethodPost, Path: "/api/v1/routing/rules", Roles: editRoles, Summary: "Create a dispatch rule", Handler: m.createRule},
-		{Method: fiber.MethodGet, Path: "/api/v1/routing/rules/:id", Roles: readRoles, Summary: "Get a dispatch rule", Handler: m.getRule},
-		{Method: fiber.MethodPut, Path: "/api/v1/routing/rules/:id", Roles: editRoles, Summary: "Replace a dispatch rule (If-Match: version for optimistic concurrency)", Handler: m.updateRule},
-		{Method: fiber.MethodDelete, Path: "/api/v1/routing/rules/:id", Roles: editRoles, Summary: "Delete a dispatch rule", Handler: m.deleteRule},
-		{Method: fiber.MethodPut, Path: "/api/v1/routing/guide", Roles: editRoles, Summary: "Import the city's dispatch guide (派单指引, Markdown): one scope rule per department line, urgent phrases; replaces the previous guide's rules in one transaction", Handler: m.importGuide},
-		{Method: fiber.MethodGet, Path: "/api/v1/routing/concepts", Roles: readRoles, Summary: "The concept lexicon (概念词表) in use: the city's edits, what they changed, and with ?text= the concepts a request mentions, with ?term= the concepts that hold a word", Handler: m.getConcepts},
-		{Method: fiber.MethodGet, Path: "/api/v1/routing/concepts/lexicon", Roles: readRoles, Summary: "The whole concept lexicon in use (shipped, the city's edits and the KB's synonyms) as text, one concept per line: formal terms | everyday words", Handler: m.getLexicon},
-		{Method: fiber.MethodPut, Path: "/api/v1/routing/concepts", Roles: editRoles, Summary: "Replace the city's concept edits (text/plain lines: 名称 | 说法 …, 名称 | -说法 removes, -名称 drops); If-Match: version; the model rebuilds with them", Handler: m.putConcepts},
-		{Method: fiber.MethodDelete, Path: "/api/v1/routing/concepts", Roles: editRoles, Summary: "Remove the city's concept edits: back to the shipped lexicon", Handler: m.deleteConcepts},
-		{Method: fiber.MethodGet, Path: "/api/v1/routing/templates", Roles: readRoles, Summary: "The shipped duty templates (通用职责模板) each department's name matched: what a department of its kind commonly handles, which the suggester adds to the city's own duty statement", Handler: m.getTemplates},
-		{Method: fiber.MethodPost, Path: "/api/v1/routing/examples/import", Roles: adminRoles, Summary: "Import labelled historical tickets (JSON Lines) for the suggester to learn from", Handler: m.importExamples},
-		{Method: fiber.MethodPost, Path: "/api/v1/routing/retrain", Roles: adminRoles, Summary: "Rebuild the routing model now", Handler: m.retrain},
+		{Method: fiber.MethodGet, Path: "/api/v1/routing/rules", Roles: readRoles, Summary: "分派目录的规则列表", Handler: m.listRules},
+		{Method: fiber.MethodPost, Path: "/api/v1/routing/rules", Roles: editRoles, Summary: "新增分派规则", Handler: m.createRule},
+		{Method: fiber.MethodGet, Path: "/api/v1/routing/rules/:id", Roles: readRoles, Summary: "查看一条分派规则", Handler: m.getRule},
+		{Method: fiber.MethodPut, Path: "/api/v1/routing/rules/:id", Roles: editRoles, Summary: "修改分派规则（If-Match：版本号）", Handler: m.updateRule},
+		{Method: fiber.MethodDelete, Path: "/api/v1/routing/rules/:id", Roles: editRoles, Summary: "删除分派规则", Handler: m.deleteRule},
+		{Method: fiber.MethodPut, Path: "/api/v1/routing/guide", Roles: editRoles, Summary: "导入本市派单指引（Markdown）：每个部门一行成为一条范围规则，并读取紧急情形；在一个事务中替换上一版指引的规则", Handler: m.importGuide},
+		{Method: fiber.MethodGet, Path: "/api/v1/routing/concepts", Roles: readRoles, Summary: "概念词表：本市的修改及其影响；?text= 查诉求涉及的概念，?term= 查含某词的概念", Handler: m.getConcepts},
+		{Method: fiber.MethodGet, Path: "/api/v1/routing/concepts/lexicon", Roles: readRoles, Summary: "在用的完整概念词表（内置、本市修改与知识库同义词），纯文本，每行一个概念：规范名称 | 日常说法", Handler: m.getLexicon},
+		{Method: fiber.MethodPut, Path: "/api/v1/routing/concepts", Roles: editRoles, Summary: "替换本市的概念词表修改（纯文本行：名称 | 说法 …；名称 | -说法 删去说法；-名称 删去概念；If-Match：版本号），模型随之重建", Handler: m.putConcepts},
+		{Method: fiber.MethodDelete, Path: "/api/v1/routing/concepts", Roles: editRoles, Summary: "撤销本市的概念词表修改，恢复内置词表", Handler: m.deleteConcepts},
+		{Method: fiber.MethodGet, Path: "/api/v1/routing/templates", Roles: readRoles, Summary: "各部门按名称匹配到的通用职责模板：同类部门通常负责的事项，分派建议会补充到本市的职责说明", Handler: m.getTemplates},
+		{Method: fiber.MethodPost, Path: "/api/v1/routing/examples/import", Roles: adminRoles, Summary: "导入带标注的历史工单（JSON Lines），供分派建议学习", Handler: m.importExamples},
+		{Method: fiber.MethodPost, Path: "/api/v1/routing/retrain", Roles: adminRoles, Summary: "立即重建分派模型", Handler: m.retrain},
 	}
 }
 

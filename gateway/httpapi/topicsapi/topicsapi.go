@@ -57,12 +57,12 @@ var (
 // Routes implements httpapi.Module.
 func (m *Module) Routes() []httpapi.Route {
 	return []httpapi.Route{
-		{Method: fiber.MethodGet, Path: "/api/v1/topics", Roles: readRoles, Summary: "List rising and recent hot topics with their tickets, place, departments and trend", Handler: m.list},
-		{Method: fiber.MethodGet, Path: "/api/v1/topics/:id", Roles: readRoles, Summary: "Get one hot topic", Handler: m.get},
-		{Method: fiber.MethodPost, Path: "/api/v1/topics/:id/kb-draft", Roles: draftRoles, Summary: "Draft a knowledge-base entry (热点问答) from a hot topic", Handler: m.kbDraft},
-		{Method: fiber.MethodPost, Path: "/api/v1/topics/:id/notice", Roles: actionRoles, Summary: "Draft a public notice from a hot topic", Handler: m.notice},
-		{Method: fiber.MethodPost, Path: "/api/v1/topics/:id/merge", Roles: actionRoles, Summary: "Merge the topic's tickets into one of them (并单)", Handler: m.merge},
-		{Method: fiber.MethodPost, Path: "/api/v1/topics/:id/answer", Roles: actionRoles, Summary: "Answer all of the topic's tickets with one reply", Handler: m.answer},
+		{Method: fiber.MethodGet, Path: "/api/v1/topics", Roles: readRoles, Summary: "热点诉求列表：上升中和近期的话题，含工单、地点、部门与趋势", Handler: m.list},
+		{Method: fiber.MethodGet, Path: "/api/v1/topics/:id", Roles: readRoles, Summary: "查看一个热点话题", Handler: m.get},
+		{Method: fiber.MethodPost, Path: "/api/v1/topics/:id/kb-draft", Roles: draftRoles, Summary: "由热点话题起草知识库条目（热点问答）", Handler: m.kbDraft},
+		{Method: fiber.MethodPost, Path: "/api/v1/topics/:id/notice", Roles: actionRoles, Summary: "由热点话题起草公告", Handler: m.notice},
+		{Method: fiber.MethodPost, Path: "/api/v1/topics/:id/merge", Roles: actionRoles, Summary: "把话题的工单并入其中一件（并单）", Handler: m.merge},
+		{Method: fiber.MethodPost, Path: "/api/v1/topics/:id/answer", Roles: actionRoles, Summary: "以同一答复答复话题的全部工单", Handler: m.answer},
 	}
 }
 
