@@ -119,7 +119,10 @@ func TestUsersBootstrapAndAdmin(t *testing.T) {
 	if code, _ := do(t, admin, "POST", c.base+"/ui/api/v1/users", csrf, `{"username":"zhao","display_name":"赵","password":"zhao-password-1","roles":["agent"]}`); code != http.StatusConflict {
 		t.Fatalf("duplicate user: %d", code)
 	}
-	login(t, client(t), c.base, "zhao", "zhao-password-1")
+	// The password the admin chose is replaced at the first sign-in.
+	if code, loc := signIn(t, client(t), c.base, "zhao", "zhao-password-1"); code != http.StatusSeeOther || loc != "/account" {
+		t.Fatalf("first sign-in: %d → %q, want the password page", code, loc)
+	}
 }
 
 func countTickets(t *testing.T, c *http.Client, base, text string) int {
