@@ -58,6 +58,11 @@ type Tickets struct {
 	MergeWindow time.Duration `yaml:"merge_window"`
 	// SchedulerInterval between deadline scans (1m).
 	SchedulerInterval time.Duration `yaml:"scheduler_interval"`
+	// CallerRetentionDays: this many days after a ticket is closed, its
+	// caller's name and phone are erased and its texts scrubbed of
+	// personal data (个人信息保存期限); 0 (the default) keeps them. At
+	// least 30 when set: the callback of a bad rating needs the number.
+	CallerRetentionDays int `yaml:"caller_retention_days"`
 }
 
 // Dispatch tunes the outbox relay that delivers tickets to the departments'

@@ -79,6 +79,7 @@ var envVars = []EnvVar{
 	{"HALLGATE_LOG_LEVEL", "telemetry.log_level", str(func(c *Config) *string { return &c.Telemetry.LogLevel })},
 	{"HALLGATE_BOOTSTRAP_ADMIN_TOKEN", "auth.bootstrap_admin_token", secret(func(c *Config) *Secret { return &c.Auth.BootstrapAdminToken })},
 	{"HALLGATE_CITY_AREA_CODE", "city.area_code", str(func(c *Config) *string { return &c.City.AreaCode })},
+	{"HALLGATE_CALLER_RETENTION_DAYS", "tickets.caller_retention_days", integer(func(c *Config) *int { return &c.Tickets.CallerRetentionDays })},
 	{"HALLGATE_AUDIT_RETENTION_DAYS", "audit.retention_days", integer(func(c *Config) *int { return &c.Audit.RetentionDays })},
 	{"HALLGATE_TOPICS_WEBHOOK_URL", "topics.webhook_url", str(func(c *Config) *string { return &c.Topics.WebhookURL })},
 	{"HALLGATE_TOPICS_WEBHOOK_SECRET", "topics.webhook_secret", secret(func(c *Config) *Secret { return &c.Topics.WebhookSecret })},

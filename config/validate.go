@@ -67,6 +67,9 @@ func (c Config) Validate() error {
 			p.add(d.path, "must not be negative")
 		}
 	}
+	if d := c.Tickets.CallerRetentionDays; d != 0 && d < 30 {
+		p.add("tickets.caller_retention_days", "0 (keep) or at least 30: a bad rating's callback needs the caller's number, not %d", d)
+	}
 	if c.Audit.RetentionDays < 180 {
 		p.add("audit.retention_days", "must be at least 180: the Cybersecurity Law asks that logs be kept six months, not %d days", c.Audit.RetentionDays)
 	}

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hallgate/hallgate/gateway/audit"
 	"github.com/hallgate/hallgate/gateway/auth"
@@ -180,5 +181,41 @@ func TestAuditTrailOfATicket(t *testing.T) {
 		if r := g.do(http.MethodGet, "/api/v1/audit?"+bad, testAdminToken, nil); r.status != http.StatusBadRequest && r.status != http.StatusUnprocessableEntity {
 			t.Errorf("audit?%s: %d, want 400 or 422", bad, r.status)
 		}
+	}
+}
+
+// The retention job erases a closed ticket's caller data once the period
+// has passed, and says so in the audit trail.
+func TestCallerRetentionIsAudited(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Tickets.CallerRetentionDays = 30
+	g := startFullGateway(t, cfg, nil)
+	ctx := context.Background()
+	r := g.do(http.MethodPost, "/api/v1/tickets", testAdminToken, strings.NewReader(
+		`{"channel":"hotline","type":"咨询","text":"我叫欧阳振邦，社保卡怎么补办，回电13912345678","caller":{"name":"欧阳振邦","phone":"13912345678"}}`))
+	if r.status != http.StatusCreated {
+		t.Fatalf("intake: %d %s", r.status, r.body)
+	}
+	var created struct {
+		Ticket struct{ ID, Code string } `json:"ticket"`
+	}
+	_ = json.Unmarshal(r.body, &created)
+	if r := g.do(http.MethodPost, "/api/v1/tickets/"+created.Ticket.ID+"/events", testAdminToken, strings.NewReader(`{"type":"answer","kb_entry":"kb-x"}`)); r.status != http.StatusOK {
+		t.Fatalf("answer: %d %s", r.status, r.body)
+	}
+	if n, err := eraseCallersOnce(ctx, g.app.Caps.Tickets, g.app.Audit, 30, time.Now().AddDate(0, 0, 29)); err != nil || n != 0 {
+		t.Fatalf("within the period: erased %d (%v)", n, err)
+	}
+	if n, err := eraseCallersOnce(ctx, g.app.Caps.Tickets, g.app.Audit, 30, time.Now().AddDate(0, 0, 31)); err != nil || n != 1 {
+		t.Fatalf("past the period: erased %d (%v), want 1", n, err)
+	}
+	r = g.do(http.MethodGet, "/api/v1/tickets/"+created.Ticket.ID, testAdminToken, nil)
+	if r.status != http.StatusOK || strings.Contains(string(r.body), "13912345678") || strings.Contains(string(r.body), "欧阳振邦") ||
+		!strings.Contains(string(r.body), "personal_data_erased_at") || !strings.Contains(string(r.body), "社保卡怎么补办") {
+		t.Fatalf("the erased ticket: %d %s", r.status, r.body)
+	}
+	page, err := g.app.Audit.List(ctx, audit.Query{Actor: "system:retention"})
+	if err != nil || len(page.Entries) != 1 || page.Entries[0].Target != created.Ticket.Code || page.Entries[0].Details["retention_days"] != "30" {
+		t.Fatalf("audit of the erasure: %+v %v", page.Entries, err)
 	}
 }

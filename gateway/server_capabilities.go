@@ -195,6 +195,9 @@ func (a *App) wireCapabilities(ctx context.Context) error {
 	}
 	a.Background = append(a.Background, c.Tickets.Run)
 	a.Modules = append(a.Modules, auditapi.New(a.Audit, c.Tickets.Calendar().Location()))
+	if days := a.Config.Tickets.CallerRetentionDays; days > 0 {
+		a.Background = append(a.Background, eraseCallers(c.Tickets, a.Store, a.Audit, days, a.Log))
+	}
 
 	c.Hotlines = hotline.NewRegistry(a.Store)
 	c.Calls = hotline.NewCalls(a.Store, c.Hotlines, norm, sealer, hotline.Lookups{

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hallgate/hallgate/gateway/auth"
+	"github.com/hallgate/hallgate/gateway/pii"
 	"github.com/hallgate/hallgate/gateway/store"
 	"github.com/hallgate/hallgate/gateway/ticket"
 )
@@ -190,7 +191,7 @@ func (s *Service) Submit(ctx context.Context, p auth.Principal, channel ticket.C
 	} else {
 		t = ans.Result.Ticket
 	}
-	m := Message{ID: t.ID, TicketID: t.ID, Code: t.Code, Title: Scrub(sub.Title, sub.Name), Content: Scrub(sub.Content, sub.Name),
+	m := Message{ID: t.ID, TicketID: t.ID, Code: t.Code, Title: pii.Scrub(sub.Title, sub.Name), Content: pii.Scrub(sub.Content, sub.Name),
 		Public: public, Channel: string(channel), Status: StatusPending, ReceivedAt: t.CreatedAt}
 	if existing, err := s.Get(ctx, m.ID); err == nil {
 		return existing, nil // a retry of a message already recorded
@@ -249,7 +250,7 @@ func (s *Service) refresh(ctx context.Context, m *Message) (*ticket.Ticket, erro
 		return nil, err
 	}
 	if t.Reply != "" {
-		m.Reply, m.RepliedAt = Scrub(t.Reply, t.Caller.Name), t.RepliedAt
+		m.Reply, m.RepliedAt = pii.Scrub(t.Reply, t.Caller.Name), t.RepliedAt
 		m.ReplyDept = t.Department
 		if s.opts.DepartmentName != nil {
 			m.ReplyDept = s.opts.DepartmentName(ctx, t.Department)
@@ -286,13 +287,13 @@ func (s *Service) ReviewMessage(ctx context.Context, p auth.Principal, id string
 		}
 	}
 	if r.Title != "" {
-		m.Title = Scrub(r.Title, t.Caller.Name)
+		m.Title = pii.Scrub(r.Title, t.Caller.Name)
 	}
 	if r.Content != "" {
-		m.Content = Scrub(r.Content, t.Caller.Name)
+		m.Content = pii.Scrub(r.Content, t.Caller.Name)
 	}
 	if r.Reply != "" {
-		m.Reply = Scrub(r.Reply, t.Caller.Name)
+		m.Reply = pii.Scrub(r.Reply, t.Caller.Name)
 		if m.RepliedAt.IsZero() {
 			m.RepliedAt = s.opts.Now().UTC()
 		}

@@ -73,3 +73,18 @@ func TestMask(t *testing.T) {
 		}
 	}
 }
+
+func TestScrub(t *testing.T) {
+	cases := map[string]string{
+		"我叫张三，电话13812345678":          "我叫**，电话[电话已隐去]",
+		"身份证110101199003071234请核实":    "身份证[身份证号已隐去]请核实",
+		"座机027-87654321或邮箱a.b@qq.com": "座机[电话已隐去]或邮箱[邮箱已隐去]",
+		"联系人：王五 小区停水三天":               "联系人：** 小区停水三天",
+		"李四反映楼道灯不亮，李四家在三楼":            "**反映楼道灯不亮，**家在三楼",
+	}
+	for in, want := range cases {
+		if got := Scrub(in, "李四"); got != want {
+			t.Errorf("Scrub(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -1,4 +1,4 @@
-package message
+package pii
 
 import (
 	"regexp"
@@ -16,7 +16,7 @@ var (
 	reSelfName = regexp.MustCompile(`(我叫|我是|本人|联系人[:：]?|姓名[:：]?)([\p{Han}]{2,3})`)
 )
 
-// Scrub removes personal data from text before it is published: ID card,
+// Scrub removes personal data from text: ID card,
 // bank card, phone numbers and e-mail addresses, names the text introduces,
 // and every occurrence of the names given (the caller's own).
 func Scrub(text string, names ...string) string {

@@ -300,6 +300,10 @@ const (
 	ixCallback = "callback"
 	// ixChannel is the intake channel (Open311 lists its own requests).
 	ixChannel = "channel"
+	// ixPersonal is the month (YYYYMM, calendar zone) a final ticket that
+	// still holds its caller's data was closed: the retention sweep reads
+	// the months past the retention, not every closed ticket.
+	ixPersonal = "pii"
 )
 
 func (s *Service) index(t *Ticket, callerHash string) map[string]string {
@@ -325,6 +329,9 @@ func (s *Service) index(t *Ticket, callerHash string) map[string]string {
 	}
 	if callerHash != "" {
 		ix[ixCaller] = callerHash
+	}
+	if m := s.personalMonth(t); m != "" {
+		ix[ixPersonal] = m
 	}
 	if t.Department != "" {
 		ix[ixLead] = t.Department

@@ -207,9 +207,9 @@ func (s *Service) reindex(ctx context.Context, r store.Record, t *Ticket) error 
 const MetaCollection = "ticket_meta"
 
 // indexVersion names the index fields this release writes on every ticket
-// (ixSLA, ixRisk, ixCallback); a marker with it says every stored ticket
-// has them.
-const indexVersion = "index-v2"
+// (ixSLA, ixRisk, ixCallback, ixPersonal); a marker with it says every
+// stored ticket has them.
+const indexVersion = "index-v3"
 
 // migrateIndex indexes, once per store, every ticket an older release
 // stored (closed ones too: a bad rating awaiting its callback may be on a

@@ -160,8 +160,11 @@ type Ticket struct {
 	RepliedAt     time.Time   `json:"replied_at,omitzero"`    // first reply
 	ClosedAt      time.Time   `json:"closed_at,omitzero"`
 	UpdatedAt     time.Time   `json:"updated_at"`
-	Events        []Event     `json:"events"`
-	Version       uint64      `json:"version"`
+	// PersonalDataErasedAt is when the retention sweep removed the
+	// caller's name and phone and scrubbed the texts (ErasePersonalData).
+	PersonalDataErasedAt time.Time `json:"personal_data_erased_at,omitzero"`
+	Events               []Event   `json:"events"`
+	Version              uint64    `json:"version"`
 }
 
 // Deadline is the reply deadline shown to users.
