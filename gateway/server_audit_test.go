@@ -203,10 +203,10 @@ func TestCallerRetentionIsAudited(t *testing.T) {
 	if r := g.do(http.MethodPost, "/api/v1/tickets/"+created.Ticket.ID+"/events", testAdminToken, strings.NewReader(`{"type":"answer","kb_entry":"kb-x"}`)); r.status != http.StatusOK {
 		t.Fatalf("answer: %d %s", r.status, r.body)
 	}
-	if n, err := eraseCallersOnce(ctx, g.app.Caps.Tickets, g.app.Audit, 30, time.Now().AddDate(0, 0, 29)); err != nil || n != 0 {
+	if n, err := eraseCallersOnce(ctx, g.app.Caps, g.app.Audit, 30, time.Now().AddDate(0, 0, 29)); err != nil || n != 0 {
 		t.Fatalf("within the period: erased %d (%v)", n, err)
 	}
-	if n, err := eraseCallersOnce(ctx, g.app.Caps.Tickets, g.app.Audit, 30, time.Now().AddDate(0, 0, 31)); err != nil || n != 1 {
+	if n, err := eraseCallersOnce(ctx, g.app.Caps, g.app.Audit, 30, time.Now().AddDate(0, 0, 31)); err != nil || n != 1 {
 		t.Fatalf("past the period: erased %d (%v), want 1", n, err)
 	}
 	r = g.do(http.MethodGet, "/api/v1/tickets/"+created.Ticket.ID, testAdminToken, nil)

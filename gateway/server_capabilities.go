@@ -195,15 +195,15 @@ func (a *App) wireCapabilities(ctx context.Context) error {
 	}
 	a.Background = append(a.Background, c.Tickets.Run)
 	a.Modules = append(a.Modules, auditapi.New(a.Audit, c.Tickets.Calendar().Location()))
-	if days := a.Config.Tickets.CallerRetentionDays; days > 0 {
-		a.Background = append(a.Background, eraseCallers(c.Tickets, a.Store, a.Audit, days, a.Log))
-	}
 
 	c.Hotlines = hotline.NewRegistry(a.Store)
 	c.Calls = hotline.NewCalls(a.Store, c.Hotlines, norm, sealer, hotline.Lookups{
 		History:     c.Tickets.History,
 		Suggestions: kbSuggestions(c.KB),
 	})
+	if days := a.Config.Tickets.CallerRetentionDays; days > 0 {
+		a.Background = append(a.Background, eraseCallers(c, a.Store, a.Audit, days, a.Log))
+	}
 
 	c.Messages = message.NewService(a.Store, c.Tickets, message.Options{
 		KBDraft:        kbDraft(c.KB),

@@ -274,10 +274,7 @@ func (s *Calls) put(ctx context.Context, c Call) (Call, error) {
 	if err != nil {
 		return Call{}, err
 	}
-	idx := map[string]string{"status": c.Status}
-	if c.CallerHash != "" {
-		idx["caller"] = c.CallerHash
-	}
+	idx := callIndex(c)
 	recs, err := s.st.Commit(ctx, store.Tx{Puts: []store.Put{{
 		Record:        store.Record{Collection: collCalls, ID: c.ID, Data: data, Index: idx},
 		ExpectVersion: c.Version,
