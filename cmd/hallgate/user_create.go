@@ -8,6 +8,7 @@ import (
 
 	"github.com/hallgate/hallgate/gateway"
 	"github.com/hallgate/hallgate/gateway/auth"
+	"github.com/hallgate/hallgate/gateway/store"
 	"github.com/hallgate/hallgate/gateway/web"
 )
 
@@ -27,21 +28,7 @@ func runUserCreate(ctx context.Context, env *cliEnv, args []string) error {
 		fmt.Fprintln(env.stderr, "user create needs --username; the password is read from standard input")
 		return errUsage
 	}
-	cfg, err := cf.load(env)
-	if err != nil {
-		return err
-	}
-	if err := cfg.Validate(); err != nil {
-		return err
-	}
-	if env.stdin == nil {
-		return fmt.Errorf("user create reads the password from standard input")
-	}
-	line, err := bufio.NewReader(env.stdin).ReadString('\n')
-	if err != nil && line == "" {
-		return fmt.Errorf("read password from standard input: %w", err)
-	}
-	st, err := gateway.OpenStore(ctx, cfg)
+	st, password, err := storeAndPassword(ctx, env, &cf, "user create")
 	if err != nil {
 		return err
 	}
@@ -50,7 +37,7 @@ func runUserCreate(ctx context.Context, env *cliEnv, args []string) error {
 	for _, r := range splitList(*roles) {
 		rs = append(rs, auth.Role(r))
 	}
-	u, err := web.CreateUser(ctx, st, web.NewUser{Username: *username, DisplayName: *display, Password: strings.TrimRight(line, "\r\n"), Roles: rs})
+	u, err := web.CreateUser(ctx, st, web.NewUser{Username: *username, DisplayName: *display, Password: password, Roles: rs})
 	if err != nil {
 		return err
 	}
@@ -78,26 +65,12 @@ func runUserPassword(ctx context.Context, env *cliEnv, args []string) error {
 		fmt.Fprintln(env.stderr, "user password needs --username; the password is read from standard input")
 		return errUsage
 	}
-	cfg, err := cf.load(env)
-	if err != nil {
-		return err
-	}
-	if err := cfg.Validate(); err != nil {
-		return err
-	}
-	if env.stdin == nil {
-		return fmt.Errorf("user password reads the password from standard input")
-	}
-	line, err := bufio.NewReader(env.stdin).ReadString('\n')
-	if err != nil && line == "" {
-		return fmt.Errorf("read password from standard input: %w", err)
-	}
-	st, err := gateway.OpenStore(ctx, cfg)
+	st, password, err := storeAndPassword(ctx, env, &cf, "user password")
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	u, err := web.RecoverUser(ctx, st, auth.NewTokens(st, ""), *username, strings.TrimRight(line, "\r\n"), *mustChange)
+	u, err := web.RecoverUser(ctx, st, auth.NewTokens(st, ""), *username, password, *mustChange)
 	if err != nil {
 		return err
 	}
@@ -106,4 +79,28 @@ func runUserPassword(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	fmt.Fprintf(env.stdout, "user %s: password set, account enabled and unlocked, sessions ended\n", u.Username)
 	return nil
+}
+
+// storeAndPassword reads one line of standard input as a password (never a
+// flag: flags show in process lists) and opens the configured store.
+func storeAndPassword(ctx context.Context, env *cliEnv, cf *configFlags, cmd string) (store.Store, string, error) {
+	cfg, err := cf.load(env)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, "", err
+	}
+	if env.stdin == nil {
+		return nil, "", fmt.Errorf("%s reads the password from standard input", cmd)
+	}
+	line, err := bufio.NewReader(env.stdin).ReadString('\n')
+	if err != nil && line == "" {
+		return nil, "", fmt.Errorf("read password from standard input: %w", err)
+	}
+	st, err := gateway.OpenStore(ctx, cfg)
+	if err != nil {
+		return nil, "", err
+	}
+	return st, strings.TrimRight(line, "\r\n"), nil
 }

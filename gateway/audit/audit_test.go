@@ -2,50 +2,20 @@ package audit_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/hallgate/hallgate/gateway/audit"
 	"github.com/hallgate/hallgate/gateway/store"
-	"github.com/hallgate/hallgate/gateway/store/bolt"
-	"github.com/hallgate/hallgate/gateway/store/redis"
+	"github.com/hallgate/hallgate/gateway/store/storetest"
 )
 
-// backends are the stores the trail is tested on: bolt always, Redis when
-// HALLGATE_TEST_REDIS_URL is set.
+// backends are the stores these tests run on.
 func backends(t *testing.T) map[string]func(t *testing.T) store.Store {
-	out := map[string]func(t *testing.T) store.Store{
-		"bolt": func(t *testing.T) store.Store {
-			st, err := bolt.Open(context.Background(), bolt.Options{Path: filepath.Join(t.TempDir(), "audit.db")})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = st.Close() })
-			return st
-		},
-	}
-	if url := os.Getenv("HALLGATE_TEST_REDIS_URL"); url != "" {
-		out["redis"] = func(t *testing.T) store.Store {
-			var b [6]byte
-			_, _ = rand.Read(b[:])
-			st, err := redis.Open(context.Background(), redis.Options{URL: url, Prefix: "audittest:" + hex.EncodeToString(b[:]) + ":"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = st.Close() })
-			return st
-		}
-	} else {
-		t.Log("HALLGATE_TEST_REDIS_URL not set; the Redis variant is skipped")
-	}
-	return out
+	return storetest.Backends(t, "audit")
 }
 
 // clock is a settable time for the trail.

@@ -2,14 +2,11 @@ package topics
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -19,37 +16,12 @@ import (
 	"github.com/hallgate/hallgate/gateway/auth"
 	"github.com/hallgate/hallgate/gateway/store"
 	"github.com/hallgate/hallgate/gateway/store/bolt"
-	"github.com/hallgate/hallgate/gateway/store/redis"
+	"github.com/hallgate/hallgate/gateway/store/storetest"
 )
 
-// backends returns the stores to run the replicated tests on: bolt always,
-// Redis when HALLGATE_TEST_REDIS_URL is set.
+// backends are the stores these tests run on.
 func backends(t *testing.T) map[string]func(t *testing.T) store.Store {
-	out := map[string]func(t *testing.T) store.Store{
-		"bolt": func(t *testing.T) store.Store {
-			st, err := bolt.Open(context.Background(), bolt.Options{Path: filepath.Join(t.TempDir(), "topics.db")})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = st.Close() })
-			return st
-		},
-	}
-	if url := os.Getenv("HALLGATE_TEST_REDIS_URL"); url != "" {
-		out["redis"] = func(t *testing.T) store.Store {
-			var b [6]byte
-			_, _ = rand.Read(b[:])
-			st, err := redis.Open(context.Background(), redis.Options{URL: url, Prefix: "topicstest:" + hex.EncodeToString(b[:]) + ":"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = st.Close() })
-			return st
-		}
-	} else {
-		t.Log("HALLGATE_TEST_REDIS_URL not set; the Redis variant is skipped")
-	}
-	return out
+	return storetest.Backends(t, "topics")
 }
 
 func signals(start time.Time) (bg, burst []TicketSignal) {

@@ -12,19 +12,6 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// signIn posts the sign-in form and returns the status and where it
-// redirects.
-func signIn(t *testing.T, c *http.Client, base, user, pass string) (int, string) {
-	t.Helper()
-	_, _, tok := getPage(t, c, base+"/login")
-	res, err := c.PostForm(base+"/login", url.Values{"csrf_token": {tok}, "username": {user}, "password": {pass}, "next": {"/agent"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	return res.StatusCode, res.Header.Get("Location")
-}
-
 // A staff account's life through the pages and the API: created by an
 // admin with a password the user must replace, the password changed (the
 // user's other sessions end), guessed at until locked, reset by the admin

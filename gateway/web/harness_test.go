@@ -155,20 +155,27 @@ func getPage(t *testing.T, c *http.Client, u string) (int, string, string) {
 // login signs c in and returns the session's CSRF token.
 func login(t *testing.T, c *http.Client, base, user, pass string) string {
 	t.Helper()
+	if code, _ := signIn(t, c, base, user, pass); code != http.StatusSeeOther {
+		t.Fatalf("login %s: status %d", user, code)
+	}
+	_, _, tok := getPage(t, c, base+"/agent")
+	if tok == "" {
+		t.Fatal("no CSRF token on /agent after login")
+	}
+	return tok
+}
+
+// signIn posts the sign-in form and returns the status and where it
+// redirects.
+func signIn(t *testing.T, c *http.Client, base, user, pass string) (int, string) {
+	t.Helper()
 	_, _, tok := getPage(t, c, base+"/login")
 	res, err := c.PostForm(base+"/login", url.Values{"csrf_token": {tok}, "username": {user}, "password": {pass}, "next": {"/agent"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	res.Body.Close()
-	if res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("login %s: status %d", user, res.StatusCode)
-	}
-	_, _, tok = getPage(t, c, base+"/agent")
-	if tok == "" {
-		t.Fatal("no CSRF token on /agent after login")
-	}
-	return tok
+	return res.StatusCode, res.Header.Get("Location")
 }
 
 func do(t *testing.T, c *http.Client, method, u, csrf, body string) (int, string) {
