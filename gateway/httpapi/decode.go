@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 )
@@ -93,4 +94,13 @@ func Identifier(s string) string {
 		}
 	}
 	return s
+}
+
+// ParseDay reads a query parameter's day or instant: RFC 3339, or a
+// YYYY-MM-DD day starting at midnight in loc (the city's zone).
+func ParseDay(s string, loc *time.Location) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	return time.ParseInLocation(time.DateOnly, s, loc)
 }

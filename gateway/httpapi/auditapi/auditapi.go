@@ -70,7 +70,7 @@ func (m *Module) query(c *fiber.Ctx) (audit.Query, error) {
 		if v == "" {
 			continue
 		}
-		t, err := parseDay(v, m.loc)
+		t, err := httpapi.ParseDay(v, m.loc)
 		if err != nil {
 			fields = append(fields, fieldError{p.name, "YYYY-MM-DD or RFC 3339"})
 			continue
@@ -184,13 +184,6 @@ func details(d map[string]string) string {
 		parts[i] = k + "=" + d[k]
 	}
 	return strings.Join(parts, "; ")
-}
-
-func parseDay(s string, loc *time.Location) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	return time.ParseInLocation(time.DateOnly, s, loc)
 }
 
 func contains(ss []string, s string) bool {

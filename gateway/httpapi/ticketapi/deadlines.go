@@ -44,7 +44,7 @@ func (m *Module) deadlines(c *fiber.Ctx) error {
 	var fields []ticket.FieldError
 	from := now
 	if v := c.Query("from"); v != "" {
-		t, err := parseDay(v, m.svc.Calendar().Location())
+		t, err := httpapi.ParseDay(v, m.svc.Calendar().Location())
 		if err != nil {
 			fields = append(fields, ticket.FieldError{Field: "from", Reason: "YYYY-MM-DD or RFC 3339"})
 		}

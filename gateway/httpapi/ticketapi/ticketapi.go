@@ -345,13 +345,6 @@ func (m *Module) event(c *fiber.Ctx) error {
 	return c.JSON(respond(c, t))
 }
 
-func parseDay(s string, loc *time.Location) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	return time.ParseInLocation(time.DateOnly, s, loc)
-}
-
 // dayParam reads the day or instant query parameter name (zero when
 // absent), adding reason to fields when it cannot be read.
 func (m *Module) dayParam(c *fiber.Ctx, name, reason string, fields *[]ticket.FieldError) time.Time {
@@ -359,7 +352,7 @@ func (m *Module) dayParam(c *fiber.Ctx, name, reason string, fields *[]ticket.Fi
 	if v == "" {
 		return time.Time{}
 	}
-	t, err := parseDay(v, m.svc.Calendar().Location())
+	t, err := httpapi.ParseDay(v, m.svc.Calendar().Location())
 	if err != nil {
 		*fields = append(*fields, ticket.FieldError{Field: name, Reason: reason})
 	}
