@@ -175,7 +175,8 @@ func TestStaffAccountLifecycle(t *testing.T) {
 }
 
 // An admin resets a new colleague's password on the admin page and reads
-// the temporary password there; the colleague signs in with it, is taken
+// the temporary password there, and adds a role in place; the colleague
+// signs in with it, is taken
 // to the password page, sets their own and lands on the agent's desk; the
 // admin disables the account and the colleague's next page is the sign-in.
 func TestBrowserAdminResetsPasswordAndDisables(t *testing.T) {
@@ -201,6 +202,16 @@ func TestBrowserAdminResetsPasswordAndDisables(t *testing.T) {
 	temp := text(t, ctx, "#users-temp code")
 	if len(temp) < 10 || text(t, ctx, row+" .user-status") != "待修改初始密码" {
 		t.Fatalf("temporary password %q, status %q", temp, text(t, ctx, row+" .user-status"))
+	}
+	// The colleague also leads a shift: the supervisor role is added in place.
+	run(t, ctx, dir, "roles",
+		chromedp.Click(chromedp.CSS(row+` .user-act[data-act="roles"]`)),
+		chromedp.Click(chromedp.CSS(fmt.Sprintf("#ur-%s-supervisor", name))),
+		chromedp.Click(chromedp.CSS(row+" .roles-form button")),
+		waitJS(fmt.Sprintf(`(document.querySelector(%q)||{textContent:""}).textContent === "agent supervisor"`, row+" .user-roles")),
+	)
+	if code, resp := do(t, admin, "GET", c.base+"/ui/api/v1/users", "", ""); code != 200 || !strings.Contains(resp, fmt.Sprintf(`"username":%q,"display_name":"钱坐席","roles":["agent","supervisor"]`, name)) {
+		t.Fatalf("roles after the edit: %d %s", code, resp)
 	}
 	run(t, ctx, dir, "colleague", loginAs(c.base, name, temp), waitJS(`location.pathname === "/account"`),
 		chromedp.SendKeys(chromedp.CSS("#current_password"), temp),

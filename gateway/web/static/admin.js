@@ -188,6 +188,7 @@
     const b = ev.target.closest(".user-act");
     if (!b) return;
     const row = b.closest("tr"), user = row.dataset.user, act = b.dataset.act;
+    if (act === "roles") { editRoles(row, user); return; }
     if (act === "disable" && !confirm(`停用 ${user}？其登录会话将全部结束。`)) return;
     b.disabled = true;
     try {
@@ -209,6 +210,34 @@
       b.disabled = false;
     }
   });
+
+  // Roles are edited in place: the four staff roles as checkboxes; a
+  // department role the account has is kept as it is.
+  const staffRoles = [["agent", "坐席"], ["supervisor", "班长"], ["editor", "知识库编辑"], ["admin", "管理员"]];
+  function editRoles(row, user) {
+    const cell = row.querySelector(".user-roles");
+    if (cell.querySelector("form")) return;
+    const current = (cell.dataset.roles || "").split(",").filter(Boolean);
+    const kept = current.filter(r => !staffRoles.some(([v]) => v === r));
+    const boxes = staffRoles.map(([v, label]) => {
+      const id = `ur-${user}-${v}`;
+      return el("span", { class: "check" }, el("input", { type: "checkbox", id, value: v, checked: current.includes(v) }), el("label", { for: id }, label));
+    });
+    const form = el("form", { class: "roles-form" }, ...boxes, el("button", { type: "submit", class: "small" }, "保存角色"));
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const roles = [...form.querySelectorAll("input:checked")].map(i => i.value).concat(kept);
+      try {
+        const u = await api("PUT", `users/${encodeURIComponent(user)}/roles`, { roles });
+        cell.dataset.roles = u.roles.join(",");
+        cell.replaceChildren(u.roles.join(" "));
+        fill("users-msg", el("p", {}, `已修改 ${user} 的角色，其会话已结束`));
+      } catch (e) {
+        fill("users-msg", el("p", { class: "error" }, e.message));
+      }
+    });
+    cell.append(form);
+  }
 
   // Import of a city's earlier data: the file goes to the API as it is, its
   // type chosen from its name; refused lines come back by line number.
