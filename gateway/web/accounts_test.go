@@ -147,6 +147,14 @@ func TestStaffAccountLifecycle(t *testing.T) {
 	if code, loc := signIn(t, zhao, c.base, name, "zhao-second-pass"); code != 303 || loc != "/agent" {
 		t.Fatalf("sign-in after enabling: %d → %q", code, loc)
 	}
+	// The password page lists the account's latest sign-ins, the failed
+	// ones with their reason, from the audit trail.
+	_, page, _ = getPage(t, zhao, c.base+"/account")
+	for _, want := range []string{`id="sign-ins"`, "成功", "未成功：密码错误", "未成功：账号已锁定", "未成功：账号已停用"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the password page's sign-ins lack %q", want)
+		}
+	}
 
 	// 5. Refusals: yourself, an unknown user, a bad role, the last admin.
 	for _, bad := range []struct {

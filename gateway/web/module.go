@@ -39,10 +39,21 @@ type Options struct {
 	// Health, when set, feeds the agents' "department system offline"
 	// banner (dispatch.Relay.Health).
 	Health func(ctx context.Context) ([]dispatch.ConnectorHealth, error)
+	// SignIns, when set, lists an account's latest sign-ins, successful or
+	// not, for its own password page (the audit trail).
+	SignIns func(ctx context.Context, username string, limit int) ([]SignIn, error)
 	// IdleTimeout ends a session after this long without a request; 0 = 30 min.
 	IdleTimeout time.Duration
 	// Demo shows the "模拟来电" button and the demo hints.
 	Demo bool
+}
+
+// SignIn is one attempt to sign in to an account.
+type SignIn struct {
+	At   time.Time
+	IP   string
+	OK   bool
+	Note string // why it was refused: 密码错误, 账号已锁定, 账号已停用
 }
 
 // Validate reports every missing dependency at once.
@@ -222,7 +233,9 @@ func (m *Module) login(c *fiber.Ctx) error {
 	}
 	next := safeNext(c.FormValue("next"))
 	u, err := m.users.Verify(c.UserContext(), c.FormValue("username"), c.FormValue("password"))
-	audit.Note(c, "username", attemptedUsername(c.FormValue("username")))
+	tried := attemptedUsername(c.FormValue("username"))
+	audit.Note(c, "username", tried)
+	audit.SetTarget(c, "user:"+tried) // the account's sign-ins, failed ones included, are found by it
 	refuse := func(status int, msg string) error {
 		return m.render(c, status, "login", page{Title: "工作人员登录", CSRF: m.anonCSRF(c), Nav: "login",
 			Error: msg, Data: fiber.Map{"Next": next, "Username": c.FormValue("username")}})
@@ -230,6 +243,7 @@ func (m *Module) login(c *fiber.Ctx) error {
 	var locked *LockedError
 	switch {
 	case errors.Is(err, ErrBadCredentials):
+		audit.Note(c, "refused", "bad_credentials")
 		return refuse(fiber.StatusUnauthorized, "用户名或密码错误")
 	case errors.As(err, &locked):
 		audit.Note(c, "refused", "locked")
@@ -540,6 +554,13 @@ func (m *Module) accountPage(c *fiber.Ctx) error {
 	p := page{Title: "修改密码", CSRF: sess.CSRF, User: &sess, Nav: "account", Error: c.Query("error"), Notice: c.Query("notice")}
 	if sess.MustChangePassword && p.Error == "" {
 		p.Notice = "您的密码由管理员设置，请先设置自己的密码，再开始工作。"
+	}
+	if m.o.SignIns != nil {
+		ins, err := m.o.SignIns(c.UserContext(), sess.Username, 10)
+		if err != nil {
+			m.log.Warn("the account's sign-ins could not be read", "error", err.Error())
+		}
+		p.Data = fiber.Map{"SignIns": ins}
 	}
 	return m.render(c, fiber.StatusOK, "account", p)
 }
