@@ -95,7 +95,7 @@ func TestAuditTrailOfATicket(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, deptToken, err := g.app.Tokens.Create(ctx, "水务局系统", []auth.Role{auth.DepartmentRole("water")}, "test")
+	dtok, deptToken, err := g.app.Tokens.Create(ctx, "水务局系统", []auth.Role{auth.DepartmentRole("water")}, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,6 +176,18 @@ func TestAuditTrailOfATicket(t *testing.T) {
 	rows := strings.Split(strings.TrimSpace(strings.TrimPrefix(string(r.body), "\ufeff")), "\r\n")
 	if r.status != http.StatusOK || !strings.HasPrefix(rows[0], "时间,操作人,") || len(rows) != 1+6 || strings.Contains(string(r.body), phone) {
 		t.Fatalf("csv (%d rows): %d %s", len(rows), r.status, r.body)
+	}
+	// Taking the trail away is itself in it, and so is a ticket export.
+	if r := g.do(http.MethodGet, "/api/v1/tickets/export", deptToken, nil); r.status != http.StatusOK {
+		t.Fatalf("ticket export: %d", r.status)
+	}
+	r = g.do(http.MethodGet, "/api/v1/audit?outcome=done&action="+url.QueryEscape("GET /api/v1/audit"), testAdminToken, nil)
+	if err := json.Unmarshal(r.body, &trail); err != nil || len(trail.Entries) != 1 || trail.Entries[0].Details["export"] != "audit" {
+		t.Fatalf("the trail's own export: %s", r.body)
+	}
+	r = g.do(http.MethodGet, "/api/v1/audit?action="+url.QueryEscape("GET /api/v1/tickets/export"), testAdminToken, nil)
+	if err := json.Unmarshal(r.body, &trail); err != nil || len(trail.Entries) != 1 || trail.Entries[0].Details["export"] != "tickets" || trail.Entries[0].Actor != "token:"+dtok.ID {
+		t.Fatalf("the ticket export: %s", r.body)
 	}
 	for _, bad := range []string{"from=yesterday", "outcome=maybe", "limit=0", "format=xml", "from=2026-11-02&to=2026-11-01"} {
 		if r := g.do(http.MethodGet, "/api/v1/audit?"+bad, testAdminToken, nil); r.status != http.StatusBadRequest && r.status != http.StatusUnprocessableEntity {

@@ -7,8 +7,9 @@
 // Entry once it has been answered, whatever the answer: done, refused as
 // invalid, denied (401/403) or failed (5xx). Any request denied (401/403)
 // is recorded, a read included, and so is a read that showed a caller's
-// name or phone in clear, when its handler says so with PersonalDataShown. The gateway records them from its request middleware,
-// so a route added later is covered without touching it.
+// name or phone in clear, when its handler says so with PersonalDataShown,
+// and a bulk export (BulkRead). The gateway records them from its request
+// middleware, so a route added later is covered without touching it.
 //
 // An entry names the route (its template, never the concrete path or
 // query), the target taken from the route's parameters, the principal and,

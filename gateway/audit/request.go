@@ -15,6 +15,7 @@ type notes struct {
 	target       string
 	details      map[string]string
 	personalData bool
+	bulkRead     bool
 	actor, name  string // on whose behalf (the pages' signed-in user)
 	outcome      string
 	recorded     bool
@@ -59,6 +60,18 @@ func SetTarget(c *fiber.Ctx, target string) { notesOf(c).target = target }
 // clear: it is recorded like a change.
 func PersonalDataShown(c *fiber.Ctx) { notesOf(c).personalData = true }
 
+// BulkRead marks a read that takes data away in bulk (an export of the
+// tickets or of the audit trail itself): it is recorded like a change,
+// with what was exported.
+func BulkRead(c *fiber.Ctx, what string) {
+	n := notesOf(c)
+	n.bulkRead = true
+	if n.details == nil {
+		n.details = map[string]string{}
+	}
+	n.details["export"] = what
+}
+
 // OnBehalfOf names the signed-in user a session credential acts for; the
 // entry's actor is the user and Via the credential.
 func OnBehalfOf(c *fiber.Ctx, actor, name string) {
@@ -75,8 +88,8 @@ type Route struct {
 }
 
 // Recorded reports whether a request to r answered with status is
-// recorded: every change, every denial (401, 403) and a read that showed
-// personal data.
+// recorded: every change, every denial (401, 403), a read that showed
+// personal data and a bulk export.
 func (r Route) Recorded(c *fiber.Ctx, status int) bool {
 	if OutcomeOf(status) == OutcomeDenied {
 		return true
@@ -84,7 +97,7 @@ func (r Route) Recorded(c *fiber.Ctx, status int) bool {
 	switch r.Method {
 	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
 		n := peek(c)
-		return n != nil && n.personalData
+		return n != nil && (n.personalData || n.bulkRead)
 	}
 	return r.Unaudited == ""
 }

@@ -108,6 +108,7 @@ func (m *Module) list(c *fiber.Ctx) error {
 		return err
 	}
 	if c.Query("format") == "csv" {
+		audit.BulkRead(c, "audit")
 		return m.csv(c, q)
 	}
 	page, err := m.trail.List(c.UserContext(), q)

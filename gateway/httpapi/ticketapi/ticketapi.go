@@ -411,6 +411,7 @@ func (m *Module) export(c *fiber.Ctx) error {
 			return httpapi.Errorf(fiber.StatusBadRequest, "查询参数有误").With("fields", []ticket.FieldError{{Field: "historical", Reason: "true or false"}})
 		}
 	}
+	audit.BulkRead(c, "tickets")
 	name := "tickets"
 	loc := m.svc.Calendar().Location()
 	for _, t := range []time.Time{q.From, q.To} {
