@@ -189,6 +189,20 @@ func TestAuditTrailOfATicket(t *testing.T) {
 	if err := json.Unmarshal(r.body, &trail); err != nil || len(trail.Entries) != 1 || trail.Entries[0].Details["export"] != "tickets" || trail.Entries[0].Actor != "token:"+dtok.ID {
 		t.Fatalf("the ticket export: %s", r.body)
 	}
+	// A caller asks who handled and read their tickets: the trail of every
+	// ticket of that number, without the number.
+	r = g.do(http.MethodGet, "/api/v1/audit/caller?phone="+url.QueryEscape("+86 139-1234-5678"), testAdminToken, nil)
+	var mine struct {
+		Tickets []string      `json:"tickets"`
+		Entries []audit.Entry `json:"entries"`
+	}
+	if err := json.Unmarshal(r.body, &mine); r.status != http.StatusOK || err != nil || len(mine.Tickets) != 1 || mine.Tickets[0] != created.Ticket.Code ||
+		len(mine.Entries) != 4 || strings.Contains(string(r.body), phone[3:]) {
+		t.Fatalf("the caller's trail: %d %s", r.status, r.body)
+	}
+	if r := g.do(http.MethodGet, "/api/v1/audit/caller", testAdminToken, nil); r.status != http.StatusBadRequest {
+		t.Errorf("the caller's trail without a number: %d", r.status)
+	}
 	for _, bad := range []string{"from=yesterday", "outcome=maybe", "limit=0", "format=xml", "from=2026-11-02&to=2026-11-01"} {
 		if r := g.do(http.MethodGet, "/api/v1/audit?"+bad, testAdminToken, nil); r.status != http.StatusBadRequest && r.status != http.StatusUnprocessableEntity {
 			t.Errorf("audit?%s: %d, want 400 or 422", bad, r.status)

@@ -194,7 +194,7 @@ func (a *App) wireCapabilities(ctx context.Context) error {
 		return fmt.Errorf("tickets: %w", err)
 	}
 	a.Background = append(a.Background, c.Tickets.Run)
-	a.Modules = append(a.Modules, auditapi.New(a.Audit, c.Tickets.Calendar().Location()))
+	a.Modules = append(a.Modules, auditapi.New(a.Audit, c.Tickets.Calendar().Location(), callerTicketCodes(c.Tickets)))
 
 	c.Hotlines = hotline.NewRegistry(a.Store)
 	c.Calls = hotline.NewCalls(a.Store, c.Hotlines, norm, sealer, hotline.Lookups{

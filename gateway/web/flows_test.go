@@ -439,6 +439,18 @@ func TestBrowserAdminReadsAuditTrail(t *testing.T) {
 			t.Errorf("the ticket's trail lacks %q: %s", want, rows)
 		}
 	}
+	// The same trail found from the caller's number, as when a citizen asks
+	// who handled their data.
+	run(t, ctx, dir, "by-caller",
+		waitJS(fmt.Sprintf(`(document.querySelector("#au-target").value = "", document.querySelector("#au-phone").value = %q, true)`, phone)),
+		chromedp.Click(chromedp.CSS("#au-submit")),
+		waitJS(`!!document.querySelector("#audit-caller")`),
+	)
+	if got := text(t, ctx, "#audit-caller"); !strings.Contains(got, created.Ticket.Code) || !strings.Contains(text(t, ctx, "#audit-table tbody"), "event=dispatch") {
+		t.Errorf("the caller's trail: %q", got)
+	}
+	run(t, ctx, dir, "back", waitJS(fmt.Sprintf(`(document.querySelector("#au-phone").value = "", document.querySelector("#au-target").value = %q, true)`, created.Ticket.Code)),
+		chromedp.Click(chromedp.CSS("#au-submit")), waitJS(`!document.querySelector("#audit-caller") && document.querySelectorAll("#audit-table tbody tr").length === 2`))
 	if page := text(t, ctx, "main"); strings.Contains(page, phone) || strings.Contains(page, phone[7:]+" ") {
 		t.Fatalf("the admin page shows the caller's number")
 	}

@@ -20,21 +20,24 @@ import (
 	"github.com/hallgate/hallgate/gateway/tabular"
 )
 
-// Module serves GET /api/v1/audit.
+// Module serves GET /api/v1/audit and /api/v1/audit/caller.
 type Module struct {
 	trail *audit.Trail
 	loc   *time.Location
+	// callerTickets returns the codes of a caller's tickets (by phone).
+	callerTickets func(ctx context.Context, phone string) ([]string, error)
 }
 
 var _ httpapi.Module = (*Module)(nil)
 
 // New returns the module; loc is the city's time zone, in which the from
-// and to days are read and the CSV's times written.
-func New(trail *audit.Trail, loc *time.Location) *Module {
+// and to days are read and the CSV's times written; callerTickets finds the
+// codes of a caller's tickets by phone number, for /api/v1/audit/caller.
+func New(trail *audit.Trail, loc *time.Location, callerTickets func(ctx context.Context, phone string) ([]string, error)) *Module {
 	if loc == nil {
 		loc = time.Local
 	}
-	return &Module{trail: trail, loc: loc}
+	return &Module{trail: trail, loc: loc, callerTickets: callerTickets}
 }
 
 // Routes implements httpapi.Module.
@@ -43,6 +46,9 @@ func (m *Module) Routes() []httpapi.Route {
 		{Method: fiber.MethodGet, Path: "/api/v1/audit", Roles: []auth.Role{auth.RoleAdmin},
 			Summary: "操作日志：谁在何时做了什么（修改、登录、查看来电人信息），按期间、操作人、对象、操作、结果筛选；format=csv 导出",
 			Handler: m.list},
+		{Method: fiber.MethodGet, Path: "/api/v1/audit/caller", Roles: []auth.Role{auth.RoleAdmin},
+			Summary: "某来电人工单的操作日志：谁在何时受理、流转、查看了该号码的工单（处理个人信息投诉时用）",
+			Handler: m.caller},
 	}
 }
 
@@ -120,6 +126,48 @@ func (m *Module) list(c *fiber.Ctx) error {
 	}
 	return c.JSON(fiber.Map{"entries": page.Entries, "next_cursor": page.NextCursor,
 		"retention_days": int(m.trail.Retention().Hours() / 24)})
+}
+
+// Bounds of a caller's trail.
+const (
+	maxCallerTickets = 200
+	maxCallerEntries = 1000
+)
+
+// caller lists, newest first, the entries on every ticket of the caller
+// whose number is given: who filed, moved and read them. The lookup by
+// number is itself recorded, without the number.
+func (m *Module) caller(c *fiber.Ctx) error {
+	phone := strings.TrimSpace(c.Query("phone"))
+	if phone == "" || len(phone) > 32 {
+		return httpapi.Errorf(fiber.StatusBadRequest, "查询参数有误").With("fields", []fieldError{{"phone", "the caller's phone number"}})
+	}
+	q, err := m.query(c)
+	if err != nil {
+		return err
+	}
+	audit.Note(c, "lookup", "caller_phone")
+	audit.PersonalDataShown(c)
+	codes, err := m.callerTickets(c.UserContext(), phone)
+	if err != nil {
+		return err
+	}
+	truncated := len(codes) > maxCallerTickets
+	codes = codes[:min(len(codes), maxCallerTickets)]
+	entries := []audit.Entry{}
+	for _, code := range codes {
+		page, err := m.trail.List(c.UserContext(), audit.Query{Target: code, From: q.From, To: q.To, Outcome: q.Outcome, Limit: 500})
+		if err != nil {
+			return err
+		}
+		entries = append(entries, page.Entries...)
+		truncated = truncated || page.NextCursor != ""
+	}
+	sort.SliceStable(entries, func(i, j int) bool { return entries[i].ID > entries[j].ID })
+	if len(entries) > maxCallerEntries {
+		entries, truncated = entries[:maxCallerEntries], true
+	}
+	return c.JSON(fiber.Map{"tickets": codes, "entries": entries, "truncated": truncated})
 }
 
 // CSVHeadings are the export's columns.

@@ -165,6 +165,18 @@
     if (!$("audit-body")) return;
     const q = auditQuery();
     $("audit-export").href = "/ui/api/v1/audit?format=csv" + (q.toString() ? "&" + q : "");
+    const phone = $("au-phone").value.trim();
+    if (phone) {
+      // Every ticket of one caller: who filed, moved and read them.
+      q.delete("target");
+      q.set("phone", phone);
+      const r = await api("GET", "audit/caller?" + q);
+      fill("audit-body", el("p", { class: "muted", id: "audit-caller" }, `该号码的工单：${(r.tickets || []).join("、") || "无"}${r.truncated ? "（记录过多，只列出最近的部分）" : ""}`),
+        table("该来电人工单的操作日志", ["时间", "操作人", "操作", "对象", "结果", "详情", "来源地址"], (r.entries || []).map(auditRow), { id: "audit-table" }));
+      auditCursor = "";
+      $("audit-more").hidden = true;
+      return;
+    }
     if (more && auditCursor) q.set("cursor", auditCursor);
     q.set("limit", "50");
     const r = await api("GET", "audit?" + q);

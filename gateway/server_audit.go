@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/hallgate/hallgate/gateway/audit"
+	"github.com/hallgate/hallgate/gateway/ticket"
 	"github.com/hallgate/hallgate/gateway/web"
 )
 
@@ -27,5 +28,27 @@ func signIns(trail *audit.Trail, loc *time.Location) func(context.Context, strin
 			out = append(out, web.SignIn{At: e.At.In(loc), IP: e.IP, OK: e.Outcome == audit.OutcomeDone, Note: note})
 		}
 		return out, nil
+	}
+}
+
+// callerTicketCodes finds the codes of every ticket of a caller by phone
+// number (the audit trail of a caller, /api/v1/audit/caller).
+func callerTicketCodes(tickets *ticket.Service) func(context.Context, string) ([]string, error) {
+	return func(ctx context.Context, phone string) ([]string, error) {
+		var codes []string
+		f := ticket.Filter{CallerPhone: phone, Limit: 500}
+		for {
+			page, err := tickets.List(ctx, f)
+			if err != nil {
+				return nil, err
+			}
+			for _, t := range page.Tickets {
+				codes = append(codes, t.Code)
+			}
+			if page.NextCursor == "" || len(codes) > 1000 {
+				return codes, nil
+			}
+			f.Cursor = page.NextCursor
+		}
 	}
 }
