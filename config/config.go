@@ -223,6 +223,11 @@ type RateLimit struct {
 	// Messages limits citizens' website messages per client (政民互动).
 	// Default 1 every 20 seconds, burst 3.
 	Messages Bucket `yaml:"messages"`
+	// SignIn limits sign-in attempts per client address, whatever the
+	// username: the per-account lock stops guessing one password, this
+	// stops trying one password on many accounts. Default 1 every 6
+	// seconds, burst 10.
+	SignIn Bucket `yaml:"sign_in"`
 }
 
 // Bucket is a token bucket: PerSecond refill rate, Burst capacity.
@@ -252,6 +257,7 @@ func Default() Config {
 			Public:        Bucket{PerSecond: 10, Burst: 40},
 			Authenticated: Bucket{PerSecond: 50, Burst: 200},
 			Messages:      Bucket{PerSecond: 0.05, Burst: 3},
+			SignIn:        Bucket{PerSecond: 1.0 / 6, Burst: 10},
 		},
 	}
 }

@@ -58,6 +58,7 @@ func (c Config) Validate() error {
 	c.RateLimit.Public.validate(&p, "rate_limit.public")
 	c.RateLimit.Authenticated.validate(&p, "rate_limit.authenticated")
 	c.RateLimit.Messages.validate(&p, "rate_limit.messages")
+	c.RateLimit.SignIn.validate(&p, "rate_limit.sign_in")
 	for _, d := range []struct {
 		path string
 		v    time.Duration

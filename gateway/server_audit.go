@@ -13,7 +13,7 @@ import (
 // password page: the sign-in form's entries name the account tried as
 // their target, failed attempts included.
 func signIns(trail *audit.Trail, loc *time.Location) func(context.Context, string, int) ([]web.SignIn, error) {
-	why := map[string]string{"locked": "账号已锁定", "disabled": "账号已停用", "bad_credentials": "密码错误"}
+	why := map[string]string{"locked": "账号已锁定", "disabled": "账号已停用", "bad_credentials": "密码错误", "rate_limited": "本地址尝试过于频繁"}
 	return func(ctx context.Context, username string, limit int) ([]web.SignIn, error) {
 		page, err := trail.List(ctx, audit.Query{Target: "user:" + username, Action: "POST /login", Limit: limit})
 		if err != nil {

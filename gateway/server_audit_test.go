@@ -4,12 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/hallgate/hallgate/config"
 	"github.com/hallgate/hallgate/gateway/audit"
 	"github.com/hallgate/hallgate/gateway/auth"
 )
@@ -243,5 +247,47 @@ func TestCallerRetentionIsAudited(t *testing.T) {
 	page, err := g.app.Audit.List(ctx, audit.Query{Actor: "system:retention"})
 	if err != nil || len(page.Entries) != 1 || page.Entries[0].Target != created.Ticket.Code || page.Entries[0].Details["retention_days"] != "30" {
 		t.Fatalf("audit of the erasure: %+v %v", page.Entries, err)
+	}
+}
+
+// Sign-in attempts from one address are bounded whatever the usernames
+// (trying one password on many accounts), beside each account's own lock;
+// the refusal says when to retry and is in the audit trail.
+func TestSignInAttemptsAreBoundedPerAddress(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.RateLimit.SignIn = config.Bucket{PerSecond: 0.01, Burst: 3}
+	g := startFullGateway(t, cfg, nil)
+	jar, _ := cookiejar.New(nil)
+	hc := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := hc.Get(g.base + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	m := regexp.MustCompile(`name="csrf_token" value="([^"]+)"`).FindSubmatch(page)
+	if m == nil {
+		t.Fatal("no CSRF token on the sign-in page")
+	}
+	for i := range 4 {
+		res, err := hc.PostForm(g.base+"/login", url.Values{"csrf_token": {string(m[1])}, "username": {fmt.Sprintf("staff%d", i)}, "password": {"spray-password-1"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		want := http.StatusUnauthorized
+		if i == 3 {
+			want = http.StatusTooManyRequests
+		}
+		if res.StatusCode != want {
+			t.Fatalf("attempt %d: %d, want %d", i+1, res.StatusCode, want)
+		}
+		if i == 3 && res.Header.Get("Retry-After") == "" {
+			t.Error("429 without Retry-After")
+		}
+	}
+	page2, err := g.app.Audit.List(context.Background(), audit.Query{Action: "POST /login", Target: "user:staff3"})
+	if err != nil || len(page2.Entries) != 1 || page2.Entries[0].Details["refused"] != "rate_limited" || page2.Entries[0].Status != http.StatusTooManyRequests {
+		t.Fatalf("the refused attempt in the trail: %+v %v", page2.Entries, err)
 	}
 }

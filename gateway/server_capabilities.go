@@ -253,7 +253,8 @@ func (a *App) wireCapabilities(ctx context.Context) error {
 	)
 
 	c.Web, err = web.New(web.Options{Store: a.Store, Tokens: a.Tokens, KB: c.KB, Tickets: c.Tickets, Departments: c.Departments,
-		Messages: c.Messages, Log: a.Log, Health: c.Relay.Health, SignIns: signIns(a.Audit, c.Tickets.Calendar().Location())})
+		Messages: c.Messages, Log: a.Log, Health: c.Relay.Health, SignIns: signIns(a.Audit, c.Tickets.Calendar().Location()),
+		SignInLimiter: a.signInLimiter()})
 	if err != nil {
 		return fmt.Errorf("web: %w", err)
 	}

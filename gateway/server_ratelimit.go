@@ -34,6 +34,20 @@ func (a *App) rateLimiter() auth.Limiter {
 	}
 }
 
+// signInLimiter bounds staff sign-in attempts per client address
+// (rate_limit.sign_in), shared across replicas on Redis.
+func (a *App) signInLimiter() auth.Limiter {
+	b := a.Config.RateLimit.SignIn
+	if a.Config.StoreBackend() == config.BackendRedis {
+		if opts, err := goredis.ParseURL(a.Config.Redis.URL); err == nil {
+			rdb := goredis.NewClient(opts)
+			a.OnStop(func(context.Context) error { return rdb.Close() })
+			return auth.NewRedisLimiter(rdb, a.Config.Redis.Prefix+"ratelimit:", b.PerSecond, b.Burst)
+		}
+	}
+	return auth.NewTokenBucket(b.PerSecond, b.Burst)
+}
+
 // principalLimiter applies the public bucket to anonymous callers (keyed by
 // address) and the authenticated bucket to tokens (keyed by principal).
 type principalLimiter struct{ public, authed auth.Limiter }

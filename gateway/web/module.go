@@ -39,6 +39,9 @@ type Options struct {
 	// Health, when set, feeds the agents' "department system offline"
 	// banner (dispatch.Relay.Health).
 	Health func(ctx context.Context) ([]dispatch.ConnectorHealth, error)
+	// SignInLimiter, when set, bounds sign-in attempts per client address
+	// (rate_limit.sign_in), whatever the username.
+	SignInLimiter auth.Limiter
 	// SignIns, when set, lists an account's latest sign-ins, successful or
 	// not, for its own password page (the audit trail).
 	SignIns func(ctx context.Context, username string, limit int) ([]SignIn, error)
@@ -232,7 +235,6 @@ func (m *Module) login(c *fiber.Ctx) error {
 		return httpapi.Errorf(fiber.StatusForbidden, "CSRF 令牌缺失或无效 (missing or invalid csrf_token)")
 	}
 	next := safeNext(c.FormValue("next"))
-	u, err := m.users.Verify(c.UserContext(), c.FormValue("username"), c.FormValue("password"))
 	tried := attemptedUsername(c.FormValue("username"))
 	audit.Note(c, "username", tried)
 	audit.SetTarget(c, "user:"+tried) // the account's sign-ins, failed ones included, are found by it
@@ -240,6 +242,19 @@ func (m *Module) login(c *fiber.Ctx) error {
 		return m.render(c, status, "login", page{Title: "工作人员登录", CSRF: m.anonCSRF(c), Nav: "login",
 			Error: msg, Data: fiber.Map{"Next": next, "Username": c.FormValue("username")}})
 	}
+	if l := m.o.SignInLimiter; l != nil {
+		ok, wait, err := l.Allow(c.UserContext(), "signin|ip:"+c.IP())
+		if err != nil {
+			return err
+		}
+		if !ok {
+			audit.Note(c, "refused", "rate_limited")
+			secs := max(1, int(wait.Seconds()+0.999))
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(secs))
+			return refuse(fiber.StatusTooManyRequests, fmt.Sprintf("登录尝试过于频繁，请 %d 秒后再试", secs))
+		}
+	}
+	u, err := m.users.Verify(c.UserContext(), c.FormValue("username"), c.FormValue("password"))
 	var locked *LockedError
 	switch {
 	case errors.Is(err, ErrBadCredentials):
