@@ -55,8 +55,9 @@ func TestStaffAccountLifecycle(t *testing.T) {
 	}
 	for _, bad := range []struct{ current, next, again, says string }{
 		{"given-by-admin", "zhao-own-pass", "zhao-own-typo", "不一致"},
-		{"given-by-admin", "short", "short", "不合规"},
-		{"given-by-admin", "given-by-admin", "given-by-admin", "不合规"},
+		{"given-by-admin", "short", "short", "至少两类"},
+		{"given-by-admin", "abcdefghijkl", "abcdefghijkl", "至少两类"},
+		{"given-by-admin", "given-by-admin", "given-by-admin", "不能与当前密码相同"},
 		{"wrong-current", "zhao-own-pass", "zhao-own-pass", "当前密码不正确"},
 	} {
 		code, loc := change(zhao, csrf, bad.current, bad.next, bad.again)

@@ -527,7 +527,7 @@ func (m *Module) resetPassword(c *fiber.Ctx) error {
 	}
 	generated := req.Password == ""
 	if generated {
-		req.Password = RandomToken(9) // 12 characters
+		req.Password = RandomToken(9) + "-" + strconv.Itoa(10+int(time.Now().UnixNano()%90)) // 15 characters of at least two kinds
 	}
 	u, err := m.changeAccount(c, func(ctx context.Context, username string) (User, error) {
 		return m.users.SetPassword(ctx, username, req.Password, false)
@@ -620,7 +620,10 @@ func (m *Module) changePassword(c *fiber.Ctx) error {
 	}
 	if _, err := m.users.SetPassword(c.UserContext(), sess.Username, next, true); err != nil {
 		if errors.Is(err, ErrInvalidUser) {
-			return back("新密码不合规：" + strings.TrimPrefix(err.Error(), ErrInvalidUser.Error()+": "))
+			if strings.Contains(err.Error(), "must differ") {
+				return back("新密码不能与当前密码相同")
+			}
+			return back("新密码须为 10 至 72 位，且含字母、数字、符号中的至少两类")
 		}
 		return err
 	}

@@ -88,8 +88,19 @@ func TestNewUserValidateListsEveryProblem(t *testing.T) {
 			t.Errorf("%s not reported: %v", f, err)
 		}
 	}
-	if err := (NewUser{Username: "ok.user", DisplayName: "好", Password: "0123456789", Roles: []auth.Role{auth.RoleAgent}}).Validate(); err != nil {
+	if err := (NewUser{Username: "ok.user", DisplayName: "好", Password: "0123456789a", Roles: []auth.Role{auth.RoleAgent}}).Validate(); err != nil {
 		t.Fatal(err)
+	}
+	// 口令复杂度: ten characters of one kind are not enough.
+	for _, weak := range []string{"0123456789", "abcdefghijk", "密码密码密码密码密码密", "!!!!!!!!!!"} {
+		if err := (NewUser{Username: "ok.user", DisplayName: "好", Password: weak, Roles: []auth.Role{auth.RoleAgent}}).Validate(); !errors.Is(err, ErrInvalidUser) || !contains(err.Error(), "two kinds") {
+			t.Errorf("%q accepted: %v", weak, err)
+		}
+	}
+	for _, ok := range []string{"abcdefghij1", "abcdefghij-", "2026年11月28日开始"} {
+		if !passwordOK(ok) {
+			t.Errorf("%q refused", ok)
+		}
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
@@ -113,6 +114,30 @@ var usernameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,31}$`)
 // MinPassword is the shortest password accepted.
 const MinPassword = 10
 
+// passwordRule says what a password must be (口令复杂度): 10 to 72
+// characters (bcrypt reads 72 bytes) of at least two kinds among letters,
+// digits and other characters.
+var passwordRule = fmt.Sprintf("password (%d-72 characters, at least two kinds of letters, digits and symbols)", MinPassword)
+
+// passwordOK checks a password against passwordRule.
+func passwordOK(pw string) bool {
+	if utf8.RuneCountInString(pw) < MinPassword || len(pw) > 72 {
+		return false
+	}
+	var letter, digit, other int
+	for _, r := range pw {
+		switch {
+		case unicode.IsLetter(r):
+			letter = 1
+		case unicode.IsDigit(r):
+			digit = 1
+		default:
+			other = 1
+		}
+	}
+	return letter+digit+other >= 2
+}
+
 // Validate reports every unacceptable field at once.
 func (n NewUser) Validate() error {
 	var bad []string
@@ -122,8 +147,8 @@ func (n NewUser) Validate() error {
 	if d := strings.TrimSpace(n.DisplayName); d == "" || utf8.RuneCountInString(d) > 50 {
 		bad = append(bad, "display_name (1-50 characters)")
 	}
-	if utf8.RuneCountInString(n.Password) < MinPassword || len(n.Password) > 72 {
-		bad = append(bad, fmt.Sprintf("password (%d-72 characters)", MinPassword))
+	if !passwordOK(n.Password) {
+		bad = append(bad, passwordRule)
 	}
 	if len(n.Roles) == 0 || auth.ValidateRoles(n.Roles) != nil {
 		bad = append(bad, "roles")
@@ -278,8 +303,8 @@ func (u *Users) update(ctx context.Context, username string, fn func(*User) erro
 // an admin it sets MustChangePassword, so the user picks their own at the
 // next sign-in. Either way the lock and the failures go.
 func (u *Users) SetPassword(ctx context.Context, username, password string, byUser bool) (User, error) {
-	if n := utf8.RuneCountInString(password); n < MinPassword || len(password) > 72 {
-		return User{}, fmt.Errorf("%w: password (%d-72 characters)", ErrInvalidUser, MinPassword)
+	if !passwordOK(password) {
+		return User{}, fmt.Errorf("%w: %s", ErrInvalidUser, passwordRule)
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), u.cost)
 	if err != nil {
@@ -394,8 +419,8 @@ func CreateUser(ctx context.Context, st store.Store, n NewUser) (User, error) {
 // next sign-in (the operator reset it for someone else).
 func RecoverUser(ctx context.Context, st store.Store, tokens *auth.Tokens, username, password string, mustChange bool) (User, error) {
 	u := NewUsers(st)
-	if n := utf8.RuneCountInString(password); n < MinPassword || len(password) > 72 {
-		return User{}, fmt.Errorf("%w: password (%d-72 characters)", ErrInvalidUser, MinPassword)
+	if !passwordOK(password) {
+		return User{}, fmt.Errorf("%w: %s", ErrInvalidUser, passwordRule)
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), u.cost)
 	if err != nil {
