@@ -19,7 +19,7 @@ import (
 // ticket asked through POST /api/v1/routing/suggest at once — no waiting
 // between the imports and the first question, as a script would do it.
 func evalRoutingHTTP(ctx context.Context, w io.Writer, o routing.EvalOptions) (routing.Report, error) {
-	tickets, err := routing.ReadJSONLFile[routing.Example](o.TicketsFile)
+	plan, err := routing.LoadSplits(o)
 	if err != nil {
 		return routing.Report{}, err
 	}
@@ -34,7 +34,7 @@ func evalRoutingHTTP(ctx context.Context, w io.Writer, o routing.EvalOptions) (r
 		}
 	}
 	var splits []routing.Metrics
-	for _, sp := range routing.MakeSplits(tickets, o) {
+	for _, sp := range plan {
 		start := time.Now()
 		mt, took, err := evalRoutingSplit(ctx, o, sp, kb)
 		if err != nil {

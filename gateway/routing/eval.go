@@ -22,7 +22,11 @@ type EvalOptions struct {
 	DepartmentsFile string
 	KBFile          string // optional: KB entries as training material and for direct answers
 	TicketsFile     string
-	RulesFile       string // optional: JSON array of Rule, to measure a catalogue's effect
+	// TestFile, when set, is a separate labelled set: the whole of
+	// TicketsFile is the history and TestFile the one test part, instead
+	// of random splits and folds of TicketsFile.
+	TestFile  string
+	RulesFile string // optional: JSON array of Rule, to measure a catalogue's effect
 	// GuideFile is an optional dispatch guide (markdown, ParseGuide's
 	// shape): its rules join the catalogue before training.
 	GuideFile    string
@@ -168,7 +172,7 @@ func Evaluate(ctx context.Context, w io.Writer, opts EvalOptions) (Report, error
 	if err != nil {
 		return Report{}, err
 	}
-	tickets, err := ReadJSONLFile[Example](opts.TicketsFile)
+	splits, err := LoadSplits(opts)
 	if err != nil {
 		return Report{}, err
 	}
@@ -222,7 +226,6 @@ func Evaluate(ctx context.Context, w io.Writer, opts EvalOptions) (Report, error
 		kbByID[e.ID] = e
 	}
 
-	splits := MakeSplits(tickets, opts)
 	var rep Report
 	for _, sp := range splits {
 		if err := ctx.Err(); err != nil {
@@ -239,6 +242,27 @@ func Evaluate(ctx context.Context, w io.Writer, opts EvalOptions) (Report, error
 	rep.Mean, rep.Worst = summarise(rep.Splits)
 	printReport(w, rep)
 	return rep, nil
+}
+
+// LoadSplits reads opts.TicketsFile and divides it as MakeSplits does, or,
+// with opts.TestFile, returns the one split of the whole file as history
+// and the test file as its test part.
+func LoadSplits(opts EvalOptions) ([]Split, error) {
+	tickets, err := ReadJSONLFile[Example](opts.TicketsFile)
+	if err != nil {
+		return nil, err
+	}
+	if opts.TestFile == "" {
+		return MakeSplits(tickets, opts), nil
+	}
+	test, err := ReadJSONLFile[Example](opts.TestFile)
+	if err != nil {
+		return nil, err
+	}
+	if len(test) == 0 {
+		return nil, fmt.Errorf("%w: %s holds no tickets", ErrInvalid, opts.TestFile)
+	}
+	return []Split{{Name: "test-file", History: tickets, Test: test}}, nil
 }
 
 // Split is one history/test division of a labelled ticket file.

@@ -65,3 +65,37 @@ func TestEvaluateDev(t *testing.T) {
 		t.Errorf("want %d splits, got %d", want, len(rep.Splits))
 	}
 }
+
+// TestLoadSplitsWithTestFile: a separate test file makes one split whose
+// history is the whole tickets file; an empty test file is refused.
+func TestLoadSplitsWithTestFile(t *testing.T) {
+	dir := t.TempDir()
+	hist := filepath.Join(dir, "history.jsonl")
+	test := filepath.Join(dir, "test.jsonl")
+	empty := filepath.Join(dir, "empty.jsonl")
+	line := func(id, dept string) string {
+		return `{"id":"` + id + `","text":"路灯不亮","type":"投诉","department":"` + dept + `"}` + "\n"
+	}
+	if err := os.WriteFile(hist, []byte(line("h1", "urban")+line("h2", "urban")+line("h3", "water")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(test, []byte(line("t1", "water")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	splits, err := LoadSplits(EvalOptions{TicketsFile: hist, TestFile: test})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(splits) != 1 || len(splits[0].History) != 3 || len(splits[0].Test) != 1 || splits[0].Test[0].ID != "t1" {
+		t.Fatalf("splits = %+v", splits)
+	}
+	if splits, err := LoadSplits(EvalOptions{TicketsFile: hist}); err != nil || len(splits) != 10 {
+		t.Fatalf("without a test file: %d splits, %v", len(splits), err)
+	}
+	if _, err := LoadSplits(EvalOptions{TicketsFile: hist, TestFile: empty}); err == nil {
+		t.Fatal("an empty test file was accepted")
+	}
+}
