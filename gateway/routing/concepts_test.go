@@ -121,3 +121,38 @@ func TestConceptsBridgeEverydayWords(t *testing.T) {
 		t.Errorf("right with the lexicon %d of %d, without %d: the lexicon does not bridge", with, len(cases), without)
 	}
 }
+
+// TestCallFrameIsNotAMeter: an agent's 来电表扬 / 来电表示 must not read as
+// 电表 (the electricity meter) once the frame is set apart, while a real
+// meter and a power supply's 来电 (power is back) still do.
+func TestCallFrameIsNotAMeter(t *testing.T) {
+	ix := defaultConcepts
+	names := func(text string) []string {
+		var out []string
+		for _, c := range ix.Match(requestText(text)) {
+			out = append(out, ix.Name(c))
+		}
+		return out
+	}
+	meter := names("电表走得太快")
+	if len(meter) == 0 {
+		t.Fatal("电表走得太快 matched no concept")
+	}
+	for _, text := range []string{"来电表扬交警大队的民警帮忙推车", "来电表示小学老师义务辅导孩子"} {
+		for _, n := range names(text) {
+			if slices.Contains(meter, n) {
+				t.Errorf("%s: matched the meter's concept %s", text, n)
+			}
+		}
+		var raw []string
+		for _, c := range ix.Match(text) {
+			raw = append(raw, ix.Name(c))
+		}
+		if !slices.ContainsFunc(raw, func(n string) bool { return slices.Contains(meter, n) }) {
+			t.Errorf("%s: the raw text no longer matches the meter (%v): the case this guards is gone", text, raw)
+		}
+	}
+	if got := requestText("停电三天了还没来电"); got != "停电三天了还没来电 " {
+		t.Errorf("requestText kept the power's 来电 as %q", got)
+	}
+}

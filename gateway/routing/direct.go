@@ -66,7 +66,7 @@ func (m *model) directAnswer(ctx context.Context, search KBSearch, q Query, p *p
 	lead := m.depts[p.ranked[0]].Code
 	// Topical similarity uses plain TF-IDF: the department is settled, now
 	// the question matters, not the words that mark the department.
-	qv := m.plain.vector(counts(baseTokens(m.tok, stripLocation(q.Text))))
+	qv := m.plain.vector(counts(baseTokens(m.tok, requestText(q.Text))))
 	type cand struct {
 		hit KBHit
 		sim float32

@@ -134,4 +134,4 @@ func (ix *dutyIndex) clauseScores(tf map[uint32]float32) []float64 {
 
 // routeText is the text the department scorers see: the request without its
 // address spans.
-func (m *model) routeText(s string) string { return stripLocation(s) }
+func (m *model) routeText(s string) string { return requestText(s) }

@@ -518,7 +518,7 @@ func buildModel(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []
 			if t := typeIndex(examples[d.ref].Type); t >= 0 {
 				d.label = t
 				d.weight = 1
-				d.vec = append(plain.vector(counts(baseTokens(tok, stripLocation(examples[d.ref].Text)))), cueTerms(examples[d.ref].Text)...)
+				d.vec = append(plain.vector(counts(baseTokens(tok, requestText(examples[d.ref].Text)))), cueTerms(examples[d.ref].Text)...)
 				if useChannel && examples[d.ref].Channel != "" {
 					d.vec = append(d.vec, term{hashToken("ch:" + examples[d.ref].Channel), channelWeight})
 				}

@@ -196,7 +196,7 @@ func (m *model) predictType(p *prediction, text, channel, lead string) {
 		return
 	}
 	T := len(RequestTypes)
-	v := append(m.plain.vector(counts(baseTokens(m.tok, stripLocation(text)))), cueTerms(text)...)
+	v := append(m.plain.vector(counts(baseTokens(m.tok, requestText(text)))), cueTerms(text)...)
 	if useChannel && channel != "" {
 		v = append(v, term{hashToken("ch:" + channel), channelWeight})
 	}

@@ -67,7 +67,7 @@ type urgencyModel struct {
 
 // urgencyGrams are the distinct hashed n-grams of text without its address.
 func urgencyGrams(text string) []uint32 {
-	grams := CharNGrams(stripLocation(text))
+	grams := CharNGrams(requestText(text))
 	out := make([]uint32, len(grams))
 	for i, g := range grams {
 		out[i] = hashToken(g)
@@ -160,7 +160,7 @@ func (m *urgencyModel) cues(text string, k int) []string {
 		ratio float32
 	}
 	var cs []cue
-	for _, g := range CharNGrams(stripLocation(text)) {
+	for _, g := range CharNGrams(requestText(text)) {
 		if r := m.ratio[hashToken(g)]; r > 0 && !slices.ContainsFunc(cs, func(c cue) bool { return c.gram == g }) {
 			cs = append(cs, cue{g, r})
 		}
