@@ -31,8 +31,8 @@ func TestDebugText(t *testing.T) {
 	}
 	C := len(m.depts)
 	type row struct {
-		tok    string
-		w, d   float32
+		tok  string
+		w, d float32
 	}
 	var rows []row
 	seen := map[string]bool{}

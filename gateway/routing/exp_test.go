@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -44,6 +45,21 @@ func expEvalGuide(t *testing.T, name string, guide bool) Report {
 		fmt.Println(out.String())
 	}
 	fmt.Printf("%-36s top1 %.3f/%.3f top3 %.3f/%.3f type %.3f/%.3f urgR %.2f urgP %.2f daR %.3f daP %.3f coR %.3f coP %.3f\n", name, rep.Mean.Top1, rep.Worst.Top1, rep.Mean.Top3, rep.Worst.Top3, rep.Mean.Type, rep.Worst.Type, rep.Worst.UrgentRecall, rep.Mean.UrgentPrecision, rep.Mean.DARecall, rep.Mean.DAPrecision, rep.Mean.CoRecall, rep.Mean.CoPrecision)
+	// ROUTING_BLIND: comma-separated labelled sets measured with every dev
+	// ticket as history (the blind writers' sets of the tenth pass).
+	for _, path := range strings.Split(os.Getenv("ROUTING_BLIND"), ",") {
+		if path == "" {
+			continue
+		}
+		o := opts
+		o.TestFile = path
+		var out testWriter
+		r, err := Evaluate(context.Background(), &out, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Printf("%-36s top1 %.3f top3 %.3f type %.3f urgR %.2f  (%s)\n", "  "+filepath.Base(path), r.Mean.Top1, r.Mean.Top3, r.Mean.Type, r.Mean.UrgentRecall, name)
+	}
 	return rep
 }
 
