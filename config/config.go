@@ -19,6 +19,7 @@ type Config struct {
 	Dispatch   Dispatch    `yaml:"dispatch"`
 	Tickets    Tickets     `yaml:"tickets"`
 	Audit      Audit       `yaml:"audit"`
+	Routing    Routing     `yaml:"routing"`
 	Connectors []Connector `yaml:"connectors"`
 }
 
@@ -92,6 +93,17 @@ type Topics struct {
 	WebhookURL string `yaml:"webhook_url"`
 	// WebhookSecret signs the alert bodies (X-Hallgate-Signature).
 	WebhookSecret Secret `yaml:"webhook_secret"`
+}
+
+// Routing configures the dispatch suggester (gateway/routing).
+type Routing struct {
+	// StarterExamples lets the suggester learn, beside the city's own
+	// history, from the shipped starter examples: citizens' requests
+	// labelled with the kind of department that commonly handles them,
+	// given to the city's department of that kind. Default true; a city
+	// whose practice differs widely turns them off, and its own history
+	// outweighs them as it grows either way.
+	StarterExamples bool `yaml:"starter_examples"`
 }
 
 // Audit configures the audit trail (操作日志, gateway/audit).
@@ -252,6 +264,7 @@ func Default() Config {
 		Redis:     Redis{Prefix: "hallgate:", AppendFsync: "always", WaitTimeout: time.Second},
 		Meili:     Meili{Index: "hallgate"},
 		Audit:     Audit{RetentionDays: 180},
+		Routing:   Routing{StarterExamples: true},
 		Telemetry: Telemetry{ServiceName: "hallgate", SampleRatio: 1, LogLevel: "info"},
 		RateLimit: RateLimit{
 			Public:        Bucket{PerSecond: 10, Burst: 40},

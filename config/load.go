@@ -81,6 +81,7 @@ var envVars = []EnvVar{
 	{"HALLGATE_CITY_AREA_CODE", "city.area_code", str(func(c *Config) *string { return &c.City.AreaCode })},
 	{"HALLGATE_CALLER_RETENTION_DAYS", "tickets.caller_retention_days", integer(func(c *Config) *int { return &c.Tickets.CallerRetentionDays })},
 	{"HALLGATE_AUDIT_RETENTION_DAYS", "audit.retention_days", integer(func(c *Config) *int { return &c.Audit.RetentionDays })},
+	{"HALLGATE_ROUTING_STARTER_EXAMPLES", "routing.starter_examples", boolean(func(c *Config) *bool { return &c.Routing.StarterExamples })},
 	{"HALLGATE_TOPICS_WEBHOOK_URL", "topics.webhook_url", str(func(c *Config) *string { return &c.Topics.WebhookURL })},
 	{"HALLGATE_TOPICS_WEBHOOK_SECRET", "topics.webhook_secret", secret(func(c *Config) *Secret { return &c.Topics.WebhookSecret })},
 	{"HALLGATE_DISPATCH_LEASE", "dispatch.lease", duration(func(c *Config) *time.Duration { return &c.Dispatch.Lease })},
@@ -141,6 +142,17 @@ func list(field func(*Config) *[]string) func(*Config, string) error {
 
 func secret(field func(*Config) *Secret) func(*Config, string) error {
 	return func(c *Config, v string) error { *field(c) = Secret(v); return nil }
+}
+
+func boolean(field func(*Config) *bool) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("not a boolean (true or false): %q", v)
+		}
+		*field(c) = b
+		return nil
+	}
 }
 
 func integer(field func(*Config) *int) func(*Config, string) error {

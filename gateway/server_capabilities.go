@@ -136,6 +136,7 @@ func (a *App) wireCapabilities(ctx context.Context) error {
 		// A city's history and KB can take many seconds to train on; the
 		// gateway serves from the duties and the catalogue meanwhile.
 		TrainInBackground: true,
+		NoStarters:        !a.Config.Routing.StarterExamples,
 		Logger:            a.Log,
 	})
 	if err != nil {

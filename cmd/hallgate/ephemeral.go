@@ -30,7 +30,7 @@ type ephemeral struct {
 
 // startEphemeral starts a gateway with default configuration, a fresh data
 // directory (or dataDir when given) and rate limits off.
-func startEphemeral(ctx context.Context, dataDir string, logs io.Writer) (*ephemeral, error) {
+func startEphemeral(ctx context.Context, dataDir string, logs io.Writer, tune ...func(*config.Config)) (*ephemeral, error) {
 	e := &ephemeral{}
 	if dataDir == "" {
 		d, err := os.MkdirTemp("", "hallgate-eval-")
@@ -51,6 +51,9 @@ func startEphemeral(ctx context.Context, dataDir string, logs io.Writer) (*ephem
 	cfg.RateLimit.Public.PerSecond = 0
 	cfg.RateLimit.Authenticated.PerSecond = 0
 	cfg.RateLimit.Messages.PerSecond = 0
+	for _, f := range tune {
+		f(&cfg)
+	}
 	if logs == nil {
 		logs = io.Discard
 	}

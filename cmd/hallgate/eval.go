@@ -138,6 +138,7 @@ func runEvalRouting(ctx context.Context, env *cliEnv, args []string) error {
 	fs.StringVar(&o.TicketsFile, "tickets", "", "labelled tickets, JSON Lines (required)")
 	fs.StringVar(&o.KBFile, "kb", "", "knowledge base JSON Lines (training material and direct answers)")
 	fs.StringVar(&o.TestFile, "test", "", "a separate labelled test set, JSON Lines (optional): all of --tickets is then the history")
+	fs.BoolVar(&o.NoStarters, "no-starters", false, "leave the shipped starter examples out: learn from the history alone")
 	fs.StringVar(&o.RulesFile, "rules", "", "catalogue rules, JSON array (optional)")
 	fs.StringVar(&o.GuideFile, "guide", "", "dispatch guide, markdown (optional): its lines join the catalogue before training")
 	fs.IntVar(&o.Splits, "splits", 5, "random history/test splits")

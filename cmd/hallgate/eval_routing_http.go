@@ -10,6 +10,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/hallgate/hallgate/config"
 	"github.com/hallgate/hallgate/gateway/routing"
 )
 
@@ -55,7 +56,7 @@ type splitTimes struct{ imp, first time.Duration }
 // metrics and timings.
 func evalRoutingSplit(ctx context.Context, o routing.EvalOptions, sp routing.Split, kb map[string]routing.KBEntry) (routing.Metrics, splitTimes, error) {
 	var took splitTimes
-	g, err := startEphemeral(ctx, "", nil)
+	g, err := startEphemeral(ctx, "", nil, func(c *config.Config) { c.Routing.StarterExamples = !o.NoStarters })
 	if err != nil {
 		return routing.Metrics{}, took, err
 	}

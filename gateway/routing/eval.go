@@ -35,6 +35,8 @@ type EvalOptions struct {
 	Folds        int     // k-fold cross-validation folds; default 5, negative = none
 	Seed         uint64  // default 1
 	Tokenizer    Tokenizer
+	// NoStarters leaves the shipped starter examples out of every model.
+	NoStarters bool
 	// KBBackend searches the KB for direct answers: "embedded" (default,
 	// the gateway's own index) or "bm25" (this package's small BM25).
 	KBBackend string
@@ -231,7 +233,9 @@ func Evaluate(ctx context.Context, w io.Writer, opts EvalOptions) (Report, error
 		if err := ctx.Err(); err != nil {
 			return rep, err
 		}
-		m := buildModel(opts.Tokenizer, depts, sp.History, kb, rules, evalParams)
+		p := evalParams
+		p.NoStarters = p.NoStarters || opts.NoStarters
+		m := buildModel(opts.Tokenizer, depts, sp.History, kb, rules, p)
 		mt, err := scoreSplit(ctx, m, rules, search, kbByID, sp.Test)
 		if err != nil {
 			return rep, err

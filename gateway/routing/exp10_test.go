@@ -1,9 +1,14 @@
 package routing
 
 import (
+	"encoding/json"
+	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/hallgate/hallgate/knowledgebase/analysis"
 )
 
 // TestExperiment10 is the tenth pass (ROUTING_EXP=10a, 10b; ROUTING_BLIND
@@ -42,4 +47,112 @@ func TestExperiment10(t *testing.T) {
 	default:
 		t.Skip("set ROUTING_EXP=10a")
 	}
+}
+
+// TestSeeds (ROUTING_EXP=seeds, ROUTING_SEEDS=a.jsonl,b.jsonl,
+// ROUTING_SEEDTEST=d.jsonl,…): the dev splits with the seed tickets added to
+// every split's history, then each extra test set with every dev ticket and
+// the seeds as history.
+func TestSeeds(t *testing.T) {
+	if os.Getenv("ROUTING_EXP") != "seeds" {
+		t.Skip("set ROUTING_EXP=seeds")
+	}
+	depts, tickets, kb := loadDev(t)
+	var seeds []Example
+	for _, p := range strings.Split(os.Getenv("ROUTING_SEEDS"), ",") {
+		if p == "" {
+			continue
+		}
+		s, err := ReadJSONLFile[Example](p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seeds = append(seeds, s...)
+	}
+	kbByID := map[string]KBEntry{}
+	for _, e := range kb {
+		kbByID[e.ID] = e
+	}
+	search := NewBM25(kb).Search
+	tok := WordTokenizer(analysis.Shared())
+	var ms []Metrics
+	for _, sp := range MakeSplits(tickets, EvalOptions{}) {
+		m := buildModel(tok, depts, append(slices.Clone(sp.History), seeds...), kb, nil, evalParams)
+		mt, err := scoreSplit(t.Context(), m, nil, search, kbByID, sp.Test)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ms = append(ms, mt)
+	}
+	mean, worst := summarise(ms)
+	n1, n3, nt := 0, 0, 0
+	for _, m := range ms {
+		if m.Top1 >= 0.85 {
+			n1++
+		}
+		if m.Top3 >= 0.95 {
+			n3++
+		}
+		if m.Type >= 0.85 {
+			nt++
+		}
+	}
+	fmt.Printf("dev + %d seeds: top1 %.3f/%.3f (%d of 10) top3 %.3f/%.3f (%d) type %.3f/%.3f (%d) urgR %.2f daR %.3f daFit %.3f\n", len(seeds), mean.Top1, worst.Top1, n1, mean.Top3, worst.Top3, n3, mean.Type, worst.Type, nt, worst.UrgentRecall, mean.DARecall, mean.DAFit)
+	for _, p := range strings.Split(os.Getenv("ROUTING_SEEDTEST"), ",") {
+		if p == "" {
+			continue
+		}
+		test, err := ReadJSONLFile[Example](p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := buildModel(tok, depts, append(slices.Clone(tickets), seeds...), kb, nil, evalParams)
+		mt, err := scoreSplit(t.Context(), m, nil, search, kbByID, test)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Printf("  %s: top1 %.3f top3 %.3f type %.3f urgR %.2f daR %.3f daFit %.3f\n", p, mt.Top1, mt.Top3, mt.Type, mt.UrgentRecall, mt.DARecall, mt.DAFit)
+	}
+}
+
+// TestBuildStarters (ROUTING_EXP=buildstarters, ROUTING_STARTER_SRC=a.jsonl,…)
+// writes starter.jsonl from the writers' files, which label by one city's
+// department codes: each code becomes its department's template kind.
+func TestBuildStarters(t *testing.T) {
+	if os.Getenv("ROUTING_EXP") != "buildstarters" {
+		t.Skip("set ROUTING_EXP=buildstarters")
+	}
+	depts, _, _ := loadDev(t)
+	kindOf := map[string]string{}
+	for i, n := range templateNames(depts) {
+		if n == "" {
+			t.Fatalf("department %s has no template", depts[i].Code)
+		}
+		kindOf[depts[i].Code] = n
+	}
+	var b strings.Builder
+	n := 0
+	for _, p := range strings.Split(os.Getenv("ROUTING_STARTER_SRC"), ",") {
+		exs, err := ReadJSONLFile[Example](p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ex := range exs {
+			k, ok := kindOf[ex.Department]
+			if !ok || typeIndex(ex.Type) < 0 || ex.Text == "" {
+				t.Fatalf("%s %s: department %q type %q", p, ex.ID, ex.Department, ex.Type)
+			}
+			line, err := json.Marshal(starterExample{Kind: k, Text: ex.Text, Type: ex.Type, Channel: ex.Channel})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b.Write(line)
+			b.WriteByte('\n')
+			n++
+		}
+	}
+	if err := os.WriteFile("starter.jsonl", []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fmt.Printf("wrote %d starter examples\n", n)
 }

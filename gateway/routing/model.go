@@ -104,6 +104,8 @@ type modelParams struct {
 	// most recent ones); the neighbour index always holds all of them. It
 	// keeps a rebuild over 100,000 tickets to seconds.
 	MaxLinearExamples int
+	// NoStarters leaves the shipped starter examples out (starter.go).
+	NoStarters bool
 }
 
 // lexicon is the concept index p names, the shipped one by default.
@@ -214,6 +216,13 @@ func typeIndex(t string) int {
 func buildModel(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []KBEntry, rules []Rule, p modelParams) *model {
 	plainTok, ix := tok, p.lexicon()
 	tok = withConcepts(withSeparable(tok), ix)
+	own := examples // the city's history, without the starter examples
+	if !p.inner && useStarters && !p.NoStarters {
+		// The stacker's inner models get them through examples.
+		if st := starterExamples(depts); len(st) > 0 {
+			examples = append(st, examples...)
+		}
+	}
 	m := &model{tok: tok, concepts: ix, depts: depts, idx: map[string]int{}, df: newDocFreq(), examples: examples, kb: kb, rules: rules}
 	for i, d := range depts {
 		m.idx[d.Code] = i
@@ -462,7 +471,7 @@ func buildModel(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []
 	n := len(m.docs)
 	m.accPool.New = func() any { a := make([]float32, n); return &a }
 	m.conceptIDs = conceptIDSet(ix)
-	m.urg = trainUrgency(examples)
+	m.urg = trainUrgency(own)
 	if blendCNB > 0 {
 		m.cnb = buildCNB(lin, C)
 	}
@@ -565,7 +574,7 @@ func buildModel(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []
 	for i := range m.co {
 		m.co[i] = make([]float32, C)
 	}
-	for _, ex := range examples {
+	for _, ex := range own {
 		l, ok := m.idx[ex.Department]
 		if !ok {
 			continue

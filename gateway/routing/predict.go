@@ -132,7 +132,7 @@ func (m *model) predict(ctx context.Context, q Query, rules []Rule) prediction {
 	coVotes := map[string]float64{}
 	for _, n := range p.neighbours {
 		d := m.docs[n.doc]
-		if d.kind != kindHistory || d.label != lead || n.sim < 0.25 {
+		if d.kind != kindHistory || d.label != lead || n.sim < 0.25 || m.examples[d.ref].starter {
 			continue
 		}
 		for _, c := range m.examples[d.ref].CoDepartments {
@@ -228,7 +228,7 @@ func (m *model) predictUrgent(p *prediction, text string) {
 	var urg, tot float64
 	for _, n := range p.neighbours {
 		d := m.docs[n.doc]
-		if d.kind != kindHistory {
+		if d.kind != kindHistory || m.examples[d.ref].starter {
 			continue
 		}
 		s := float64(n.sim)
@@ -277,7 +277,7 @@ func (m *model) explain(p *prediction, text string, lead int) {
 	var sims []string
 	for _, n := range p.neighbours {
 		d := m.docs[n.doc]
-		if d.kind != kindHistory || len(sims) >= 3 || n.sim < 0.15 {
+		if d.kind != kindHistory || len(sims) >= 3 || n.sim < 0.15 || m.examples[d.ref].starter {
 			continue
 		}
 		ex := m.examples[d.ref]

@@ -46,7 +46,10 @@ type Options struct {
 	// base; default 25s, under the server's 30s write timeout; negative: never wait). A suggestion that gives up
 	// says so (model_pending) and answers from the model it has.
 	StaleWait time.Duration
-	Logger    *slog.Logger
+	// NoStarters leaves the shipped starter examples (starter.go) out of
+	// the model: only the city's own history is learned from.
+	NoStarters bool
+	Logger     *slog.Logger
 }
 
 // defaultMaxKBTrainEntries is MaxKBTrainEntries' default.
@@ -157,6 +160,7 @@ func (s *Suggester) bootstrap(ctx context.Context) error {
 		return err
 	}
 	p := defaultParams()
+	p.NoStarters = true // this first model must be quick; the full one has them
 	if p.concepts, _, err = s.lexicon(ctx); err != nil {
 		return err
 	}
@@ -263,6 +267,7 @@ func (s *Suggester) Retrain(ctx context.Context) error {
 		return err
 	}
 	p := defaultParams()
+	p.NoStarters = s.opts.NoStarters
 	var lk lexiconKey
 	if p.concepts, lk, err = s.lexicon(ctx); err != nil {
 		return err

@@ -102,6 +102,7 @@ func TestDirectAnswerGateOnEnquiryProbability(t *testing.T) {
 	q := Query{Text: "来电咨询：充电桩报装需要准备什么材料？"}
 	p := defaultParams()
 	p.Stack = false
+	p.NoStarters = true // a city without typed history: no starters either
 	for _, history := range []bool{true, false} {
 		var exs []Example
 		if history {

@@ -35,6 +35,9 @@ type Example struct {
 	CoDepartments []string `json:"co_departments,omitempty"`
 	Urgent        bool     `json:"urgent"`
 	DirectAnswer  bool     `json:"direct_answer"`
+	// starter marks a shipped starter example (starter.go): learned from,
+	// never quoted, never a vote on urgency or co-departments.
+	starter bool
 }
 
 // KBEntry is a knowledge-base entry as training material: its department
