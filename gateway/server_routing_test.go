@@ -110,7 +110,9 @@ func importTestCity(t *testing.T, g *testGateway) {
 // nothing saved, a stale version conflicts, an agent may read but not edit,
 // and the edit reaches suggestions once the model rebuilt (in_model).
 func TestConceptLexiconEditedThroughTheAPI(t *testing.T) {
-	g := startFullGateway(t, testConfig(t), nil)
+	cfg := testConfig(t)
+	cfg.Routing.StarterExamples = false // what the lexicon and its edit do, alone
+	g := startFullGateway(t, cfg, nil)
 	importTestCity(t, g)
 	const text = "嘀嘀宝横七竖八堆在小区门口"
 	suggest := func() map[string]any {

@@ -39,7 +39,7 @@ func TestTrainInBackground(t *testing.T) {
 
 	release := make(chan struct{})
 	kbCalls := 0
-	s, err := Open(ctx, Options{Store: st, Departments: synthDepartments, Tokenizer: CharNGrams, Logger: quietLogger,
+	s, err := Open(ctx, Options{NoStarters: true, Store: st, Departments: synthDepartments, Tokenizer: CharNGrams, Logger: quietLogger,
 		RetrainDelay: 10 * time.Millisecond, TrainInBackground: true,
 		// Never wait for the held training: this test is about the
 		// bootstrap model answering meanwhile (fresh_test.go covers the

@@ -5,7 +5,9 @@
 // for each proposal in Chinese.
 //
 // What it learns from, and only from: the departments' responsibilities
-// (三定 duties), the knowledge-base entries (each carries its department),
+// (三定 duties), the shipped starter examples (starter.go: requests labelled
+// by kind of department, given to the city's department of each kind,
+// unless Options.NoStarters), the knowledge-base entries (each carries its department),
 // the labelled history of tickets (Observe / ObserveBatch, persisted in the
 // store collection "routing_examples" and reloaded at Open), and the rules
 // an administrator enters in the catalogue (collection "routing_rules"),

@@ -41,7 +41,7 @@ func (g *kbGate) close() {
 
 func openGated(t *testing.T, g *kbGate, staleWait time.Duration) *Suggester {
 	t.Helper()
-	s, err := Open(context.Background(), Options{Store: openBolt(t), Departments: synthDepartments, KBEntries: g.entries,
+	s, err := Open(context.Background(), Options{NoStarters: true, Store: openBolt(t), Departments: synthDepartments, KBEntries: g.entries,
 		Tokenizer: CharNGrams, Logger: quietLogger, RetrainDelay: 100 * time.Millisecond, StaleWait: staleWait})
 	if err != nil {
 		t.Fatal(err)
@@ -142,7 +142,7 @@ func TestSyncExamplesFromAnotherReplica(t *testing.T) {
 	ctx := context.Background()
 	st := openBolt(t)
 	open := func() *Suggester {
-		s, err := Open(ctx, Options{Store: st, Departments: synthDepartments, Tokenizer: CharNGrams, Logger: quietLogger,
+		s, err := Open(ctx, Options{NoStarters: true, Store: st, Departments: synthDepartments, Tokenizer: CharNGrams, Logger: quietLogger,
 			RetrainDelay: 50 * time.Millisecond, StaleWait: time.Minute})
 		if err != nil {
 			t.Fatal(err)

@@ -220,7 +220,7 @@ func buildModel(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []
 	if !p.inner && useStarters && !p.NoStarters {
 		// The stacker's inner models get them through examples.
 		if st := starterExamples(depts); len(st) > 0 {
-			examples = append(st, examples...)
+			examples = append(besideGuide(depts, rules, st), examples...)
 		}
 	}
 	m := &model{tok: tok, concepts: ix, depts: depts, idx: map[string]int{}, df: newDocFreq(), examples: examples, kb: kb, rules: rules}

@@ -141,3 +141,21 @@ func TestStartersAreLearnedNotQuoted(t *testing.T) {
 		t.Error("the urgency model learned from starter examples alone")
 	}
 }
+
+// TestStartersStepBackBesideAGuide: a city's dispatch guide (scope rules)
+// is its own account of who does what; the common practice of the starter
+// examples then stays out.
+func TestStartersStepBackBesideAGuide(t *testing.T) {
+	city := []DepartmentInfo{
+		{Code: "rs", Name: "青山市人力资源和社会保障局", Responsibilities: "负责就业和社会保险。"},
+		{Code: "cg", Name: "青山市城市管理局", Responsibilities: "负责市容环境卫生。"},
+	}
+	if len(starterExamples(city)) == 0 {
+		t.Fatal("no starter examples for the test city")
+	}
+	guide := []Rule{{ID: "guide-cg", Department: "cg", Scope: "餐饮油烟、占道经营"}}
+	m := buildModel(WordTokenizer(analysis.Shared()), city, nil, nil, guide, defaultParams())
+	if len(m.examples) != 0 {
+		t.Fatalf("%d starter examples beside a guide", len(m.examples))
+	}
+}

@@ -11,9 +11,14 @@ import (
 	"time"
 )
 
+// openSuggester opens a suggester on the synthetic city. These tests (and
+// the other Open calls of the package's tests) check the suggester's
+// mechanics; they leave the starter examples out, whose extra thousand
+// documents would only slow every rebuild under the race detector
+// (starter_test.go covers them).
 func openSuggester(t *testing.T, st RecordStore) *Suggester {
 	t.Helper()
-	s, err := Open(context.Background(), Options{Store: st, Departments: synthDepartments, Tokenizer: CharNGrams, Logger: quietLogger, RetrainDelay: 20 * time.Millisecond})
+	s, err := Open(context.Background(), Options{NoStarters: true, Store: st, Departments: synthDepartments, Tokenizer: CharNGrams, Logger: quietLogger, RetrainDelay: 20 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,7 +257,7 @@ func TestDirectAnswerOnlyForGeneralEnquiries(t *testing.T) {
 		{ID: "k2", Question: "小学入学报名需要哪些材料？", Answer: "户口簿和房产证明。", Department: "edu", Keywords: []string{"入学", "报名"}},
 	}
 	ix := NewBM25(kb)
-	s, err := Open(ctx, Options{Store: openBolt(t), Departments: synthDepartments, Tokenizer: CharNGrams, Logger: quietLogger,
+	s, err := Open(ctx, Options{NoStarters: true, Store: openBolt(t), Departments: synthDepartments, Tokenizer: CharNGrams, Logger: quietLogger,
 		KBEntries: func(context.Context) ([]KBEntry, error) { return kb, nil }, KBSearch: ix.Search})
 	if err != nil {
 		t.Fatal(err)
@@ -281,7 +286,7 @@ func TestInvalidateRereadsKB(t *testing.T) {
 	ctx := context.Background()
 	var mu sync.Mutex
 	var kb []KBEntry
-	s, err := Open(ctx, Options{Store: openBolt(t), Departments: synthDepartments, Tokenizer: CharNGrams, Logger: quietLogger,
+	s, err := Open(ctx, Options{NoStarters: true, Store: openBolt(t), Departments: synthDepartments, Tokenizer: CharNGrams, Logger: quietLogger,
 		RetrainDelay: 10 * time.Millisecond,
 		KBEntries: func(context.Context) ([]KBEntry, error) {
 			mu.Lock()
