@@ -42,6 +42,12 @@ import (
 // 0.863 (top-1 ≥ 0.85 in 8 of 10, top-3 ≥ 0.95 in 9, type ≥ 0.85 in 7); A
 // 0.875/0.985, B 0.885/0.985, C 0.840/0.990, D 0.875/0.985, E 0.865/0.990
 // (D and E before: 0.815/0.955, 0.820/0.965); urgent recall 1.0 throughout.
+// As shipped (prepended as the oldest history; ROUTING_EXP=10w, weight 1):
+// dev 0.873/0.972, type 0.863; A 0.885/0.980, B 0.895/0.985, C 0.840/0.990,
+// D 0.885/0.980, E 0.885/0.990; type A–E 0.875/0.915/0.905/0.785/0.825.
+// Weight 0.5: dev 0.865/0.969, A–E top-1 0.880/0.895/0.840/0.870/0.870;
+// weight 2: dev 0.879/0.965, A–E 0.895/0.895/0.855/0.885/0.885 — within
+// the noise of weight 1, which stays.
 // Beside the dev city's guide (eval --guide): all starters 0.885/0.987, type
 // 0.863; none 0.869/0.981, 0.850; only those no guide clause of another
 // department matched at guideEvidenceMin (569 of 1,000) 0.857/0.974, 0.861.
@@ -52,6 +58,13 @@ import (
 // 0.913/0.997, D 0.965/1.000, E 0.935/0.995.
 func TestExperiment10(t *testing.T) {
 	switch os.Getenv("ROUTING_EXP") {
+	case "10w":
+		// Starter weight (ROUTING_SEEDS empty: the shipped starters).
+		defer func(w float32) { starterWeight = w }(starterWeight)
+		for _, w := range []float32{0.5, 1, 2} {
+			starterWeight = w
+			expEval(t, fmt.Sprintf("starter weight %.1f", w))
+		}
 	case "10b":
 		expEval(t, "lexicon widened from A and C")
 	case "10a":

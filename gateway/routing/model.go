@@ -252,7 +252,11 @@ func buildModel(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []
 			continue
 		}
 		tf := m.routeTF(p.memo, ex.Text)
-		raws = append(raws, raw{tf, l, hw, kindHistory, i})
+		w := hw
+		if ex.starter {
+			w *= starterWeight
+		}
+		raws = append(raws, raw{tf, l, w, kindHistory, i})
 		if coLabelWeight > 0 {
 			for _, c := range ex.CoDepartments {
 				if j, ok := m.idx[c]; ok && j != l {

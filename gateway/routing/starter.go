@@ -61,6 +61,10 @@ var shippedStarters = func() []starterExample {
 	return s
 }()
 
+// starterWeight scales a starter example's weight as a training document
+// against a history ticket's.
+var starterWeight float32 = 1
+
 // useStarters switches the starter examples on (Options.NoStarters turns
 // them off for one suggester).
 var useStarters = true
