@@ -132,16 +132,6 @@ func (ix *dutyIndex) clauseScores(tf map[uint32]float32) []float64 {
 	return acc
 }
 
-// routeText is the text the department scorers see: the request without its
-// address spans.
-func (m *model) routeText(s string) string {
-	s = requestText(s)
-	if dropTypeWords != nil {
-		s = dropTypeWords.Replace(s)
-	}
-	return s
-}
-
-// dropTypeWords, when set, blanks the request-type words out of what the
-// department scorers read (experiment).
-var dropTypeWords *strings.Replacer
+// routeText is the text the department scorers see: requestText, the
+// request without its address spans and with the call frame set apart.
+func (m *model) routeText(s string) string { return requestText(s) }

@@ -216,17 +216,16 @@ func typeIndex(t string) int {
 func buildModel(tok Tokenizer, depts []DepartmentInfo, examples []Example, kb []KBEntry, rules []Rule, p modelParams) *model {
 	plainTok, ix := tok, p.lexicon()
 	tok = withConcepts(withSeparable(tok), ix)
-	own := examples // the city's history, without the starter examples
-	if !p.inner && useStarters && !p.NoStarters {
-		// The stacker's inner models get them through examples.
-		if st := starterExamples(depts); len(st) > 0 {
-			examples = append(besideGuide(depts, rules, st), examples...)
-		}
-	}
-	m := &model{tok: tok, concepts: ix, depts: depts, idx: map[string]int{}, df: newDocFreq(), examples: examples, kb: kb, rules: rules}
+	m := &model{tok: tok, concepts: ix, depts: depts, idx: map[string]int{}, df: newDocFreq(), kb: kb, rules: rules}
 	for i, d := range depts {
 		m.idx[d.Code] = i
 	}
+	own := examples // the city's history, without the starter examples
+	if !p.inner && !p.NoStarters {
+		// The stacker's inner models get them through examples.
+		examples = append(starterExamples(depts, m.idx, rules), examples...)
+	}
+	m.examples = examples
 	C := len(depts)
 	type raw struct {
 		tf     map[uint32]float32

@@ -65,15 +65,12 @@ var shippedStarters = func() []starterExample {
 // against a history ticket's.
 var starterWeight float32 = 1
 
-// useStarters switches the starter examples on (Options.NoStarters turns
-// them off for one suggester).
-var useStarters = true
-
-// starterExamples labels the shipped examples with depts' codes: each kind
-// goes to the one department whose template is that kind or absorbs it; a
-// kind no department or several departments have is left out.
-func starterExamples(depts []DepartmentInfo) []Example {
-	if len(shippedStarters) == 0 {
+// starterExamples labels the shipped examples with depts' codes (idx: code
+// → index): each kind goes to the one department whose template is that
+// kind or absorbs it; a kind no department or several departments have is
+// left out. Beside a city's dispatch guide (scope rules) there are none.
+func starterExamples(depts []DepartmentInfo, idx map[string]int, rules []Rule) []Example {
+	if len(shippedStarters) == 0 || besideGuide(idx, rules) {
 		return nil
 	}
 	owner := map[string]int{}
@@ -81,9 +78,7 @@ func starterExamples(depts []DepartmentInfo) []Example {
 		if u.kind < 0 {
 			continue
 		}
-		kinds := []int{u.kind}
-		kinds = append(kinds, u.absorbed...)
-		for _, k := range kinds {
+		for _, k := range append([]int{u.kind}, u.absorbed...) {
 			name := shippedTemplates[k].Name
 			if _, seen := owner[name]; seen {
 				owner[name] = -1 // shared by several departments: ambiguous
@@ -103,19 +98,12 @@ func starterExamples(depts []DepartmentInfo) []Example {
 	return out
 }
 
-// besideGuide is what the starter examples become beside a city's dispatch
-// guide (scope rules): nothing. Like the duty templates' documents they step
-// back, and the city's own account of who does what replaces the common
-// one. (Dropping only the examples some guide clause of another department
-// matched, at the evidence threshold, left 569 of 1,000 and cost the dev
-// splits with the guide 0.028 top-1: exp10_test.go.)
-func besideGuide(depts []DepartmentInfo, rules []Rule, st []Example) []Example {
-	idx := make(map[string]int, len(depts))
-	for i, d := range depts {
-		idx[d.Code] = i
-	}
-	if len(scopeClauses(rules, idx)) > 0 {
-		return nil
-	}
-	return st
+// besideGuide reports whether the catalogue holds a city's dispatch guide
+// (scope rules): the starter examples then step back, like the duty
+// templates' documents, and the city's own account of who does what
+// replaces the common one. (Dropping only the examples some guide clause of
+// another department matched, at the evidence threshold, left 569 of 1,000
+// and cost the dev splits with the guide 0.028 top-1: exp10_test.go.)
+func besideGuide(idx map[string]int, rules []Rule) bool {
+	return len(scopeClauses(rules, idx)) > 0
 }

@@ -62,7 +62,7 @@ func TestStarterExamplesFollowTheCitysDepartments(t *testing.T) {
 	if k["rs"] == "" || k["cg"] == "" {
 		t.Fatalf("templates not found for the test city: %v", k)
 	}
-	got := starterExamples(city)
+	got := starterExamples(city, codeIndex(city), nil)
 	if len(got) == 0 {
 		t.Fatal("no starter examples for a city with 人社 and 城管")
 	}
@@ -88,7 +88,7 @@ func TestStarterExamplesFollowTheCitysDepartments(t *testing.T) {
 	// Two departments of one kind: which would handle its examples is the
 	// city's choice, so neither gets them.
 	twin := append(slices.Clone(city), DepartmentInfo{Code: "cg2", Name: "青山市东区城市管理局"})
-	for _, ex := range starterExamples(twin) {
+	for _, ex := range starterExamples(twin, codeIndex(twin), nil) {
 		if ex.Department == "cg" || ex.Department == "cg2" {
 			t.Fatalf("an ambiguous kind's example went to %s", ex.Department)
 		}
@@ -150,7 +150,7 @@ func TestStartersStepBackBesideAGuide(t *testing.T) {
 		{Code: "rs", Name: "青山市人力资源和社会保障局", Responsibilities: "负责就业和社会保险。"},
 		{Code: "cg", Name: "青山市城市管理局", Responsibilities: "负责市容环境卫生。"},
 	}
-	if len(starterExamples(city)) == 0 {
+	if len(starterExamples(city, codeIndex(city), nil)) == 0 {
 		t.Fatal("no starter examples for the test city")
 	}
 	guide := []Rule{{ID: "guide-cg", Department: "cg", Scope: "餐饮油烟、占道经营"}}
@@ -158,4 +158,13 @@ func TestStartersStepBackBesideAGuide(t *testing.T) {
 	if len(m.examples) != 0 {
 		t.Fatalf("%d starter examples beside a guide", len(m.examples))
 	}
+}
+
+// codeIndex maps each department's code to its index, as the model does.
+func codeIndex(depts []DepartmentInfo) map[string]int {
+	idx := make(map[string]int, len(depts))
+	for i, d := range depts {
+		idx[d.Code] = i
+	}
+	return idx
 }
